@@ -1,0 +1,131 @@
+import type { Server as HttpServer } from 'node:http';
+import { Hono } from 'hono';
+import { loadSession, requireUser } from './auth/middleware.js';
+import { createDummyHash } from './auth/password.js';
+import { createRateLimiter } from './auth/rate-limit.js';
+import { createSessionCache } from './auth/session-cache.js';
+import { deleteExpiredSessions } from './auth/session.js';
+import { authRoutes } from './auth/routes.js';
+import type { Config } from './config/config.js';
+import type { Database } from './db/client.js';
+import { createDirectMessages, type DirectMessages } from './dm/index.js';
+import { healthRoutes } from './health/routes.js';
+import { iceRoutes } from './ice/routes.js';
+import { chatRoutes } from './rooms/chat-routes.js';
+import { roomRoutes } from './rooms/routes.js';
+import { createRoomHub, type RoomHub } from './signalling/hub.js';
+import { createRoomState } from './signalling/room-state.js';
+import { signallingRoutes } from './signalling/routes.js';
+import type { AppEnv, AuthedEnv } from './http/app-env.js';
+import { createErrorHandler, notFound } from './http/errors.js';
+import { bodyLimit } from './http/middleware/body-limit.js';
+import { clientIp } from './http/middleware/client-ip.js';
+import { csrf } from './http/middleware/csrf.js';
+import { requestLog } from './http/middleware/request-log.js';
+import { securityHeaders } from './http/middleware/security-headers.js';
+import type { Logger } from './logging/logger.js';
+import { closeRedis, keySpace, type Redis } from './redis/client.js';
+import { userRoutes } from './users/routes.js';
+
+export type AppDeps = { config: Config; database: Database; redis: Redis; logger: Logger };
+
+export type ParleyApp = {
+  app: Hono<AppEnv>;
+  hub: RoomHub;
+  dm: DirectMessages;
+  /** Attaches what needs the HTTP server itself (the Socket.IO endpoint). */
+  attach(server: HttpServer): void;
+  /** Ends everything the app holds open (streams, timers); connections to MySQL and Redis belong to the caller. */
+  close(): Promise<void>;
+};
+
+export const MAX_BODY_BYTES = 128 * 1024;
+const SESSION_SWEEP_MS = 60 * 60 * 1000;
+
+// Served at / until the web client is bundled; plain markup, nothing inline, so it meets the CSP.
+const LANDING_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Parley</title></head>
+<body><main><h1>Parley</h1><p>The Parley server is running. Its API is under <code>/api</code>;
+see <a href="/api/health">/api/health</a>.</p></main></body></html>`;
+
+/** The composition root: builds the whole HTTP app from its dependencies, with no globals. */
+export function createApp({ config, database, redis, logger }: AppDeps): ParleyApp {
+  const db = database.db;
+  const key = keySpace(config.redisPrefix);
+  const limiter = createRateLimiter(redis, key);
+  const dummyHash = createDummyHash();
+  // The dummy hash is awaited only on login; keep its rejection from going unhandled meanwhile.
+  dummyHash.catch((err) => logger.error({ err }, 'could not prepare the dummy password hash'));
+
+  const state = createRoomState(redis, key, config.rooms);
+  // The one Redis connection this process uses to receive room events, whatever the number of streams.
+  const subscriber = redis.duplicate({ connectionName: 'parley-sub', enableOfflineQueue: true });
+  subscriber.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis subscriber error'));
+  subscriber.connect().catch(() => {});
+  const hub = createRoomHub({ subscriber, state, logger, options: config.rooms });
+  const sessionCache = createSessionCache({ publisher: redis, channel: key('sessions'), ttlMs: config.sessionCacheMs, logger });
+  subscriber.subscribe(sessionCache.channel).catch(() => {});
+  subscriber.on('message', (channel: string, message: string) => {
+    if (channel === sessionCache.channel) sessionCache.apply(message);
+  });
+
+  const app = new Hono<AppEnv>();
+  app.onError(createErrorHandler(logger));
+  app.notFound(notFound);
+
+  app.use(requestLog(logger));
+  app.use(securityHeaders({ secure: config.secure }));
+  app.use(clientIp({ trustProxyHops: config.trustProxyHops }));
+
+  app.use('/api/*', csrf({ origin: config.origin }));
+  app.use('/api/*', bodyLimit(MAX_BODY_BYTES));
+  app.use('/api/*', async (c, next) => {
+    await next();
+    // API answers are per-user; no shared cache may keep them.
+    if (!c.res.headers.has('Cache-Control')) c.res.headers.set('Cache-Control', 'no-store');
+  });
+
+  app.route('/api/health', healthRoutes({ db, redis }));
+  app.get('/', (c) => c.html(LANDING_PAGE));
+
+  const sessionDeps = { db, cache: sessionCache, secure: config.secure, sessionDays: config.sessionDays };
+  const dm = createDirectMessages({ config, database, redis, key, limiter, session: sessionDeps, logger });
+  app.use('/api/*', loadSession(sessionDeps));
+  app.route(
+    '/api/auth',
+    authRoutes({ db, limiter, sessionCache, dummyHash, config, onLogout: (sid) => dm.sockets.disconnectSession(sid) }),
+  );
+
+  const authed = new Hono<AuthedEnv>();
+  authed.use(requireUser());
+  authed.route('/', userRoutes({ db, redis, key, logger, sessionCache }));
+  authed.route('/rooms', roomRoutes({ db, state, limiter }));
+  authed.route('/rooms', chatRoutes({ db, state, limiter }));
+  authed.route('/rooms', signallingRoutes({ db, state, hub }));
+  authed.route('/ice-servers', iceRoutes({ ice: config.ice }));
+  authed.route('/dm', dm.routes);
+  authed.route('/users', dm.blockRoutes);
+  app.route('/api', authed);
+
+  // Expired sessions are already refused on use; this only keeps the table from growing.
+  const sweep = setInterval(() => {
+    deleteExpiredSessions(db).catch((err) => logger.warn({ err: { message: err.message } }, 'session sweep failed'));
+  }, SESSION_SWEEP_MS);
+  sweep.unref();
+
+  return {
+    app,
+    hub,
+    dm,
+    attach(server) {
+      dm.sockets.attach(server);
+    },
+    async close() {
+      clearInterval(sweep);
+      await dm.close();
+      await hub.close();
+      await closeRedis(subscriber);
+    },
+  };
+}

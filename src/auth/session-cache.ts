@@ -1,0 +1,94 @@
+import type { Logger } from '../logging/logger.js';
+import type { Redis } from '../redis/client.js';
+import type { SessionValidation } from './session.js';
+
+/**
+ * A short-lived, per-process cache of validated sessions, so that the
+ * requests of a busy call (signals, candidates, chat) do not each cost a
+ * MySQL round trip. Correctness does not rest on the time limit alone: a
+ * logout or a change to a user is announced on a Redis channel and every
+ * process drops the affected entries at once. If that announcement is lost
+ * (Redis restarting), an entry still lives at most `ttlMs`.
+ */
+
+type Entry = { value: SessionValidation; until: number };
+
+export type SessionCache = ReturnType<typeof createSessionCache>;
+
+export function createSessionCache(deps: { publisher: Redis; channel: string; ttlMs: number; maxEntries?: number; logger: Logger }) {
+  const { publisher, channel, ttlMs, logger } = deps;
+  const maxEntries = deps.maxEntries ?? 50_000;
+  const entries = new Map<string, Entry>();
+  const byUser = new Map<number, Set<string>>();
+
+  function drop(sessionId: string) {
+    const entry = entries.get(sessionId);
+    if (!entry) return;
+    entries.delete(sessionId);
+    const sessions = byUser.get(entry.value.user.id);
+    sessions?.delete(sessionId);
+    if (sessions?.size === 0) byUser.delete(entry.value.user.id);
+  }
+
+  function dropUser(userId: number) {
+    for (const sessionId of [...(byUser.get(userId) ?? [])]) drop(sessionId);
+  }
+
+  async function announce(message: string) {
+    try {
+      await publisher.publish(channel, message);
+    } catch (err) {
+      logger.warn({ err: { message: (err as Error).message } }, 'could not announce a session change; other processes catch up within the cache time');
+    }
+  }
+
+  return {
+    channel,
+
+    get(sessionId: string): SessionValidation | undefined {
+      const entry = entries.get(sessionId);
+      if (!entry) return undefined;
+      const now = Date.now();
+      if (now >= entry.until || now >= entry.value.session.expiresAt.getTime()) {
+        drop(sessionId);
+        return undefined;
+      }
+      return entry.value;
+    },
+
+    set(sessionId: string, value: SessionValidation) {
+      if (ttlMs <= 0) return;
+      if (entries.size >= maxEntries) drop(entries.keys().next().value!);
+      drop(sessionId);
+      entries.set(sessionId, { value: { ...value, renewed: false }, until: Date.now() + ttlMs });
+      let sessions = byUser.get(value.user.id);
+      if (!sessions) byUser.set(value.user.id, (sessions = new Set()));
+      sessions.add(sessionId);
+    },
+
+    /** After a logout: forget the session here and tell every other process. */
+    async revokeSession(sessionId: string) {
+      drop(sessionId);
+      await announce(`s:${sessionId}`);
+    },
+
+    /** After a change to the user (display name): every process re-reads it. */
+    async revokeUser(userId: number) {
+      dropUser(userId);
+      await announce(`u:${userId}`);
+    },
+
+    /** Applies an announcement received on `channel`; malformed ones are ignored. */
+    apply(message: string) {
+      if (message.startsWith('s:')) drop(message.slice(2));
+      else if (message.startsWith('u:')) {
+        const userId = Number(message.slice(2));
+        if (Number.isSafeInteger(userId)) dropUser(userId);
+      }
+    },
+
+    get size() {
+      return entries.size;
+    },
+  };
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig, redactUrl } from './config.js';
+
+describe('parseConfig', () => {
+  it('has working defaults for a local install', () => {
+    const c = parseConfig({});
+    expect(c).toMatchObject({
+      databaseUrl: 'mysql://root@127.0.0.1:3306/parley',
+      redisUrl: 'redis://127.0.0.1:6379',
+      redisPrefix: 'parley:',
+      port: 3000,
+      host: '0.0.0.0',
+      origin: 'http://localhost:3000',
+      secure: false,
+      trustProxyHops: 0,
+      logLevel: 'info',
+      sessionDays: 30,
+    });
+  });
+
+  it('derives the origin from PORT when ORIGIN is unset, and treats empty variables as unset', () => {
+    expect(parseConfig({ PORT: '8080', ORIGIN: '' }).origin).toBe('http://localhost:8080');
+  });
+
+  it('normalises ORIGIN and turns on secure cookies for https', () => {
+    const c = parseConfig({ ORIGIN: 'https://talk.example.org/some/path' });
+    expect(c.origin).toBe('https://talk.example.org');
+    expect(c.secure).toBe(true);
+  });
+
+  it.each([
+    ['true', 1],
+    ['false', 0],
+    ['2', 2],
+  ])('reads TRUST_PROXY=%s as %i trusted hops', (value, hops) => {
+    expect(parseConfig({ TRUST_PROXY: value }).trustProxyHops).toBe(hops);
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ DATABASE_URL: 'postgres://x/y' }, 'DATABASE_URL'],
+    [{ REDIS_URL: 'not a url' }, 'REDIS_URL'],
+    [{ ORIGIN: 'localhost' }, 'ORIGIN'],
+    [{ TRUST_PROXY: 'maybe' }, 'TRUST_PROXY'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ REDIS_PREFIX: 'has space' }, 'REDIS_PREFIX'],
+  ])('refuses %o, naming the variable', (env, name) => {
+    expect(() => parseConfig(env)).toThrow(ConfigError);
+    expect(() => parseConfig(env)).toThrow(name);
+  });
+});
+
+describe('redactUrl', () => {
+  it('hides passwords', () => {
+    expect(redactUrl('mysql://parley:s3cret@db:3306/parley')).toBe('mysql://parley:***@db:3306/parley');
+    expect(redactUrl('redis://127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
+  });
+});

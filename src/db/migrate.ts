@@ -1,0 +1,33 @@
+import { fileURLToPath } from 'node:url';
+import { migrate } from 'drizzle-orm/mysql2/migrator';
+import mysql from 'mysql2/promise';
+import type { Database } from './client.js';
+
+/** `drizzle/` at the repository root, whether running from src/ (tsx) or dist/src/ (built). */
+export const migrationsFolder = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../../drizzle' : '../../drizzle', import.meta.url));
+
+/**
+ * Creates the database named in `url` when it does not exist yet, in utf8mb4
+ * so every user's text (emoji included) round-trips.
+ */
+export async function ensureDatabaseExists(url: string): Promise<void> {
+  const u = new URL(url);
+  const name = decodeURIComponent(u.pathname.replace(/^\//, ''));
+  if (!/^[A-Za-z0-9_$-]{1,64}$/.test(name)) {
+    throw new Error(`database name "${name}" in DATABASE_URL is not a plain identifier`);
+  }
+  u.pathname = '/';
+  const conn = await mysql.createConnection({ uri: u.toString(), connectTimeout: 5000 });
+  try {
+    await conn.query(
+      `CREATE DATABASE IF NOT EXISTS \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+    );
+  } finally {
+    await conn.end();
+  }
+}
+
+/** Applies every migration in `drizzle/` that this database has not seen yet. */
+export async function runMigrations(database: Database): Promise<void> {
+  await migrate(database.db, { migrationsFolder });
+}

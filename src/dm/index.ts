@@ -1,0 +1,88 @@
+import type { RateLimiter } from '../auth/rate-limit.js';
+import type { SessionDeps } from '../auth/middleware.js';
+import type { Config } from '../config/config.js';
+import type { Database } from '../db/client.js';
+import type { Logger } from '../logging/logger.js';
+import { closeRedis, type KeySpace, type Redis } from '../redis/client.js';
+import { createPresence } from './presence.js';
+import { blockRoutes, dmRoutes } from './routes.js';
+import { createDmService } from './service.js';
+import { createDmSockets } from './socket.js';
+import { createUserDirectory } from './user-directory.js';
+import { createMessageWriter } from './writer.js';
+
+export type DirectMessagesDeps = {
+  config: Pick<Config, 'origin' | 'dm'>;
+  database: Database;
+  redis: Redis;
+  key: KeySpace;
+  limiter: RateLimiter;
+  session: SessionDeps;
+  logger: Logger;
+};
+
+/** Wires the direct-message capability: storage, group commit, presence, the `/dm` namespace and its REST routes. */
+export function createDirectMessages(deps: DirectMessagesDeps) {
+  const { config, database, redis, key, logger } = deps;
+  const pool = database.pool;
+  const directory = createUserDirectory(pool);
+  const writer = createMessageWriter(pool);
+  const presence = createPresence(redis, key, config.dm.presenceTimeoutMs);
+  // The Socket.IO adapter's Redis connections: its own pair, so room streams and DMs do not
+  // share listeners. The adapter calls publish and (un)subscribe without handling failures;
+  // here a failure during a Redis outage is dropped instead of becoming an unhandled
+  // rejection. What is lost is a live notification, never a stored message.
+  const adapterPub = adapterConnection(redis, 'parley-dm-pub', ['publish']);
+  const adapterSub = adapterConnection(redis, 'parley-dm-sub', ['subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe']);
+
+  let notify: (rooms: string[], event: string, data: unknown) => void = () => {};
+  const service = createDmService({
+    pool,
+    writer,
+    directory,
+    limiter: deps.limiter,
+    logger,
+    notify: (rooms, event, data) => notify(rooms, event, data),
+    sendLimit: { max: config.dm.rateMax, windowSeconds: 10 },
+  });
+  const sockets = createDmSockets({
+    session: deps.session,
+    origin: config.origin,
+    pub: adapterPub,
+    sub: adapterSub,
+    adapterKey: key('sio'),
+    service,
+    presence,
+    directory,
+    presenceTimeoutMs: config.dm.presenceTimeoutMs,
+    logger,
+  });
+  notify = sockets.notify;
+
+  return {
+    sockets,
+    writer,
+    routes: dmRoutes({ pool, redis, key, directory }),
+    blockRoutes: blockRoutes({ pool, directory }),
+    async close() {
+      await sockets.close();
+      await writer.drain();
+      await closeRedis(adapterPub);
+      await closeRedis(adapterSub);
+    },
+  };
+}
+
+export type DirectMessages = ReturnType<typeof createDirectMessages>;
+
+function adapterConnection(redis: Redis, name: string, methods: string[]): Redis {
+  const connection = redis.duplicate({ connectionName: name, enableOfflineQueue: true });
+  connection.on('error', () => {});
+  connection.connect().catch(() => {});
+  const target = connection as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  for (const method of methods) {
+    const original = target[method]!.bind(connection);
+    target[method] = (...args: unknown[]) => original(...args).catch(() => undefined);
+  }
+  return connection;
+}

@@ -1,0 +1,81 @@
+import { Hono } from 'hono';
+import type { Pool } from 'mysql2/promise';
+import { z } from 'zod';
+import type { AuthedEnv } from '../http/app-env.js';
+import { ApiError, invalidInput } from '../http/errors.js';
+import type { KeySpace, Redis } from '../redis/client.js';
+import { onlineUserIds } from '../users/presence.js';
+import { usernameSchema } from '../users/validation.js';
+import { toWireMessage } from './service.js';
+import { block, conversationsOf, messagesBetween, unblock } from './store.js';
+import type { UserDirectory } from './user-directory.js';
+
+const CONVERSATION_LIMIT = 100;
+const MAX_ID = Number.MAX_SAFE_INTEGER;
+
+const pageSchema = z.object({
+  before: z.coerce.number({ error: 'before must be a message id' }).int().positive().max(MAX_ID).optional(),
+  limit: z.coerce.number({ error: 'limit must be a number' }).int().min(1, 'limit must be 1-100').max(100, 'limit must be 1-100').default(50),
+});
+
+export type DmRoutesDeps = { pool: Pool; redis: Redis; key: KeySpace; directory: UserDirectory };
+
+/** The other user named in the path: 400 for a malformed name, 404 `unknown_user` for a missing one. */
+async function otherUser(directory: UserDirectory, raw: string, meId: number) {
+  const parsed = usernameSchema.safeParse(raw);
+  if (!parsed.success) throw invalidInput('not a username');
+  const other = await directory.byUsername(parsed.data);
+  if (!other) throw new ApiError(404, 'unknown_user', 'No user has that name.');
+  if (other.id === meId) throw invalidInput('that is you');
+  return other;
+}
+
+/** Conversations and history: `/api/dm/*`. */
+export function dmRoutes({ pool, redis, key, directory }: DmRoutesDeps) {
+  return new Hono<AuthedEnv>()
+    .get('/conversations', async (c) => {
+      const me = c.var.user;
+      const rows = await conversationsOf(pool, me.id, CONVERSATION_LIMIT);
+      const online = await onlineUserIds(redis, key, rows.map((r) => r.otherId)).catch(() => new Set<number>());
+      return c.json({
+        conversations: rows.map((r) => {
+          const fromMe = r.lastMessage.senderId === me.id;
+          return {
+            with: { username: r.username, displayName: r.displayName, online: online.has(r.otherId) },
+            lastMessage: toWireMessage(r.lastMessage, fromMe ? me.username : r.username, fromMe ? r.username : me.username),
+            unread: r.unread,
+          };
+        }),
+      });
+    })
+    .get('/:username/messages', async (c) => {
+      const me = c.var.user;
+      const other = await otherUser(directory, c.req.param('username'), me.id);
+      const page = pageSchema.safeParse({ before: c.req.query('before'), limit: c.req.query('limit') });
+      if (!page.success) throw invalidInput(page.error.issues[0]?.message ?? 'bad paging');
+      const { before = MAX_ID, limit } = page.data;
+      // One more than asked tells whether an older page exists.
+      const rows = await messagesBetween(pool, me.id, other.id, before, limit + 1);
+      const hasMore = rows.length > limit;
+      const messages = rows
+        .slice(0, limit)
+        .reverse()
+        .map((m) => (m.senderId === me.id ? toWireMessage(m, me.username, other.username) : toWireMessage(m, other.username, me.username)));
+      return c.json({ messages, hasMore });
+    });
+}
+
+/** Blocking: `/api/users/:username/block`. */
+export function blockRoutes({ pool, directory }: Pick<DmRoutesDeps, 'pool' | 'directory'>) {
+  return new Hono<AuthedEnv>()
+    .post('/:username/block', async (c) => {
+      const other = await otherUser(directory, c.req.param('username'), c.var.user.id);
+      await block(pool, c.var.user.id, other.id);
+      return c.body(null, 204);
+    })
+    .delete('/:username/block', async (c) => {
+      const other = await otherUser(directory, c.req.param('username'), c.var.user.id);
+      await unblock(pool, c.var.user.id, other.id);
+      return c.body(null, 204);
+    });
+}

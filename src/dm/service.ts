@@ -1,0 +1,108 @@
+import type { Pool } from 'mysql2/promise';
+import type { z } from 'zod';
+import type { RateLimiter } from '../auth/rate-limit.js';
+import type { SessionUser } from '../auth/session.js';
+import { isDependencyDown } from '../http/errors.js';
+import type { Logger } from '../logging/logger.js';
+import { readSchema, sendSchema, typingSchema, type DirectMessage, type DmAck, type DmErrorCode } from './protocol.js';
+import { isBlocked, markRead, type StoredMessage } from './store.js';
+import type { UserDirectory } from './user-directory.js';
+import type { MessageWriter } from './writer.js';
+
+/**
+ * What the `/dm` socket events do, independent of Socket.IO: validation,
+ * rate limits, storage, and the list of rooms to notify. The sender is always
+ * the session's user; nothing in a payload can change who speaks.
+ */
+
+export type Notify = (rooms: string[], event: string, data: unknown) => void;
+export const userRoom = (userId: number) => `user:${userId}`;
+
+export type DmServiceDeps = {
+  pool: Pool;
+  writer: MessageWriter;
+  directory: UserDirectory;
+  limiter: RateLimiter;
+  logger: Logger;
+  notify: Notify;
+  sendLimit: { max: number; windowSeconds: number };
+};
+
+const fail = (code: DmErrorCode, message: string): DmAck<never> => ({ ok: false, error: { code, message } });
+
+function parse<S extends z.ZodType>(schema: S, payload: unknown): { ok: true; value: z.infer<S> } | { ok: false; ack: DmAck<never> } {
+  const result = schema.safeParse(payload);
+  if (result.success) return { ok: true, value: result.data };
+  const issue = result.error.issues[0];
+  return { ok: false, ack: fail('invalid_input', `${issue?.path.join('.') || 'payload'}: ${issue?.message ?? 'invalid'}`) };
+}
+
+export function toWireMessage(m: StoredMessage, from: string, to: string): DirectMessage {
+  return { id: m.id, from, to, body: m.body, createdAt: m.createdAt.toISOString(), clientId: m.clientId };
+}
+
+export function createDmService(deps: DmServiceDeps) {
+  const { pool, writer, directory, limiter, logger, notify } = deps;
+
+  /** Turns storage and Redis outages into `unavailable`; anything else is a bug, logged. */
+  function failure(err: unknown, what: string): DmAck<never> {
+    if (!isDependencyDown(err)) logger.error({ err }, `${what} failed`);
+    return fail('unavailable', 'Messages cannot be stored right now; nothing was sent. Try again.');
+  }
+
+  return {
+    async send(user: SessionUser, payload: unknown): Promise<DmAck<{ message: DirectMessage }>> {
+      const input = parse(sendSchema, payload);
+      if (!input.ok) return input.ack;
+      const { to, body, clientId } = input.value;
+      try {
+        const limit = await limiter.hit(`dm:${user.id}`, deps.sendLimit);
+        if (!limit.allowed) return fail('rate_limited', `Too many messages; wait ${limit.retryAfterSeconds} s.`);
+        const recipient = await directory.byUsername(to);
+        if (!recipient) return fail('unknown_user', 'No user has that name.');
+        if (recipient.id === user.id) return fail('invalid_input', 'to: you cannot message yourself');
+        const outcome = await writer.write({ senderId: user.id, recipientId: recipient.id, body, clientId });
+        if (outcome.kind === 'blocked') return fail('blocked', 'This person does not accept your messages.');
+        // A retry returns the message first stored under this clientId, addressed as it was then.
+        const storedTo =
+          outcome.message.recipientId === recipient.id ? recipient : await directory.byId(outcome.message.recipientId);
+        const message = toWireMessage(outcome.message, user.username, storedTo?.username ?? to);
+        notify([userRoom(user.id), userRoom(outcome.message.recipientId)], 'dm:message', message);
+        return { ok: true, message };
+      } catch (err) {
+        return failure(err, 'dm:send');
+      }
+    },
+
+    async read(user: SessionUser, payload: unknown): Promise<DmAck<object>> {
+      const input = parse(readSchema, payload);
+      if (!input.ok) return input.ack;
+      try {
+        const other = await directory.byUsername(input.value.with);
+        if (!other) return fail('unknown_user', 'No user has that name.');
+        const known = await markRead(pool, user.id, other.id, input.value.upTo);
+        if (!known) return fail('invalid_input', 'with: there is no conversation with that user');
+        // The other person sees "Seen"; the reader's other tabs clear their unread count.
+        notify([userRoom(other.id), userRoom(user.id)], 'dm:read', { by: user.username, with: other.username, upTo: input.value.upTo });
+        return { ok: true };
+      } catch (err) {
+        return failure(err, 'dm:read');
+      }
+    },
+
+    async typing(user: SessionUser, payload: unknown): Promise<void> {
+      const input = parse(typingSchema, payload);
+      if (!input.ok) return;
+      try {
+        const other = await directory.byUsername(input.value.to);
+        if (!other || other.id === user.id) return;
+        if (await isBlocked(pool, other.id, user.id)) return;
+        notify([userRoom(other.id)], 'dm:typing', { from: user.username });
+      } catch {
+        // Typing indicators are best effort.
+      }
+    },
+  };
+}
+
+export type DmService = ReturnType<typeof createDmService>;

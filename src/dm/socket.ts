@@ -1,0 +1,137 @@
+import type { Server as HttpServer } from 'node:http';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { parse as parseCookies } from 'hono/utils/cookie';
+import { Server, type Namespace, type Socket } from 'socket.io';
+import { sessionCookieName } from '../auth/cookie.js';
+import { resolveSessionToken, type SessionDeps } from '../auth/middleware.js';
+import type { SessionUser } from '../auth/session.js';
+import type { Logger } from '../logging/logger.js';
+import type { Redis } from '../redis/client.js';
+import type { Presence } from './presence.js';
+import { DM_NAMESPACE } from './protocol.js';
+import { userRoom, type DmService } from './service.js';
+import type { UserDirectory } from './user-directory.js';
+
+/**
+ * The `/dm` Socket.IO namespace. Several processes work as one through the
+ * Redis adapter: an emit to `user:<id>` reaches that user's sockets
+ * wherever they are connected.
+ */
+
+type SocketData = { user: SessionUser; sessionId: string };
+type DmSocket = Socket<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>;
+
+export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
+
+export type DmSocketDeps = {
+  session: SessionDeps;
+  origin: string;
+  pub: Redis;
+  sub: Redis;
+  adapterKey: string;
+  service: DmService;
+  presence: Presence;
+  directory: UserDirectory;
+  presenceTimeoutMs: number;
+  logger: Logger;
+};
+
+function refusal(message: string): Error {
+  return new Error(message);
+}
+
+export function createDmSockets(deps: DmSocketDeps) {
+  const { service, presence, directory, logger } = deps;
+  const io = new Server({
+    path: '/socket.io/',
+    serveClient: false,
+    // A direct message is at most 4000 characters; nothing legitimate comes near this.
+    maxHttpBufferSize: 64 * 1024,
+    adapter: createAdapter(deps.pub, deps.sub, { key: deps.adapterKey }),
+  });
+  const nsp: Namespace = io.of(DM_NAMESPACE);
+
+  async function announce(userId: number, online: boolean) {
+    const user = await directory.byId(userId).catch(() => undefined);
+    if (user) nsp.emit('presence', { username: user.username, online });
+  }
+
+  // The handshake carries the same cookie as HTTP requests and is checked the same way,
+  // Origin included, before any event of the socket is handled.
+  nsp.use(async (socket, next) => {
+    const headers = socket.handshake.headers;
+    if (headers.origin !== deps.origin && headers['sec-fetch-site'] !== 'same-origin') {
+      return next(refusal('forbidden_origin'));
+    }
+    const token = parseCookies(headers.cookie ?? '', sessionCookieName(deps.session))[sessionCookieName(deps.session)];
+    if (!token) return next(refusal('unauthenticated'));
+    try {
+      const result = await resolveSessionToken(deps.session, token, true);
+      if (!result) return next(refusal('unauthenticated'));
+      (socket as DmSocket).data = { user: result.user, sessionId: result.session.id };
+      next();
+    } catch {
+      next(refusal('unavailable'));
+    }
+  });
+
+  nsp.on('connection', (raw) => {
+    const socket = raw as DmSocket;
+    const { user, sessionId } = socket.data;
+    socket.join([userRoom(user.id), sessionRoom(sessionId)]);
+
+    presence
+      .connect(user.id, socket.id)
+      .then((first) => (first ? announce(user.id, true) : undefined))
+      .catch((err) => logger.warn({ err: { message: err.message } }, 'presence connect failed'));
+
+    const ackOf = (ack: unknown) => (typeof ack === 'function' ? (ack as (r: unknown) => void) : () => {});
+    socket.on('dm:send', async (payload: unknown, ack: unknown) => ackOf(ack)(await service.send(user, payload)));
+    socket.on('dm:read', async (payload: unknown, ack: unknown) => ackOf(ack)(await service.read(user, payload)));
+    socket.on('dm:typing', (payload: unknown) => void service.typing(user, payload));
+
+    socket.on('disconnect', () => {
+      presence
+        .disconnect(user.id, socket.id)
+        .then((last) => (last ? announce(user.id, false) : undefined))
+        .catch((err) => logger.warn({ err: { message: err.message } }, 'presence disconnect failed'));
+    });
+  });
+
+  const renew = setInterval(() => {
+    const sockets = [...nsp.sockets.values()].map((s) => ({ userId: (s as DmSocket).data.user.id, socketId: s.id }));
+    if (sockets.length > 0) presence.renew(sockets).catch(() => {});
+  }, Math.max(100, Math.floor(deps.presenceTimeoutMs / 3)));
+  const sweep = setInterval(() => {
+    presence
+      .sweep()
+      .then((offline) => Promise.all(offline.map((id) => announce(id, false))))
+      .catch(() => {});
+  }, Math.max(100, Math.min(5000, Math.floor(deps.presenceTimeoutMs / 6))));
+  renew.unref();
+  sweep.unref();
+
+  return {
+    io,
+    attach(server: HttpServer) {
+      io.attach(server);
+    },
+    /** Emits to the sockets in `rooms`, on every process. */
+    notify(rooms: string[], event: string, data: unknown) {
+      nsp.to(rooms).emit(event, data);
+    },
+    /** Disconnects every socket of a session, on every process (after logout). */
+    disconnectSession(sessionId: string) {
+      nsp.in(sessionRoom(sessionId)).disconnectSockets(true);
+    },
+    async close() {
+      clearInterval(renew);
+      clearInterval(sweep);
+      const local = [...nsp.sockets.values()];
+      for (const s of local) s.disconnect(true);
+      io.engine?.close();
+    },
+  };
+}
+
+export type DmSockets = ReturnType<typeof createDmSockets>;

@@ -1,0 +1,175 @@
+import type { Pool, RowDataPacket } from 'mysql2/promise';
+
+/**
+ * Direct-message storage, in plain SQL on the mysql2 pool: the write path
+ * batches many messages into one transaction, and the read paths need
+ * `UNION ALL` shapes that keep every query on an index.
+ */
+
+export type NewMessage = { senderId: number; recipientId: number; body: string; clientId: string };
+export type StoredMessage = NewMessage & { id: number; createdAt: Date };
+export type WriteOutcome = { kind: 'stored'; message: StoredMessage } | { kind: 'blocked' };
+
+/** A `direct_messages` row (snake_case columns) as a StoredMessage. */
+function toStoredMessage(r: RowDataPacket): StoredMessage {
+  return {
+    id: Number(r.id),
+    senderId: Number(r.sender_id),
+    recipientId: Number(r.recipient_id),
+    body: r.body,
+    clientId: r.client_id,
+    createdAt: r.created_at,
+  };
+}
+
+const keyOf = (senderId: number, clientId: string) => `${senderId}\u0000${clientId}`;
+
+/**
+ * Stores a batch of messages in one transaction and returns, per input, the
+ * stored message (the original one when `(sender, clientId)` was already
+ * used) or `blocked`. Nothing is returned before the commit succeeded.
+ */
+export async function writeMessages(pool: Pool, batch: NewMessage[]): Promise<WriteOutcome[]> {
+  const conn = await pool.getConnection();
+  try {
+    await conn.beginTransaction();
+    const pairs = [...new Map(batch.map((m) => [`${m.recipientId}/${m.senderId}`, [m.recipientId, m.senderId]])).values()];
+    const [blockRows] = await conn.query<RowDataPacket[]>(
+      'SELECT blocker_id, blocked_id FROM user_blocks WHERE (blocker_id, blocked_id) IN (?)',
+      [pairs],
+    );
+    const blocked = new Set(blockRows.map((r) => `${r.blocker_id}/${r.blocked_id}`));
+    const allowed = batch.filter((m) => !blocked.has(`${m.recipientId}/${m.senderId}`));
+
+    const stored = new Map<string, StoredMessage>();
+    if (allowed.length > 0) {
+      const now = new Date();
+      await conn.query(
+        // A retried clientId hits the unique key and changes nothing; the select below finds the original.
+        'INSERT INTO direct_messages (sender_id, recipient_id, body, client_id, created_at) VALUES ? ON DUPLICATE KEY UPDATE id = id',
+        [allowed.map((m) => [m.senderId, m.recipientId, m.body, m.clientId, now])],
+      );
+      const [rows] = await conn.query<RowDataPacket[]>(
+        'SELECT id, sender_id, recipient_id, body, client_id, created_at FROM direct_messages WHERE (sender_id, client_id) IN (?)',
+        [allowed.map((m) => [m.senderId, m.clientId])],
+      );
+      for (const r of rows) {
+        stored.set(keyOf(r.sender_id, r.client_id), toStoredMessage(r));
+      }
+      // One row per (user, other) however many of the batch's messages they exchanged.
+      const latest = new Map<string, [number, number, number]>();
+      for (const m of stored.values()) {
+        for (const [user, other] of [[m.senderId, m.recipientId], [m.recipientId, m.senderId]] as const) {
+          const key = `${user}/${other}`;
+          const seen = latest.get(key);
+          if (!seen || seen[2] < m.id) latest.set(key, [user, other, m.id]);
+        }
+      }
+      // Sorted, so concurrent batches take these row locks in the same order.
+      const conversations = [...latest.values()].sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+      await conn.query(
+        'INSERT INTO dm_conversations (user_id, other_id, last_message_id) VALUES ? ' +
+          'ON DUPLICATE KEY UPDATE last_message_id = GREATEST(last_message_id, VALUES(last_message_id))',
+        [conversations],
+      );
+    }
+    await conn.commit();
+    return batch.map((m): WriteOutcome => {
+      const message = stored.get(keyOf(m.senderId, m.clientId));
+      return message ? { kind: 'stored', message } : { kind: 'blocked' };
+    });
+  } catch (err) {
+    await conn.rollback().catch(() => {});
+    throw err;
+  } finally {
+    conn.release();
+  }
+}
+
+export type HistoryRow = StoredMessage;
+
+/**
+ * Up to `limit` messages between `a` and `b` with id below `before`, newest
+ * first. Each direction is read backwards along (sender, recipient, id) and
+ * the two are merged, so the cost does not grow with the conversation.
+ */
+export async function messagesBetween(pool: Pool, a: number, b: number, before: number, limit: number): Promise<HistoryRow[]> {
+  // The index is named because the optimizer otherwise prefers the foreign-key index on
+  // recipient_id, which reads the recipient's whole inbox and sorts it.
+  const branch =
+    '(SELECT id, sender_id, recipient_id, body, client_id, created_at FROM direct_messages FORCE INDEX (direct_messages_pair_id_idx) ' +
+    'WHERE sender_id = ? AND recipient_id = ? AND id < ? ORDER BY id DESC LIMIT ?)';
+  const [rows] = await pool.query<RowDataPacket[]>(`${branch} UNION ALL ${branch} ORDER BY id DESC LIMIT ?`, [
+    a,
+    b,
+    before,
+    limit,
+    b,
+    a,
+    before,
+    limit,
+    limit,
+  ]);
+  return rows.map(toStoredMessage);
+}
+
+export type ConversationRow = {
+  otherId: number;
+  username: string;
+  displayName: string;
+  lastMessage: StoredMessage;
+  unread: number;
+};
+
+/** The user's conversations, newest first, with the last message and the count of unread ones. */
+export async function conversationsOf(pool: Pool, userId: number, limit: number): Promise<ConversationRow[]> {
+  const [rows] = await pool.query<RowDataPacket[]>(
+    `SELECT c.other_id, u.username, u.display_name, c.last_read_id,
+            m.id, m.sender_id, m.recipient_id, m.body, m.client_id, m.created_at,
+            (SELECT COUNT(*) FROM direct_messages x FORCE INDEX (direct_messages_pair_id_idx)
+              WHERE x.sender_id = c.other_id AND x.recipient_id = c.user_id AND x.id > c.last_read_id) AS unread
+       FROM dm_conversations c
+       JOIN users u ON u.id = c.other_id
+       JOIN direct_messages m ON m.id = c.last_message_id
+      WHERE c.user_id = ?
+      ORDER BY c.last_message_id DESC
+      LIMIT ?`,
+    [userId, limit],
+  );
+  return rows.map((r) => ({
+    otherId: Number(r.other_id),
+    username: r.username,
+    displayName: r.display_name,
+    unread: Number(r.unread),
+    lastMessage: toStoredMessage(r),
+  }));
+}
+
+/** Moves the read marker forward (never back). Returns false when there is no such conversation. */
+export async function markRead(pool: Pool, userId: number, otherId: number, upTo: number): Promise<boolean> {
+  const [result] = await pool.query<import('mysql2').ResultSetHeader>(
+    'UPDATE dm_conversations SET last_read_id = GREATEST(last_read_id, LEAST(?, last_message_id)) WHERE user_id = ? AND other_id = ?',
+    [upTo, userId, otherId],
+  );
+  return result.affectedRows > 0;
+}
+
+export async function block(pool: Pool, blockerId: number, blockedId: number): Promise<void> {
+  await pool.query('INSERT IGNORE INTO user_blocks (blocker_id, blocked_id, created_at) VALUES (?, ?, ?)', [
+    blockerId,
+    blockedId,
+    new Date(),
+  ]);
+}
+
+export async function unblock(pool: Pool, blockerId: number, blockedId: number): Promise<void> {
+  await pool.query('DELETE FROM user_blocks WHERE blocker_id = ? AND blocked_id = ?', [blockerId, blockedId]);
+}
+
+export async function isBlocked(pool: Pool, blockerId: number, blockedId: number): Promise<boolean> {
+  const [rows] = await pool.query<RowDataPacket[]>('SELECT 1 FROM user_blocks WHERE blocker_id = ? AND blocked_id = ?', [
+    blockerId,
+    blockedId,
+  ]);
+  return rows.length > 0;
+}

@@ -1,0 +1,43 @@
+import type { Pool, RowDataPacket } from 'mysql2/promise';
+
+export type DirectoryUser = { id: number; username: string };
+
+/**
+ * Username ↔ id lookups for the message path, cached per process: usernames
+ * never change and accounts are not deleted, so an entry never goes stale.
+ * Misses are not cached (the name may be signed up a moment later).
+ */
+export function createUserDirectory(pool: Pool, maxEntries = 100_000) {
+  const byName = new Map<string, DirectoryUser>();
+  const byId = new Map<number, DirectoryUser>();
+
+  function remember(user: DirectoryUser) {
+    if (byName.size >= maxEntries) {
+      const oldest = byName.values().next().value!;
+      byName.delete(oldest.username);
+      byId.delete(oldest.id);
+    }
+    byName.set(user.username, user);
+    byId.set(user.id, user);
+  }
+
+  async function lookup(column: 'username' | 'id', value: string | number): Promise<DirectoryUser | undefined> {
+    const [rows] = await pool.query<RowDataPacket[]>(`SELECT id, username FROM users WHERE ${column} = ? LIMIT 1`, [value]);
+    const row = rows[0];
+    if (!row) return undefined;
+    const user = { id: Number(row.id), username: String(row.username) };
+    remember(user);
+    return user;
+  }
+
+  return {
+    async byUsername(username: string) {
+      return byName.get(username) ?? lookup('username', username);
+    },
+    async byId(id: number) {
+      return byId.get(id) ?? lookup('id', id);
+    },
+  };
+}
+
+export type UserDirectory = ReturnType<typeof createUserDirectory>;

@@ -1,0 +1,148 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { hashPassword, verifyPassword } from '../auth/password.js';
+import type { RateLimiter } from '../auth/rate-limit.js';
+import { isDuplicateKeyError, type Db } from '../db/client.js';
+import type { AuthedEnv } from '../http/app-env.js';
+import { ApiError } from '../http/errors.js';
+import { readJson } from '../http/read-json.js';
+import { peerIdSchema, type Member } from '../signalling/protocol.js';
+import type { RoomState } from '../signalling/room-state.js';
+import { toPublicUser } from '../users/store.js';
+import { parseRoomName } from './names.js';
+import { deleteRoom, findRoomByName, insertRoom, listRooms, type RoomWithOwner } from './store.js';
+
+const LIST_LIMIT = 500;
+const CREATE_LIMIT = { max: 30, windowSeconds: 3600 };
+const JOIN_PASSWORD_LIMIT = { max: 10, windowSeconds: 600 };
+
+const roomPassword = z
+  .string({ error: 'password must be a string' })
+  .refine((s) => [...s].length <= 256, 'password must be at most 256 characters');
+
+const createSchema = z.object({
+  name: z.unknown(),
+  password: z.union([roomPassword, z.null()]).optional(),
+  capacity: z
+    .number({ error: 'capacity must be a number' })
+    .int('capacity must be a whole number')
+    .min(2, 'capacity must be 2-16')
+    .max(16, 'capacity must be 2-16')
+    .default(8),
+});
+const joinSchema = z.object({ password: roomPassword.optional() });
+const leaveSchema = z.object({ peerId: peerIdSchema });
+
+export type PublicRoom = {
+  name: string;
+  owner: string;
+  members: number;
+  capacity: number;
+  locked: boolean;
+  createdAt: string;
+};
+
+export function toPublicRoom(row: RoomWithOwner, members: number): PublicRoom {
+  return {
+    name: row.name,
+    owner: row.ownerUsername,
+    members,
+    capacity: row.capacity,
+    locked: row.passwordHash !== null,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+export const roomNotFound = () => new ApiError(404, 'room_not_found', 'There is no room by that name.');
+
+/** The room named in the path, or 400 for a malformed name, 404 for a missing room. */
+export async function requireRoom(db: Db, rawName: string): Promise<RoomWithOwner> {
+  const room = await findRoomByName(db, parseRoomName(rawName));
+  if (!room) throw roomNotFound();
+  return room;
+}
+
+export type RoomRoutesDeps = { db: Db; state: RoomState; limiter: RateLimiter };
+
+/** Creating, listing, joining, leaving and deleting rooms: `/api/rooms`. */
+export function roomRoutes({ db, state, limiter }: RoomRoutesDeps) {
+  return new Hono<AuthedEnv>()
+    .get('/', async (c) => {
+      const rows = await listRooms(db, LIST_LIMIT);
+      const counts = await state.counts(rows.map((r) => r.name));
+      return c.json({ rooms: rows.map((row, i) => toPublicRoom(row, counts[i] ?? 0)) });
+    })
+    .post('/', async (c) => {
+      const input = await readJson(c, createSchema);
+      const name = parseRoomName(input.name);
+      const limit = await limiter.hit(`rooms:create:${c.var.user.id}`, CREATE_LIMIT);
+      if (!limit.allowed) {
+        throw new ApiError(429, 'too_many_attempts', 'You have created many rooms lately; try again later.', {
+          'Retry-After': String(limit.retryAfterSeconds),
+        });
+      }
+      const password = input.password ? input.password : null;
+      const passwordHash = password ? await hashPassword(password) : null;
+      let row;
+      try {
+        row = await insertRoom(db, { name, ownerId: c.var.user.id, passwordHash, capacity: input.capacity });
+      } catch (err) {
+        if (isDuplicateKeyError(err)) throw new ApiError(409, 'room_exists', 'A room by that name exists already.');
+        throw err;
+      }
+      return c.json({ room: toPublicRoom({ ...row, ownerUsername: c.var.user.username }, 0) }, 201);
+    })
+    .get('/:name', async (c) => {
+      const room = await requireRoom(db, c.req.param('name'));
+      let members = await state.members(room.name);
+      const count = members.length;
+      // Who is inside a locked room is for its members and its owner to see.
+      if (room.passwordHash && room.ownerId !== c.var.user.id && !(await state.holdsAny(room.name, c.var.session.id))) {
+        members = [];
+      }
+      return c.json({ room: toPublicRoom(room, count), members });
+    })
+    .post('/:name/join', async (c) => {
+      const room = await requireRoom(db, c.req.param('name'));
+      const input = await readJson(c, joinSchema, { emptyAs: {} });
+      if (room.passwordHash && room.ownerId !== c.var.user.id) {
+        const limitKey = `rooms:join:${c.var.user.id}:${room.name}`;
+        const attempts = await limiter.peek(limitKey, JOIN_PASSWORD_LIMIT);
+        if (!attempts.allowed) {
+          throw new ApiError(429, 'too_many_attempts', 'Too many wrong passwords; try again later.', {
+            'Retry-After': String(attempts.retryAfterSeconds),
+          });
+        }
+        if (!input.password || !(await verifyPassword(room.passwordHash, input.password))) {
+          await limiter.hit(limitKey, JOIN_PASSWORD_LIMIT);
+          throw new ApiError(403, 'wrong_password', 'That is not the room’s password.');
+        }
+      }
+      const joined = await state.join(room, toPublicUser(c.var.user), c.var.session.id);
+      if (!joined.ok) throw new ApiError(409, 'room_full', `The room is full (${room.capacity} people).`);
+      return c.json({
+        room: toPublicRoom(room, joined.members.length),
+        peerId: joined.member.peerId,
+        members: joined.members satisfies Member[],
+      });
+    })
+    .post('/:name/leave', async (c) => {
+      const name = parseRoomName(c.req.param('name'));
+      const { peerId } = await readJson(c, leaveSchema);
+      const result = await state.leave(name, peerId, c.var.session.id, 'left');
+      if (result === 'not_a_member') throw new ApiError(403, 'not_a_member', 'That peer is not yours.');
+      // Leaving twice, or a peer that already timed out, is still a successful leave.
+      return c.body(null, 204);
+    })
+    .delete('/:name', async (c) => {
+      const room = await requireRoom(db, c.req.param('name'));
+      if (room.ownerId !== c.var.user.id) {
+        throw new ApiError(403, 'not_room_owner', 'Only the room’s owner can delete it.');
+      }
+      // Redis first: if MySQL then fails the client gets a 503 and can simply retry,
+      // whereas the other order could leave a deleted room live in Redis.
+      await state.close(room.name);
+      await deleteRoom(db, room.id);
+      return c.body(null, 204);
+    });
+}

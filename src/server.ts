@@ -1,0 +1,106 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { serve } from '@hono/node-server';
+import { createApp, type ParleyApp } from './app.js';
+import { redactUrl, type Config } from './config/config.js';
+import { createDatabase, type Database } from './db/client.js';
+import { ensureDatabaseExists, runMigrations } from './db/migrate.js';
+import type { Logger } from './logging/logger.js';
+import { closeRedis, connectRedis, createRedis, type Redis } from './redis/client.js';
+
+/** A dependency that could not be reached at start, with a one-line explanation for the operator. */
+export class StartupError extends Error {}
+
+export type RunningServer = {
+  server: Server;
+  port: number;
+  parley: ParleyApp;
+  database: Database;
+  redis: Redis;
+  /** Stops accepting, ends open streams, closes Redis and MySQL. Resolves when all is closed. */
+  stop(): Promise<void>;
+};
+
+function reason(err: unknown): string {
+  const e = err as { code?: string; message?: string };
+  return e.code ?? e.message ?? String(err);
+}
+
+async function prepareDatabase(config: Config): Promise<Database> {
+  try {
+    await ensureDatabaseExists(config.databaseUrl);
+  } catch (err) {
+    throw new StartupError(
+      `cannot reach MySQL at ${redactUrl(config.databaseUrl)} (${reason(err)}). ` +
+        'Start MySQL/MariaDB (e.g. `docker compose up -d mysql` or `service mariadb start`) or set DATABASE_URL.',
+    );
+  }
+  const database = createDatabase(config.databaseUrl);
+  try {
+    await runMigrations(database);
+  } catch (err) {
+    await database.close().catch(() => {});
+    throw new StartupError(`could not apply the database migrations in drizzle/: ${reason(err)}`);
+  }
+  return database;
+}
+
+async function prepareRedis(config: Config): Promise<Redis> {
+  const redis = createRedis(config.redisUrl);
+  try {
+    await connectRedis(redis);
+  } catch (err) {
+    redis.disconnect();
+    throw new StartupError(
+      `cannot reach Redis at ${redactUrl(config.redisUrl)} (${reason(err)}). ` +
+        'Start Redis (e.g. `docker compose up -d redis` or `redis-server --daemonize yes`) or set REDIS_URL.',
+    );
+  }
+  return redis;
+}
+
+/** Creates the database if needed, migrates, connects Redis and serves on config.host:config.port. */
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const database = await prepareDatabase(config);
+  let redis: Redis;
+  try {
+    redis = await prepareRedis(config);
+  } catch (err) {
+    await database.close().catch(() => {});
+    throw err;
+  }
+  redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
+
+  const parley = createApp({ config, database, redis, logger });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch: parley.app.fetch, port: config.port, hostname: config.host }, () => resolve(s as Server));
+    s.once('error', reject);
+  }).catch(async (err) => {
+    await parley.close();
+    await closeRedis(redis);
+    await database.close().catch(() => {});
+    throw new StartupError(`cannot listen on ${config.host}:${config.port} (${reason(err)}). Set PORT or HOST.`);
+  });
+  parley.attach(server);
+  // Slow clients may not hold a connection open forever while sending headers.
+  server.headersTimeout = 15_000;
+  server.requestTimeout = 30_000;
+  const port = (server.address() as AddressInfo).port;
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await parley.close();
+      server.closeIdleConnections();
+      // Requests still running after the grace period are cut off.
+      const force = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
+      await closed;
+      clearTimeout(force);
+      await closeRedis(redis);
+      await database.close().catch(() => {});
+    })();
+    return stopping;
+  };
+  return { server, port, parley, database, redis, stop };
+}

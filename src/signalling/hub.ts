@@ -1,0 +1,206 @@
+import type { ServerResponse } from 'node:http';
+import type { Logger } from '../logging/logger.js';
+import type { Redis } from '../redis/client.js';
+import type { RoomState, StoredEvent } from './room-state.js';
+import { LocalStream } from './local-stream.js';
+
+/**
+ * One process's side of the room event streams. It holds a single Redis
+ * subscriber connection for all of its streams, subscribes a room's channel
+ * when the room's first local stream opens and unsubscribes when the last
+ * closes, and fans each published event out to the local streams it is for:
+ * serialised once, the same bytes written to every recipient.
+ *
+ * It also keeps membership honest across processes: it refreshes the
+ * deadlines of members whose streams it holds, and sweeps members whose
+ * deadline passed (streams closed too long, or held by a process that died).
+ */
+
+export type HubOptions = { keepAliveMs: number; maxBufferedBytes: number; memberTimeoutMs: number };
+
+type RoomEntry = { channel: string; streams: Set<LocalStream>; subscribed: Promise<unknown> };
+
+const KEEP_ALIVE = Buffer.from(':\n\n');
+
+export function sseFrame(id: string, type: string, data: string): Buffer {
+  return Buffer.from(`id: ${id}\nevent: ${type}\ndata: ${data}\n\n`);
+}
+
+export function createRoomHub(deps: { subscriber: Redis; state: RoomState; logger: Logger; options: HubOptions }) {
+  const { subscriber, state, logger, options } = deps;
+  const rooms = new Map<string, RoomEntry>();
+  const byChannel = new Map<string, RoomEntry>();
+  const byPeer = new Map<string, LocalStream>();
+  let closed = false;
+
+  subscriber.on('message', (channel: string, message: string) => {
+    const entry = byChannel.get(channel);
+    if (entry) dispatch(entry, message);
+  });
+
+  // After a reconnection, find out whether Redis lost the live state (a restart without
+  // persistence). Streams of rooms whose state is gone are ended: their clients reconnect,
+  // learn they are no longer members (403) and join again, instead of sitting in a room
+  // that no longer knows them. A mere network blip keeps every stream.
+  let connectedOnce = false;
+  subscriber.on('ready', () => {
+    if (!connectedOnce) {
+      connectedOnce = true;
+      return;
+    }
+    void endStreamsOfLostRooms();
+  });
+
+  async function endStreamsOfLostRooms() {
+    for (const [room, entry] of rooms) {
+      try {
+        if (await state.isLive(room)) continue;
+      } catch {
+        continue;
+      }
+      logger.warn({ room }, 'room state lost in Redis; ending its streams so clients rejoin');
+      for (const stream of [...entry.streams]) stream.end();
+    }
+  }
+
+  function dispatch(entry: RoomEntry, message: string) {
+    const newline = message.indexOf('\n');
+    const header = newline > 0 ? message.slice(0, newline).split(' ') : [];
+    if (header.length !== 5) {
+      logger.debug({ channel: entry.channel }, 'dropped a malformed room message');
+      return;
+    }
+    const [id, type, to, exclude, end] = header as [string, string, string, string, string];
+    const frame = sseFrame(id, type, message.slice(newline + 1));
+    for (const stream of entry.streams) {
+      if (to !== '-' && to !== stream.peerId) continue;
+      if (exclude === stream.peerId) continue;
+      stream.deliver(id, frame, end === '*' || end === stream.peerId);
+    }
+  }
+
+  function deliverStored(stream: LocalStream, event: StoredEvent) {
+    if (event.to !== '-' && event.to !== stream.peerId) return;
+    if (event.exclude === stream.peerId) return;
+    stream.writeCaughtUp(event.id, sseFrame(event.id, event.type, event.data), event.end === '*' || event.end === stream.peerId);
+  }
+
+  function attach(stream: LocalStream): Promise<unknown> {
+    let entry = rooms.get(stream.room);
+    if (!entry) {
+      const channel = state.keysOf(stream.room).channel;
+      entry = { channel, streams: new Set(), subscribed: subscriber.subscribe(channel) };
+      // A failed subscribe is reported to the stream being opened, below.
+      entry.subscribed.catch(() => {});
+      rooms.set(stream.room, entry);
+      byChannel.set(channel, entry);
+    }
+    entry.streams.add(stream);
+    return entry.subscribed;
+  }
+
+  function detach(stream: LocalStream) {
+    const key = `${stream.room}/${stream.peerId}`;
+    if (byPeer.get(key) === stream) byPeer.delete(key);
+    const entry = rooms.get(stream.room);
+    if (!entry?.streams.delete(stream) || entry.streams.size > 0) return;
+    rooms.delete(stream.room);
+    byChannel.delete(entry.channel);
+    subscriber.unsubscribe(entry.channel).catch(() => {});
+  }
+
+  function onStreamClosed(stream: LocalStream) {
+    detach(stream);
+    if (stream.membershipEnded) return;
+    // The member may reconnect (to any process) within the timeout; after that the sweeper removes it.
+    state
+      .refreshDeadlines([{ room: stream.room, peerId: stream.peerId }], Date.now() + options.memberTimeoutMs)
+      .catch((err) => logger.warn({ err: { message: err.message } }, 'could not start a member grace period'));
+  }
+
+  const keepAlive = setInterval(() => {
+    for (const stream of byPeer.values()) stream.write(KEEP_ALIVE);
+  }, options.keepAliveMs);
+
+  const heartbeat = setInterval(() => {
+    if (byPeer.size === 0) return;
+    const entries = [...byPeer.values()].map((s) => ({ room: s.room, peerId: s.peerId }));
+    state
+      .refreshDeadlines(entries, Date.now() + options.memberTimeoutMs)
+      .catch((err) => logger.warn({ err: { message: err.message } }, 'member heartbeat failed'));
+  }, Math.max(50, Math.floor(options.memberTimeoutMs / 4)));
+
+  let sweeping = false;
+  const sweeper = setInterval(async () => {
+    if (sweeping) return;
+    sweeping = true;
+    try {
+      const due = await state.expired(Date.now(), 200);
+      for (const { room, peerId } of due) await state.leave(room, peerId, null, 'timeout');
+    } catch (err) {
+      logger.warn({ err: { message: (err as Error).message } }, 'member sweep failed');
+    } finally {
+      sweeping = false;
+    }
+  }, Math.max(50, Math.min(2000, Math.floor(options.memberTimeoutMs / 8))));
+
+  for (const timer of [keepAlive, heartbeat, sweeper]) timer.unref();
+
+  return {
+    /**
+     * Serves `peerId`'s event stream on `res`: everything missed since
+     * `lastEventId` when it can be replayed whole, else a fresh `welcome`;
+     * then live events, in order, none twice.
+     */
+    async open(room: string, peerId: string, res: ServerResponse, lastEventId: string | undefined): Promise<void> {
+      if (subscriber.status !== 'ready') throw Object.assign(new Error('Connection is closed.'), { code: 'ECONNREFUSED' });
+      if (closed) throw new Error('hub is closed');
+      const stream = new LocalStream(room, peerId, res, options.maxBufferedBytes, onStreamClosed);
+      const key = `${room}/${peerId}`;
+      byPeer.get(key)?.end();
+      byPeer.set(key, stream);
+      try {
+        // Subscribe first, so nothing published while we catch up is missed; live
+        // events are held in the stream until the catch-up is written.
+        await attach(stream);
+        const replay = lastEventId ? await state.replay(room, lastEventId) : undefined;
+        const snap = replay?.complete ? undefined : await state.snapshot(room);
+        // Nothing has been written yet, so a failure above still becomes a proper error answer.
+        stream.begin();
+        if (replay?.complete) {
+          stream.startAt(lastEventId!);
+          for (const event of replay.events) deliverStored(stream, event);
+        } else if (snap) {
+          stream.writeCaughtUp(snap.lastId, sseFrame(snap.lastId, 'welcome', JSON.stringify({ peerId, members: snap.members })), false);
+        }
+        stream.goLive();
+      } catch (err) {
+        if (stream.begun) {
+          stream.end();
+        } else {
+          stream.abandon();
+          detach(stream);
+        }
+        throw err;
+      }
+    },
+
+    /** Number of streams open in this process. */
+    get size() {
+      return byPeer.size;
+    },
+
+    /** Rooms with at least one local stream, i.e. Redis channels this process is subscribed to. */
+    get subscribedRooms() {
+      return rooms.size;
+    },
+
+    async close() {
+      closed = true;
+      for (const timer of [keepAlive, heartbeat, sweeper]) clearInterval(timer);
+      for (const stream of [...byPeer.values()]) stream.end();
+    },
+  };
+}
+
+export type RoomHub = ReturnType<typeof createRoomHub>;

@@ -1,0 +1,228 @@
+import { randomBytes } from 'node:crypto';
+import type { KeySpace, Redis } from '../redis/client.js';
+import type { PublicUser } from '../users/store.js';
+import type { Member, MemberLeftReason, RoomEventData, SignalType } from './protocol.js';
+import { CLOSE, JOIN, LEAVE, MEMBER_EVENT, SIGNAL, SNAPSHOT, STATE } from './scripts.js';
+
+/**
+ * Live room state in Redis, shared by every Parley process: who is in each
+ * room, which session holds each peer, when each member's stream was last
+ * seen, and the room's event stream. MySQL keeps the rooms themselves.
+ */
+
+export type RoomKeys = { meta: string; members: string; sids: string; events: string; channel: string };
+
+/** A stored event as replayed from the room's Redis Stream. */
+export type StoredEvent = { id: string; type: string; to: string; exclude: string; end: string; data: string };
+
+export type ReplayResult = { complete: true; events: StoredEvent[] } | { complete: false };
+
+export type RoomStateOptions = { memberTimeoutMs: number; replayEvents: number };
+
+// Idle rooms' event streams expire after a day; replay never reaches further back.
+const EVENTS_TTL_MS = 24 * 60 * 60 * 1000;
+
+export function newPeerId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+/** Compares two Redis Stream ids (`ms-seq`) numerically. */
+export function compareEventIds(a: string, b: string): number {
+  const [am = '0', as = '0'] = a.split('-');
+  const [bm = '0', bs = '0'] = b.split('-');
+  if (am.length !== bm.length) return am.length - bm.length;
+  if (am !== bm) return am < bm ? -1 : 1;
+  return Number(as) - Number(bs);
+}
+
+export const EVENT_ID_PATTERN = /^\d{1,20}-\d{1,20}$/;
+
+export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateOptions) {
+  const deadlines = key('room-deadlines');
+  const keysOf = (room: string): RoomKeys => ({
+    meta: key('room', room, 'meta'),
+    members: key('room', room, 'members'),
+    sids: key('room', room, 'sids'),
+    events: key('room', room, 'events'),
+    channel: key('room', room, 'ch'),
+  });
+  const tail = [options.replayEvents, EVENTS_TTL_MS] as const;
+  const json = <T extends keyof RoomEventData>(_type: T, data: RoomEventData[T]) => JSON.stringify(data);
+
+  return {
+    keysOf,
+    deadlinesKey: deadlines,
+    deadlineMember: (room: string, peerId: string) => `${room}/${peerId}`,
+
+    async join(
+      room: { id: number; name: string; capacity: number },
+      user: PublicUser,
+      sessionId: string,
+    ): Promise<{ ok: true; member: Member; members: Member[] } | { ok: false }> {
+      const k = keysOf(room.name);
+      const member: Member = { peerId: newPeerId(), user, inCall: false, muted: false };
+      // A member that never opens its stream is gone after the usual timeout.
+      const deadline = Date.now() + options.memberTimeoutMs;
+      const result = (await JOIN.run(
+        redis,
+        [k.meta, k.members, k.sids, deadlines, k.events, k.channel],
+        [
+          room.id,
+          room.capacity,
+          member.peerId,
+          JSON.stringify(member),
+          sessionId,
+          deadline,
+          `${room.name}/${member.peerId}`,
+          json('member-joined', { member }),
+          ...tail,
+        ],
+      )) as [string, string[]?];
+      if (result[0] !== 'ok') return { ok: false };
+      return { ok: true, member, members: (result[1] ?? []).map((m) => JSON.parse(m) as Member) };
+    },
+
+    async signal(room: string, from: string, to: string, sessionId: string, type: SignalType, data: unknown) {
+      const k = keysOf(room);
+      return (await SIGNAL.run(
+        redis,
+        [k.meta, k.sids, k.events, k.channel],
+        [from, to, sessionId, json('signal', { from, type, data }), ...tail],
+      )) as 'ok' | 'no_room' | 'not_a_member' | 'peer_not_found';
+    },
+
+    async setState(room: string, peerId: string, sessionId: string, inCall: boolean, muted: boolean) {
+      const k = keysOf(room);
+      return (await STATE.run(
+        redis,
+        [k.meta, k.members, k.sids, k.events, k.channel],
+        [peerId, sessionId, inCall ? '1' : '0', muted ? '1' : '0', json('member-state', { peerId, inCall, muted }), ...tail],
+      )) as 'ok' | 'no_room' | 'not_a_member';
+    },
+
+    /** Publishes `chat` from a member after checking that this session holds the peer. */
+    async publishChat(room: string, peerId: string, sessionId: string, data: RoomEventData['chat']) {
+      const k = keysOf(room);
+      return (await MEMBER_EVENT.run(
+        redis,
+        [k.meta, k.sids, k.events, k.channel],
+        [peerId, sessionId, 'chat', json('chat', data), ...tail],
+      )) as 'ok' | 'no_room' | 'not_a_member';
+    },
+
+    /** Does this session hold `peerId` in `room`? */
+    async holds(room: string, peerId: string, sessionId: string): Promise<boolean> {
+      return (await redis.hget(keysOf(room).sids, peerId)) === sessionId;
+    },
+
+    /** Does this session hold any peer in `room`? */
+    async holdsAny(room: string, sessionId: string): Promise<boolean> {
+      const holders = await redis.hvals(keysOf(room).sids);
+      return holders.includes(sessionId);
+    },
+
+    /** Removes a member: `sessionId` for an explicit leave, null for the sweeper's expiry. */
+    async leave(room: string, peerId: string, sessionId: string | null, reason: MemberLeftReason) {
+      const k = keysOf(room);
+      return (await LEAVE.run(
+        redis,
+        [k.members, k.sids, deadlines, k.events, k.channel],
+        [peerId, sessionId ?? '', `${room}/${peerId}`, Date.now(), json('member-left', { peerId, reason }), ...tail],
+      )) as 'ok' | 'gone' | 'not_a_member' | 'alive';
+    },
+
+    async close(room: string) {
+      const k = keysOf(room);
+      await CLOSE.run(
+        redis,
+        [k.meta, k.members, k.sids, deadlines, k.events, k.channel],
+        [room, json('room-closed', { reason: 'deleted' }), ...tail],
+      );
+    },
+
+    /** Whether Redis still has this room's live state (false after Redis lost its data). */
+    async isLive(room: string): Promise<boolean> {
+      return (await redis.exists(keysOf(room).meta)) === 1;
+    },
+
+    async members(room: string): Promise<Member[]> {
+      return (await redis.hvals(keysOf(room).members)).map((m) => JSON.parse(m) as Member);
+    },
+
+    /** Live member counts of many rooms in one round trip. */
+    async counts(rooms: string[]): Promise<number[]> {
+      if (rooms.length === 0) return [];
+      const pipeline = redis.pipeline();
+      for (const room of rooms) pipeline.hlen(keysOf(room).members);
+      const results = (await pipeline.exec()) ?? [];
+      return results.map(([err, n]) => (err ? 0 : Number(n)));
+    },
+
+    async snapshot(room: string): Promise<{ members: Member[]; lastId: string }> {
+      const k = keysOf(room);
+      const [members, lastId] = (await SNAPSHOT.run(redis, [k.members, k.events], [])) as [string[], string];
+      return { members: members.map((m) => JSON.parse(m) as Member), lastId };
+    },
+
+    /**
+     * Every event after `lastId`, or `complete: false` when some of them are
+     * no longer kept (trimmed, or the stream expired) and the client must
+     * start over from a fresh snapshot.
+     */
+    async replay(room: string, lastId: string): Promise<ReplayResult> {
+      const k = keysOf(room);
+      const results = (await redis.multi().call('XINFO', 'STREAM', k.events).xrange(k.events, `(${lastId}`, '+').exec()) ?? [];
+      const [infoErr, info] = results[0] ?? [];
+      const [rangeErr, range] = results[1] ?? [];
+      if (rangeErr) throw rangeErr;
+      if (infoErr) {
+        // No stream at all: nothing happened since (only if the client had seen nothing either).
+        return lastId === '0-0' ? { complete: true, events: [] } : { complete: false };
+      }
+      // Trimming removes the oldest entries only, so what is missed can be replayed whole
+      // if nothing was ever trimmed, or if the client had seen the oldest entry still kept.
+      const fields = info as unknown[];
+      const field = (name: string) => fields[fields.indexOf(name) + 1];
+      const neverTrimmed = Number(field('entries-added')) === Number(field('length'));
+      const firstKept = (field('first-entry') as [string, unknown] | null)?.[0];
+      if (!neverTrimmed && !(firstKept && compareEventIds(lastId, firstKept) >= 0)) return { complete: false };
+      const events = (range as Array<[string, string[]]>).map(([id, f]) => toStoredEvent(id, f));
+      return { complete: true, events };
+    },
+
+    /** Pushes the deadlines of members whose streams are open here; never re-adds a member that left. */
+    async refreshDeadlines(entries: Array<{ room: string; peerId: string }>, deadline: number) {
+      for (let i = 0; i < entries.length; i += 1000) {
+        const args: Array<string | number> = [];
+        for (const e of entries.slice(i, i + 1000)) args.push(deadline, `${e.room}/${e.peerId}`);
+        await redis.zadd(deadlines, 'XX', ...args);
+      }
+    },
+
+    /** Members whose deadline has passed, oldest first. */
+    async expired(now: number, limit: number): Promise<Array<{ room: string; peerId: string }>> {
+      const due = await redis.zrangebyscore(deadlines, '-inf', now, 'LIMIT', 0, limit);
+      return due.flatMap((entry) => {
+        const slash = entry.indexOf('/');
+        return slash > 0 ? [{ room: entry.slice(0, slash), peerId: entry.slice(slash + 1) }] : [];
+      });
+    },
+  };
+}
+
+export type RoomState = ReturnType<typeof createRoomState>;
+
+function toStoredEvent(id: string, fields: string[]): StoredEvent {
+  const event: StoredEvent = { id, type: '', to: '-', exclude: '-', end: '-', data: '' };
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const value = fields[i + 1]!;
+    switch (fields[i]) {
+      case 't': event.type = value; break;
+      case 'to': event.to = value; break;
+      case 'x': event.exclude = value; break;
+      case 'end': event.end = value; break;
+      case 'd': event.data = value; break;
+    }
+  }
+  return event;
+}

@@ -1,0 +1,74 @@
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { Db } from '../db/client.js';
+import type { AuthedEnv } from '../http/app-env.js';
+import { ApiError, invalidInput } from '../http/errors.js';
+import { bodyLimit } from '../http/middleware/body-limit.js';
+import { readJson } from '../http/read-json.js';
+import { requireRoom, roomNotFound } from '../rooms/routes.js';
+import { parseRoomName } from '../rooms/names.js';
+import { findRoomByName } from '../rooms/store.js';
+import type { RoomHub } from './hub.js';
+import { PEER_ID_PATTERN, SIGNAL_TYPES, peerIdSchema, stateDataSchema } from './protocol.js';
+import { EVENT_ID_PATTERN, type RoomState } from './room-state.js';
+
+export const MAX_SIGNAL_BYTES = 64 * 1024;
+
+const signalSchema = z
+  .object({
+    from: peerIdSchema,
+    to: peerIdSchema.optional(),
+    type: z.enum(SIGNAL_TYPES, { error: `type must be one of ${SIGNAL_TYPES.join(', ')}` }),
+    data: z.unknown(),
+  })
+  .superRefine((s, ctx) => {
+    if (s.type === 'state') {
+      if (!stateDataSchema.safeParse(s.data).success) {
+        ctx.addIssue({ code: 'custom', path: ['data'], message: 'state data must be {inCall: boolean, muted: boolean}' });
+      }
+    } else if (!s.to) {
+      ctx.addIssue({ code: 'custom', path: ['to'], message: 'to is required' });
+    }
+  });
+
+const notAMember = () => new ApiError(403, 'not_a_member', 'That peer is not yours, or has left the room.');
+
+/** The room event stream and signal posting: `/api/rooms/:name/events` and `/signal`. */
+export function signallingRoutes({ db, state, hub }: { db: Db; state: RoomState; hub: RoomHub }) {
+  return new Hono<AuthedEnv>()
+    .get('/:name/events', async (c) => {
+      const room = await requireRoom(db, c.req.param('name'));
+      const peerId = c.req.query('peer') ?? '';
+      if (!PEER_ID_PATTERN.test(peerId)) throw invalidInput('peer must be the peerId this tab got when joining');
+      if (!(await state.holds(room.name, peerId, c.var.session.id))) throw notAMember();
+      const outgoing = c.env.outgoing;
+      if (!outgoing) throw new Error('event streams need the Node HTTP server');
+      const lastEventId = c.req.header('last-event-id');
+      await hub.open(room.name, peerId, outgoing, lastEventId && EVENT_ID_PATTERN.test(lastEventId) ? lastEventId : undefined);
+      // The stream now owns the response; tell the adapter not to write one.
+      return RESPONSE_ALREADY_SENT;
+    })
+    .post('/:name/signal', bodyLimit(MAX_SIGNAL_BYTES), async (c) => {
+      const name = parseRoomName(c.req.param('name'));
+      const signal = await readJson(c, signalSchema);
+      const sid = c.var.session.id;
+      const result =
+        signal.type === 'state'
+          ? await state.setState(name, signal.from, sid, ...stateArgs(signal.data))
+          : await state.signal(name, signal.from, signal.to!, sid, signal.type, signal.data ?? null);
+      if (result === 'no_room') {
+        // Redis holds no live state for this name: either no such room, or nobody has joined it (again).
+        if (!(await findRoomByName(db, name))) throw roomNotFound();
+        throw notAMember();
+      }
+      if (result === 'not_a_member') throw notAMember();
+      if (result === 'peer_not_found') throw new ApiError(404, 'peer_not_found', 'No member of this room has that peerId.');
+      return c.body(null, 202);
+    });
+}
+
+function stateArgs(data: unknown): [boolean, boolean] {
+  const { inCall, muted } = stateDataSchema.parse(data);
+  return [inCall, muted];
+}

@@ -1,0 +1,63 @@
+import { io as connect, type Socket } from 'socket.io-client';
+import type { Person } from './rooms-helpers.js';
+
+/** A browser tab's /dm socket for `p`, with its cookie and the test origin. */
+export function dmSocket(p: Person, options: { origin?: string | null; cookie?: boolean } = {}): Socket {
+  const headers: Record<string, string> = {};
+  const origin = options.origin === undefined ? p.server.config.origin : options.origin;
+  if (origin) headers.origin = origin;
+  if (options.cookie !== false) headers.cookie = [...p.client.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  return connect(`${p.server.baseUrl}/dm`, {
+    transports: ['websocket'],
+    extraHeaders: headers,
+    reconnection: false,
+    forceNew: true,
+  });
+}
+
+/** Resolves once connected, rejects with the server's refusal message. */
+export function connected(socket: Socket): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    if (socket.connected) return resolve(socket);
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', (err) => reject(err));
+  });
+}
+
+export function emitAck<T = any>(socket: Socket, event: string, payload: unknown, timeoutMs = 10_000): Promise<T> {
+  return socket.timeout(timeoutMs).emitWithAck(event, payload) as Promise<T>;
+}
+
+/** Collects every occurrence of `event` on `socket`; `next()` waits for the next one that matches. */
+export function collect<T = any>(socket: Socket, event: string) {
+  const seen: T[] = [];
+  let waiters: Array<() => void> = [];
+  socket.on(event, (data: T) => {
+    seen.push(data);
+    const w = waiters;
+    waiters = [];
+    w.forEach((f) => f());
+  });
+  let cursor = 0;
+  return {
+    seen,
+    async next(match: (d: T) => boolean = () => true, timeoutMs = 5000): Promise<T> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        while (cursor < seen.length) {
+          const d = seen[cursor++]!;
+          if (match(d)) return d;
+        }
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`no ${event} arrived; saw ${JSON.stringify(seen)}`);
+        await new Promise<void>((r) => {
+          const t = setTimeout(r, left);
+          waiters.push(() => {
+            clearTimeout(t);
+            r();
+          });
+        });
+      }
+    },
+  };
+}

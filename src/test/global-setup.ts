@@ -1,0 +1,43 @@
+import mysql from 'mysql2/promise';
+import { Redis } from 'ioredis';
+import { TEST_DB_PREFIX, TEST_MYSQL_ROOT, TEST_REDIS_URL } from './services.js';
+
+/**
+ * Runs once before all test files: checks that the real services are there
+ * (with a clear message when not) and drops the databases a previous run
+ * left, so every run starts from empty, freshly migrated databases.
+ */
+export default async function setup() {
+  let conn;
+  try {
+    conn = await mysql.createConnection({ uri: TEST_MYSQL_ROOT, connectTimeout: 5000 });
+  } catch (err) {
+    throw new Error(`tests need MySQL/MariaDB at ${TEST_MYSQL_ROOT}: ${(err as Error).message}`);
+  }
+  try {
+    const [rows] = await conn.query('SHOW DATABASES LIKE ?', [`${TEST_DB_PREFIX}%`]);
+    for (const row of rows as Array<Record<string, string>>) {
+      const name = Object.values(row)[0]!;
+      await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
+    }
+  } finally {
+    await conn.end();
+  }
+
+  const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+    // Test keys all live under parley_test: and are dropped before each run.
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', 'parley_test:*', 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } catch (err) {
+    throw new Error(`tests need Redis at ${TEST_REDIS_URL}: ${(err as Error).message}`);
+  } finally {
+    redis.disconnect();
+  }
+}

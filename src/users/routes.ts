@@ -1,0 +1,49 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { Db } from '../db/client.js';
+import type { AuthedEnv } from '../http/app-env.js';
+import { ApiError, invalidInput } from '../http/errors.js';
+import { readJson } from '../http/read-json.js';
+import type { Logger } from '../logging/logger.js';
+import type { SessionCache } from '../auth/session-cache.js';
+import type { KeySpace, Redis } from '../redis/client.js';
+import { onlineUserIds } from './presence.js';
+import { searchUsersByPrefix, toPublicUser, updateDisplayName } from './store.js';
+import { displayNameSchema } from './validation.js';
+
+const SEARCH_LIMIT = 50;
+const patchMeSchema = z.object({ displayName: displayNameSchema });
+const searchQuerySchema = z
+  .string()
+  .transform((s) => s.trim().toLowerCase())
+  .refine((s) => /^[a-z0-9_.-]{1,32}$/.test(s), 'q must be 1-32 characters of a-z, 0-9, _ . -');
+
+export type UserRoutesDeps = { db: Db; redis: Redis; key: KeySpace; logger: Logger; sessionCache: SessionCache };
+
+/** `/api/me` and `/api/users`: every route here sits behind `requireUser`. */
+export function userRoutes(deps: UserRoutesDeps) {
+  return new Hono<AuthedEnv>()
+    .get('/me', (c) => c.json({ user: toPublicUser(c.var.user) }))
+    .patch('/me', async (c) => {
+      const { displayName } = await readJson(c, patchMeSchema);
+      const user = await updateDisplayName(deps.db, c.var.user.id, displayName);
+      if (!user) throw new ApiError(401, 'unauthenticated', 'This account no longer exists.');
+      await deps.sessionCache.revokeUser(user.id);
+      return c.json({ user });
+    })
+    .get('/users', async (c) => {
+      const parsed = searchQuerySchema.safeParse(c.req.query('q') ?? '');
+      if (!parsed.success) throw invalidInput(parsed.error.issues[0]?.message ?? 'bad q');
+      const found = await searchUsersByPrefix(deps.db, parsed.data, SEARCH_LIMIT);
+      let online = new Set<number>();
+      try {
+        online = await onlineUserIds(deps.redis, deps.key, found.map((u) => u.id));
+      } catch (err) {
+        // Presence is decoration on search results: without Redis, show everyone offline.
+        deps.logger.warn({ err: { message: (err as Error).message } }, 'presence unavailable');
+      }
+      return c.json({
+        users: found.map((u) => ({ username: u.username, displayName: u.displayName, online: online.has(u.id) })),
+      });
+    });
+}
