@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -27,7 +27,7 @@ export function spawnNode(args: string[], env: Record<string, string>): ChildPro
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   // Keep draining stdout so a chatty child never blocks on a full pipe.
-  child.stdout!.on('data', () => {});
+  child.stdout!.on('data', (d: Buffer) => { if (process.env.BENCH_SERVER_LOG) process.stderr.write(d); });
   return child;
 }
 
@@ -225,4 +225,46 @@ export async function signupToken(base: string, username: string): Promise<strin
   const token = /parley_session=([a-z2-7]+)/.exec(res.headers.get('set-cookie') ?? '')?.[1];
   if (!token) throw new Error(`signup ${username}: ${res.status} ${await res.text()}`);
   return token;
+}
+
+/** CPU seconds (user + system) a process has used so far, read from /proc (Linux). */
+export function cpuSecondsOf(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime are fields 14 and 15 of stat, i.e. 11 and 12 after "pid (comm) ".
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+const CLOCK_TICKS = 100;
+
+/** The pid of a running program by name (e.g. mariadbd, redis-server), if there is one. */
+export function pidOf(name: string): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === name) return Number(entry);
+    } catch {
+      // The process went away while we looked.
+    }
+  }
+  return undefined;
+}
+
+/**
+ * CPU used by each of `pids` (and by this process) between `start()` and
+ * the returned `stop()`: where the machine's cores went during a measurement.
+ */
+export function cpuMeter(pids: Record<string, number | undefined>) {
+  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSecondsOf(pid)]));
+  const self = process.cpuUsage();
+  return () => {
+    const used: Record<string, number> = {};
+    for (const [k, pid] of Object.entries(pids)) used[k] = cpuSecondsOf(pid) - before[k]!;
+    const mine = process.cpuUsage(self);
+    used['load generator'] = (mine.user + mine.system) / 1e6;
+    return used;
+  };
 }

@@ -47,6 +47,7 @@ export function createDmService(deps: DmServiceDeps) {
   /** Turns storage and Redis outages into `unavailable`; anything else is a bug, logged. */
   function failure(err: unknown, what: string): DmAck<never> {
     if (!isDependencyDown(err)) logger.error({ err }, `${what} failed`);
+    else logger.warn({ err: { message: (err as Error).message, code: (err as { code?: string }).code } }, `${what}: dependency down`);
     return fail('unavailable', 'Messages cannot be stored right now; nothing was sent. Try again.');
   }
 

@@ -6,6 +6,8 @@ export type DirectoryUser = { id: number; username: string };
  * Username ↔ id lookups for the message path, cached per process: usernames
  * never change and accounts are not deleted, so an entry never goes stale.
  * Misses are not cached (the name may be signed up a moment later).
+ * Concurrent lookups of the same key share one query: a burst of first
+ * messages to a name costs one round trip, not one pool slot per message.
  */
 export function createUserDirectory(pool: Pool, maxEntries = 100_000) {
   const byName = new Map<string, DirectoryUser>();
@@ -21,7 +23,19 @@ export function createUserDirectory(pool: Pool, maxEntries = 100_000) {
     byId.set(user.id, user);
   }
 
-  async function lookup(column: 'username' | 'id', value: string | number): Promise<DirectoryUser | undefined> {
+  const pending = new Map<string, Promise<DirectoryUser | undefined>>();
+
+  function lookup(column: 'username' | 'id', value: string | number): Promise<DirectoryUser | undefined> {
+    const key = `${column}:${value}`;
+    let query = pending.get(key);
+    if (!query) {
+      query = fetchUser(column, value).finally(() => pending.delete(key));
+      pending.set(key, query);
+    }
+    return query;
+  }
+
+  async function fetchUser(column: 'username' | 'id', value: string | number): Promise<DirectoryUser | undefined> {
     const [rows] = await pool.query<RowDataPacket[]>(`SELECT id, username FROM users WHERE ${column} = ? LIMIT 1`, [value]);
     const row = rows[0];
     if (!row) return undefined;
