@@ -27,7 +27,14 @@ import type { Logger } from './logging/logger.js';
 import { closeRedis, keySpace, type Redis } from './redis/client.js';
 import { userRoutes } from './users/routes.js';
 
-export type AppDeps = { config: Config; database: Database; redis: Redis; logger: Logger };
+export type AppDeps = {
+  config: Config;
+  database: Database;
+  redis: Redis;
+  logger: Logger;
+  /** The web client's routes (src/web/routes.ts); none in tests that need only the API. */
+  web?: Hono;
+};
 
 export type ParleyApp = {
   app: Hono<AppEnv>;
@@ -42,15 +49,8 @@ export type ParleyApp = {
 export const MAX_BODY_BYTES = 128 * 1024;
 const SESSION_SWEEP_MS = 60 * 60 * 1000;
 
-// Served at / until the web client is bundled; plain markup, nothing inline, so it meets the CSP.
-const LANDING_PAGE = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Parley</title></head>
-<body><main><h1>Parley</h1><p>The Parley server is running. Its API is under <code>/api</code>;
-see <a href="/api/health">/api/health</a>.</p></main></body></html>`;
-
 /** The composition root: builds the whole HTTP app from its dependencies, with no globals. */
-export function createApp({ config, database, redis, logger }: AppDeps): ParleyApp {
+export function createApp({ config, database, redis, logger, web }: AppDeps): ParleyApp {
   const db = database.db;
   const key = keySpace(config.redisPrefix);
   const limiter = createRateLimiter(redis, key);
@@ -87,7 +87,6 @@ export function createApp({ config, database, redis, logger }: AppDeps): ParleyA
   });
 
   app.route('/api/health', healthRoutes({ db, redis }));
-  app.get('/', (c) => c.html(LANDING_PAGE));
 
   const sessionDeps = { db, cache: sessionCache, secure: config.secure, sessionDays: config.sessionDays };
   const dm = createDirectMessages({ config, database, redis, key, limiter, session: sessionDeps, logger });
@@ -107,6 +106,7 @@ export function createApp({ config, database, redis, logger }: AppDeps): ParleyA
   authed.route('/dm', dm.routes);
   authed.route('/users', dm.blockRoutes);
   app.route('/api', authed);
+  if (web) app.route('/', web);
 
   // Expired sessions are already refused on use; this only keeps the table from growing.
   const sweep = setInterval(() => {

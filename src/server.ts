@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { createApp, type ParleyApp } from './app.js';
+import { webRoutes } from './web/routes.js';
 import { redactUrl, type Config } from './config/config.js';
 import { createDatabase, type Database } from './db/client.js';
 import { ensureDatabaseExists, runMigrations } from './db/migrate.js';
@@ -71,7 +72,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   }
   redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
 
-  const parley = createApp({ config, database, redis, logger });
+  const parley = createApp({ config, database, redis, logger, web: await webRoutes() });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: parley.app.fetch, port: config.port, hostname: config.host }, () => resolve(s as Server));
     s.once('error', reject);

@@ -8,6 +8,10 @@ import { TEST_DB_PREFIX, TEST_MYSQL_ROOT, TEST_REDIS_URL } from './services.js';
  * left, so every run starts from empty, freshly migrated databases.
  */
 export default async function setup() {
+  // The servers under test serve the web client from dist/web: build it from the current source.
+  const { build } = await import('vite');
+  await build({ configFile: new URL('../../web/vite.config.ts', import.meta.url).pathname, logLevel: 'warn' });
+
   let conn;
   try {
     conn = await mysql.createConnection({ uri: TEST_MYSQL_ROOT, connectTimeout: 5000 });

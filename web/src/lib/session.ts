@@ -1,0 +1,46 @@
+import { ApiError, api, get } from './api.js';
+import type { User } from './types.js';
+
+/** Who is signed in, as the server says (the session cookie is HttpOnly; the page never sees it). */
+let current: User | null = null;
+const listeners = new Set<() => void>();
+
+export const currentUser = () => current;
+
+export function onUserChange(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+function set(user: User | null) {
+  current = user;
+  for (const l of listeners) l();
+}
+
+export async function loadSession(): Promise<User | null> {
+  try {
+    set((await get<{ user: User }>('/api/me')).user);
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.status !== 401) throw err;
+    set(null);
+  }
+  return current;
+}
+
+export async function signup(username: string, password: string, displayName?: string): Promise<void> {
+  set((await api<{ user: User }>('POST', '/api/auth/signup', { username, password, ...(displayName ? { displayName } : {}) })).user);
+}
+
+export async function login(username: string, password: string): Promise<void> {
+  set((await api<{ user: User }>('POST', '/api/auth/login', { username, password })).user);
+}
+
+export async function logout(): Promise<void> {
+  await api('POST', '/api/auth/logout', {}).catch(() => {});
+  set(null);
+}
+
+/** Called when any request answers 401: the session ended elsewhere. */
+export function sessionEnded(): void {
+  if (current) set(null);
+}

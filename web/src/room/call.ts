@@ -1,0 +1,107 @@
+import type { SignalType } from '../lib/types.js';
+import { PeerLink } from './peer-link.js';
+
+/**
+ * The audio call of one room: a small mesh, one PeerLink per other member
+ * in the call. The caller who joins the call connects to everyone already
+ * in it; those answer. Leaving closes every connection and stops the
+ * microphone.
+ */
+export type CallEvents = {
+  signal(to: string, type: SignalType, data: unknown): void;
+  onRemoteStream(peerId: string, stream: MediaStream): void;
+  onPeerState(peerId: string, state: RTCPeerConnectionState): void;
+};
+
+export const RELAY_ONLY_KEY = 'parley:ice-relay-only';
+
+export class Call {
+  local: MediaStream | null = null;
+  readonly links = new Map<string, PeerLink>();
+  muted = false;
+  startedAt = 0;
+
+  constructor(
+    private readonly selfId: string,
+    private readonly rtcConfig: RTCConfiguration,
+    private readonly events: CallEvents,
+  ) {}
+
+  get active(): boolean {
+    return this.local !== null;
+  }
+
+  async start(deviceId?: string): Promise<void> {
+    this.local = await navigator.mediaDevices.getUserMedia({ audio: audioConstraints(deviceId), video: false });
+    this.startedAt = Date.now();
+    this.muted = false;
+  }
+
+  connect(peerId: string): void {
+    if (!this.active || this.links.has(peerId)) return;
+    this.link(peerId).start();
+  }
+
+  private link(peerId: string): PeerLink {
+    let link = this.links.get(peerId);
+    if (!link) {
+      link = new PeerLink(this.selfId, peerId, this.rtcConfig, () => this.local, {
+        signal: (type, data) => this.events.signal(peerId, type, data),
+        onTrack: (stream) => this.events.onRemoteStream(peerId, stream),
+        onState: (state) => this.events.onPeerState(peerId, state),
+      });
+      this.links.set(peerId, link);
+    }
+    return link;
+  }
+
+  async handleSignal(from: string, type: SignalType, data: unknown): Promise<void> {
+    if (type === 'hangup') return this.drop(from);
+    // Not in the call: offers are declined, so the caller stops trying.
+    if (!this.active) {
+      if (type === 'offer') this.events.signal(from, 'hangup', null);
+      return;
+    }
+    if (type !== 'offer' && !this.links.has(from)) return;
+    await this.link(from).handle(type, data);
+  }
+
+  drop(peerId: string): void {
+    this.links.get(peerId)?.close();
+    this.links.delete(peerId);
+  }
+
+  setMuted(muted: boolean): void {
+    this.muted = muted;
+    for (const track of this.local?.getAudioTracks() ?? []) track.enabled = !muted;
+  }
+
+  /** Switches microphone mid-call: the new track replaces the old on every connection. */
+  async switchMicrophone(deviceId: string): Promise<void> {
+    if (!this.local) return;
+    const next = await navigator.mediaDevices.getUserMedia({ audio: audioConstraints(deviceId), video: false });
+    const track = next.getAudioTracks()[0];
+    if (!track) return;
+    track.enabled = !this.muted;
+    await Promise.all([...this.links.values()].map((l) => l.replaceTrack(track)));
+    for (const old of this.local.getTracks()) old.stop();
+    this.local = next;
+  }
+
+  stop(): void {
+    for (const peerId of [...this.links.keys()]) this.drop(peerId);
+    for (const t of this.local?.getTracks() ?? []) t.stop();
+    this.local = null;
+    this.startedAt = 0;
+  }
+}
+
+function audioConstraints(deviceId?: string): MediaTrackConstraints | boolean {
+  const base = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
+  return deviceId ? { ...base, deviceId: { exact: deviceId } } : base;
+}
+
+/** The RTCConfiguration from the server's ICE servers; relay-only when this browser is set so (for testing TURN). */
+export function rtcConfiguration(iceServers: RTCIceServer[]): RTCConfiguration {
+  return { iceServers, iceTransportPolicy: localStorage.getItem(RELAY_ONLY_KEY) === '1' ? 'relay' : 'all' };
+}

@@ -1,0 +1,175 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startTestServer, uniqueUsername, type TestServer } from '../../src/test/harness.js';
+
+/**
+ * Real browsers for the web client's tests: Debian's Chromium driven by
+ * playwright-core (never a downloaded browser), with fake media devices so
+ * that calls carry a generated tone, and loopback allowed for WebRTC.
+ */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export const CHROMIUM_ARGS = [
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--no-first-run',
+  '--no-sandbox',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+/** A Parley server whose ORIGIN is the address the browser uses, so its CSRF check lets the pages in. */
+export async function startWebServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const port = await freePort();
+  return startTestServer({ PORT: String(port), ORIGIN: `http://127.0.0.1:${port}`, ...env });
+}
+
+export type UserPage = Page & { problems: string[]; username: string };
+
+/**
+ * A browser context of its own (its own cookies: one person) with the
+ * microphone allowed. Page errors and CSP violations are collected in `problems`.
+ */
+export async function openPage(browser: Browser, server: TestServer, options: { relayOnly?: boolean; bypassCSP?: boolean } = {}): Promise<UserPage> {
+  const context: BrowserContext = await browser.newContext({
+    baseURL: server.baseUrl,
+    permissions: ['microphone'],
+    bypassCSP: options.bypassCSP ?? false,
+    viewport: { width: 1100, height: 900 },
+  });
+  if (options.relayOnly) await context.addInitScript(() => localStorage.setItem('parley:ice-relay-only', '1'));
+  const page = (await context.newPage()) as UserPage;
+  page.problems = [];
+  page.username = '';
+  page.on('pageerror', (err) => page.problems.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && /Content Security Policy|Refused to/i.test(msg.text())) page.problems.push(`csp: ${msg.text()}`);
+  });
+  return page;
+}
+
+/** Signs up through the form, as a person would. */
+export async function signUp(page: UserPage, stem: string, displayName?: string): Promise<string> {
+  const username = uniqueUsername(stem);
+  await page.goto('/');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill('correct horse battery');
+  if (displayName) await page.getByLabel('Display name').fill(displayName);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.getByRole('heading', { name: /^Hello, / }).waitFor();
+  page.username = username;
+  return username;
+}
+
+export type PeerStats = { peerId: string; state: string; bytesReceived: number; audioEnergy: number; localCandidate?: string; remoteCandidate?: string };
+
+export function callStats(page: Page): Promise<PeerStats[]> {
+  return page.evaluate(() => (window as unknown as { __parley: { stats(): Promise<PeerStats[]> } }).__parley.stats());
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Waits until this page has `count` connections, all `connected`. */
+export function connectedTo(page: Page, count: number, timeoutMs = 20_000): Promise<PeerStats[]> {
+  return waitFor(`${count} connection(s) are connected`, async () => {
+    const s = await callStats(page);
+    return s.length === count && s.every((p) => p.state === 'connected') && s;
+  }, timeoutMs);
+}
+
+/** Per connection, how much audio (bytes and energy) arrived over `ms`. */
+export async function audioOver(page: Page, ms = 1500): Promise<Array<{ peerId: string; bytes: number; energy: number }>> {
+  const before = await callStats(page);
+  await new Promise((r) => setTimeout(r, ms));
+  const after = await callStats(page);
+  return after.map((a) => {
+    const b = before.find((x) => x.peerId === a.peerId);
+    return { peerId: a.peerId, bytes: a.bytesReceived - (b?.bytesReceived ?? 0), energy: a.audioEnergy - (b?.audioEnergy ?? 0) };
+  });
+}
+
+/** coturn on loopback with the REST-API shared secret, as a deployment would run it. */
+export async function startCoturn(secret: string): Promise<{ port: number; stop(): Promise<void>; output(): string }> {
+  const port = await freePort();
+  const minPort = 40000 + Math.floor(Math.random() * 20000);
+  let output = '';
+  const child: ChildProcess = spawn(
+    process.env.TURNSERVER_PATH ?? '/usr/bin/turnserver',
+    [
+      '-n',
+      '--listening-ip=127.0.0.1',
+      '--relay-ip=127.0.0.1',
+      `--listening-port=${port}`,
+      `--min-port=${minPort}`,
+      `--max-port=${minPort + 200}`,
+      '--use-auth-secret',
+      `--static-auth-secret=${secret}`,
+      '--realm=parley.test',
+      '--allow-loopback-peers',
+      '--no-cli',
+      '--no-tls',
+      '--no-dtls',
+      '--log-file=stdout',
+      '--simple-log',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  await waitFor('coturn listens', async () => {
+    if (child.exitCode !== null) throw new Error(`turnserver exited: ${output.slice(-500)}`);
+    return new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+  }, 10_000);
+  return {
+    port,
+    output: () => output,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export const AXE_PATH = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
