@@ -81,7 +81,8 @@ export function renderDm(other: string | undefined, me: User, dm: DmClient): Scr
   }
 
   // ---- one conversation ------------------------------------------------------------------
-  const thread = h('ol', { class: 'thread', role: 'log', 'aria-live': 'polite', 'aria-label': 'Messages', tabindex: '0' });
+  const thread = h('ol', { class: 'plain' });
+  const threadBox = h('div', { class: 'thread', role: 'log', 'aria-live': 'polite', 'aria-label': 'Messages', tabindex: '0' }, thread);
   const older = h('button', { type: 'button', hidden: true }, 'Load older');
   const typing = h('p', { class: 'typing', 'aria-live': 'polite' });
   const input = h('textarea', { name: 'message', rows: 2, maxlength: 4000 });
@@ -146,17 +147,17 @@ export function renderDm(other: string | undefined, me: User, dm: DmClient): Scr
     return entry;
   }
 
-  const atBottom = () => thread.scrollHeight - thread.scrollTop - thread.clientHeight < 40;
-  const toBottom = () => (thread.scrollTop = thread.scrollHeight);
+  const atBottom = () => threadBox.scrollHeight - threadBox.scrollTop - threadBox.clientHeight < 40;
+  const toBottom = () => (threadBox.scrollTop = threadBox.scrollHeight);
 
   async function loadHistory(before?: number) {
     const q = new URLSearchParams({ limit: '50', ...(before ? { before: String(before) } : {}) });
     const page = await get<{ messages: DirectMessage[]; hasMore: boolean }>(`/api/dm/${encodeURIComponent(other!)}/messages?${q}`);
-    const height = thread.scrollHeight;
+    const height = threadBox.scrollHeight;
     for (const m of page.messages) accept(m);
     if (page.messages[0]) oldestId = Math.min(oldestId ?? Infinity, page.messages[0].id);
     older.hidden = !page.hasMore;
-    if (before) thread.scrollTop += thread.scrollHeight - height;
+    if (before) threadBox.scrollTop += threadBox.scrollHeight - height;
     else toBottom();
   }
 
@@ -245,7 +246,7 @@ export function renderDm(other: string | undefined, me: User, dm: DmClient): Scr
       main,
       h('h2', {}, presence, person.displayName, ' ', h('span', { class: 'handle' }, `@${person.username}`), ' ', presenceText),
       older,
-      thread,
+      threadBox,
       typing,
       h('form', { class: 'chat-form', on: { submit: send } }, field('Message', input), h('button', { type: 'submit' }, 'Send')),
       sendError,

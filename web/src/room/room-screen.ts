@@ -61,7 +61,9 @@ export function renderRoom(name: string, user: User): Screen {
   const audioBox = h('div', { class: 'audio-box' });
   const listen = h('button', { type: 'button', hidden: true, class: 'primary' }, 'Click to listen');
   const callError = h('p', { class: 'error', role: 'alert' });
-  const chatLog = h('ol', { class: 'chat-log', role: 'log', 'aria-live': 'polite', 'aria-label': 'Room chat', tabindex: '0' });
+  // The log region scrolls; the list inside it keeps list semantics.
+  const chatLog = h('ol', { class: 'plain' });
+  const chatBox = h('div', { class: 'chat-log', role: 'log', 'aria-live': 'polite', 'aria-label': 'Room chat', tabindex: '0' }, chatLog);
   const chatInput = h('input', { name: 'message', autocomplete: 'off', maxlength: 4000 });
   const chatError = h('p', { class: 'error', role: 'alert' });
   const sounds = h('input', { type: 'checkbox', name: 'sounds', checked: soundsOn() });
@@ -177,7 +179,7 @@ export function renderRoom(name: string, user: User): Screen {
           memberList,
           h('label', { class: 'check' }, sounds, ' Play a sound when people join or leave'),
         ),
-        h('section', { class: 'card chat', 'aria-labelledby': 'chat-h' }, h('h2', { id: 'chat-h' }, 'Chat'), chatLog, chatForm, chatError),
+        h('section', { class: 'card chat', 'aria-labelledby': 'chat-h' }, h('h2', { id: 'chat-h' }, 'Chat'), chatBox, chatForm, chatError),
       ),
     );
     renderMembers();
@@ -452,7 +454,7 @@ export function renderRoom(name: string, user: User): Screen {
   function addChat(m: ChatMessage, quiet = false) {
     if (seenMessages.has(m.id)) return;
     seenMessages.add(m.id);
-    const nearBottom = chatLog.scrollHeight - chatLog.scrollTop - chatLog.clientHeight < 40;
+    const nearBottom = chatBox.scrollHeight - chatBox.scrollTop - chatBox.clientHeight < 40;
     const item = h(
       'li',
       { class: m.peerId === peerId ? 'mine' : '' },
@@ -462,7 +464,7 @@ export function renderRoom(name: string, user: User): Screen {
     );
     // History is sorted by id; live messages normally arrive in order too.
     chatLog.appendChild(item);
-    if (nearBottom || m.peerId === peerId || quiet) chatLog.scrollTop = chatLog.scrollHeight;
+    if (nearBottom || m.peerId === peerId || quiet) chatBox.scrollTop = chatBox.scrollHeight;
   }
 
   async function sendChat(e: SubmitEvent) {
