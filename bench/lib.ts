@@ -180,7 +180,7 @@ export const BENCH_ORIGIN = 'http://bench.parley';
  * Starts a real Parley process (src/main.ts) on a fresh database `db` and its
  * own Redis prefix, and waits until it answers. `stop()` ends it and drops the database.
  */
-export async function startParley(db: string, env: Record<string, string> = {}) {
+export async function startParley(db: string, env: Record<string, string> = {}, options: { browserOrigin?: boolean } = {}) {
   const mysql = (await import('mysql2/promise')).default;
   const admin = await mysql.createConnection({ uri: BENCH_MYSQL_URL });
   await admin.query(`DROP DATABASE IF EXISTS ${db}`);
@@ -194,7 +194,8 @@ export async function startParley(db: string, env: Record<string, string> = {}) 
     REDIS_PREFIX: prefix,
     PORT: String(port),
     HOST: '127.0.0.1',
-    ORIGIN: BENCH_ORIGIN,
+    // A browser's pages come from the server's own address; scripted clients send BENCH_ORIGIN.
+    ORIGIN: options.browserOrigin ? `http://127.0.0.1:${port}` : BENCH_ORIGIN,
     LOG_LEVEL: 'warn',
     SIGNUP_MAX_PER_IP: '100000',
     ...env,

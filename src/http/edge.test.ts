@@ -171,11 +171,24 @@ describe('responses', () => {
 });
 
 describe('GET /', () => {
-  it('serves an HTML page under the CSP', async () => {
-    const res = await server.client().get('/');
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(res.text).toContain('<h1>Parley</h1>');
-    expect(res.text).not.toMatch(/<script|style=/);
+  it('serves the web client on its routes, with no inline script or style, so the CSP holds', async () => {
+    for (const path of ['/', '/r/some-room', '/dm', '/dm/someone']) {
+      const res = await server.client().get(path);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(res.headers.get('cache-control')).toBe('no-cache');
+      expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+      expect(res.text).toContain('<div id="app"></div>');
+      // Scripts only by src= from this origin; no inline code or style attributes.
+      expect(res.text).not.toMatch(/<script(?![^>]*\ssrc="\/assets\/)[^>]*>|style=/);
+    }
+    const page = (await server.client().get('/')).text;
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(page)![1]!;
+    const asset = await server.client().get(script);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(asset.headers.get('cache-control')).toContain('immutable');
+    expect((await server.client().get('/assets/..%2Fpackage.json')).status).toBe(404);
+    expect((await server.client().get('/assets/nope.js')).status).toBe(404);
   });
 });
