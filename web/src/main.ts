@@ -70,12 +70,7 @@ onUserChange(() => {
 });
 
 startRouter(render);
-loadSession().then(
-  () => {
-    renderNav();
-    render();
-  },
-  () => replace(main, h('p', { role: 'alert' }, 'Parley cannot be reached right now. Reload the page to try again.')),
-);
+// Knowing who is signed in renders the first screen (through onUserChange), once.
+loadSession().catch(() => replace(main, h('p', { role: 'alert' }, 'Parley cannot be reached right now. Reload the page to try again.')));
 
 export { navigate };

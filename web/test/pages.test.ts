@@ -34,6 +34,17 @@ describe('text in real browsers', () => {
     await bob.goto(`/r/${name}`);
     await ann.getByRole('button', { name: 'Join call' }).waitFor();
     await bob.getByRole('button', { name: 'Join call' }).waitFor();
+    await ann.getByRole('log', { name: 'Room chat' }).getByText(`${bob.username} joined.`).waitFor();
+
+    // The session survives a reload, and the page rejoins the room.
+    await bob.reload();
+    await bob.getByRole('button', { name: 'Join call' }).waitFor();
+    expect(bob.url()).toMatch(new RegExp(`/r/${name}$`));
+    // Opening the page joined once: one peer per tab.
+    await ann.getByRole('log', { name: 'Room chat' }).getByText(`${bob.username} left.`).waitFor();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await ann.getByRole('log', { name: 'Room chat' }).getByText(`${bob.username} joined.`).count()).toBe(2);
+    expect(await ann.getByRole('list', { name: 'People in this room' }).getByRole('listitem').count()).toBe(2);
 
     // Empty messages are refused in words.
     await bob.getByLabel('Message', { exact: true }).fill('   ');

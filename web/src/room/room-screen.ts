@@ -219,7 +219,7 @@ export function renderRoom(name: string, user: User): Screen {
       members.set(member.peerId, member);
       renderMembers();
       chime('join');
-      announce(`${member.user.displayName} joined.`);
+      notice(`${member.user.displayName} joined.`);
     });
     on('member-left', ({ peerId: gone, reason }) => {
       if (gone === peerId) {
@@ -232,7 +232,7 @@ export function renderRoom(name: string, user: User): Screen {
       dropView(gone);
       renderMembers();
       chime('leave');
-      if (m) announce(`${m.user.displayName} left.`);
+      if (m) notice(`${m.user.displayName} left.`);
     });
     on('member-state', ({ peerId: who, inCall, muted }) => {
       const m = members.get(who);
@@ -465,6 +465,13 @@ export function renderRoom(name: string, user: User): Screen {
     // History is sorted by id; live messages normally arrive in order too.
     chatLog.appendChild(item);
     if (nearBottom || m.peerId === peerId || quiet) chatBox.scrollTop = chatBox.scrollHeight;
+  }
+
+  /** A join or leave line in the chat log (which is a live region, so it is also read out). */
+  function notice(text: string) {
+    const nearBottom = chatBox.scrollHeight - chatBox.scrollTop - chatBox.clientHeight < 40;
+    chatLog.appendChild(h('li', { class: 'notice' }, text));
+    if (nearBottom) chatBox.scrollTop = chatBox.scrollHeight;
   }
 
   async function sendChat(e: SubmitEvent) {
