@@ -2,21 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../src/test/free-port.js';
 
 /** Shared plumbing for the benchmarks: child servers, memory readings, raw SSE clients, percentiles. */
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
+export { freePort };
 
 export function spawnNode(args: string[], env: Record<string, string>): ChildProcess {
   // BENCH_CPU_PROF=<dir> writes a CPU profile of each server to <dir> when it exits.

@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { freePort } from '../../src/test/free-port.js';
 import { startTestServer, uniqueUsername, type TestServer } from '../../src/test/harness.js';
 
 /**
@@ -28,21 +30,24 @@ export function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 /** A Parley server whose ORIGIN is the address the browser uses, so its CSRF check lets the pages in. */
 export async function startWebServer(env: Record<string, string> = {}): Promise<TestServer> {
   const port = await freePort();
   return startTestServer({ PORT: String(port), ORIGIN: `http://127.0.0.1:${port}`, ...env });
+}
+
+/** For a test file: one browser and one Parley server, started before its tests and stopped after. */
+export function useBrowserAndServer(): { browser: Browser; server: TestServer } {
+  const fixture = {} as { browser: Browser; server: TestServer };
+  beforeAll(async () => {
+    [fixture.browser, fixture.server] = await Promise.all([launchBrowser(), startWebServer()]);
+  });
+  afterAll(async () => {
+    await fixture.browser?.close();
+    await fixture.server?.stop();
+  });
+  return fixture;
 }
 
 export type UserPage = Page & { problems: string[]; username: string };

@@ -1,23 +1,12 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestServer } from '../../src/test/harness.js';
-import { audioOver, callStats, connectedTo, launchBrowser, openPage, signUp, startCoturn, startWebServer, waitFor, type UserPage } from './browser.js';
+import { describe, expect, it } from 'vitest';
+import { audioOver, callStats, connectedTo, openPage, signUp, startCoturn, waitFor, startWebServer, useBrowserAndServer, type UserPage } from './browser.js';
 
 /**
  * Calls in real browsers. The browsers' own getStats() is the judge:
  * connection state, inbound audio bytes, and audio energy (the fake
  * microphone plays a tone; silence adds no energy).
  */
-let browser: Browser;
-let server: TestServer;
-
-beforeAll(async () => {
-  [browser, server] = await Promise.all([launchBrowser(), startWebServer()]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useBrowserAndServer();
 
 const roomName = () => `call-${Math.random().toString(36).slice(2, 10)}`;
 
@@ -50,8 +39,8 @@ async function expectAudioFlowing(page: UserPage, peers: number) {
 
 describe('a call between two people', () => {
   it('connects through the UI and carries audio both ways; mute silences, unmute restores, leaving ends it', async () => {
-    const ann = await openPage(browser, server);
-    const bob = await openPage(browser, server);
+    const ann = await openPage(env.browser, env.server);
+    const bob = await openPage(env.browser, env.server);
     await signUp(ann, 'ann', 'Ann');
     await signUp(bob, 'bob', 'Bob');
     const name = roomName();
@@ -96,8 +85,8 @@ describe('a call between two people', () => {
     const turn = await startCoturn(secret);
     const relayServer = await startWebServer({ TURN_URLS: `turn:127.0.0.1:${turn.port}?transport=udp`, TURN_SECRET: secret });
     try {
-      const ann = await openPage(browser, relayServer, { relayOnly: true });
-      const bob = await openPage(browser, relayServer, { relayOnly: true });
+      const ann = await openPage(env.browser, relayServer, { relayOnly: true });
+      const bob = await openPage(env.browser, relayServer, { relayOnly: true });
       await signUp(ann, 'ann');
       await signUp(bob, 'bob');
       const name = roomName();
@@ -124,7 +113,7 @@ describe('a call between two people', () => {
 
 describe('a call of four', () => {
   it('carries audio between every pair', async () => {
-    const pages = await Promise.all([0, 1, 2, 3].map(() => openPage(browser, server)));
+    const pages = await Promise.all([0, 1, 2, 3].map(() => openPage(env.browser, env.server)));
     for (const [i, p] of pages.entries()) await signUp(p, `four${i}`);
     const name = roomName();
     await createRoomThroughUi(pages[0]!, name);

@@ -1,18 +1,7 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestServer } from '../../src/test/harness.js';
-import { AXE_PATH, launchBrowser, openPage, signUp, startWebServer, type UserPage } from './browser.js';
+import { describe, expect, it } from 'vitest';
+import { AXE_PATH, openPage, signUp, useBrowserAndServer, type UserPage } from './browser.js';
 
-let browser: Browser;
-let server: TestServer;
-
-beforeAll(async () => {
-  [browser, server] = await Promise.all([launchBrowser(), startWebServer()]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useBrowserAndServer();
 
 const roomName = () => `text-${Math.random().toString(36).slice(2, 10)}`;
 // Markup that would run script if it were ever parsed as HTML.
@@ -24,8 +13,8 @@ async function pwned(page: UserPage) {
 
 describe('text in real browsers', () => {
   it('exchanges room chat live; markup arrives as visible text and never runs', async () => {
-    const ann = await openPage(browser, server);
-    const bob = await openPage(browser, server);
+    const ann = await openPage(env.browser, env.server);
+    const bob = await openPage(env.browser, env.server);
     await signUp(ann, 'ann');
     await signUp(bob, 'bob');
     const name = roomName();
@@ -40,11 +29,12 @@ describe('text in real browsers', () => {
     await bob.reload();
     await bob.getByRole('button', { name: 'Join call' }).waitFor();
     expect(bob.url()).toMatch(new RegExp(`/r/${name}$`));
-    // Opening the page joined once: one peer per tab.
-    await ann.getByRole('log', { name: 'Room chat' }).getByText(`${bob.username} left.`).waitFor();
-    await new Promise((r) => setTimeout(r, 500));
-    expect(await ann.getByRole('log', { name: 'Room chat' }).getByText(`${bob.username} joined.`).count()).toBe(2);
-    expect(await ann.getByRole('list', { name: 'People in this room' }).getByRole('listitem').count()).toBe(2);
+    // Opening the page joined once: one peer per tab. (Whether the old tab's leave arrives before
+    // its member timeout is up to the browser's unload handling, so only joins are counted.)
+    const joins = ann.getByRole('log', { name: 'Room chat' }).getByText(`${bob.username} joined.`);
+    await joins.nth(1).waitFor();
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await joins.count()).toBe(2);
 
     // Empty messages are refused in words.
     await bob.getByLabel('Message', { exact: true }).fill('   ');
@@ -65,8 +55,8 @@ describe('text in real browsers', () => {
   }, 60_000);
 
   it('exchanges a DM live in every tab, with Sent, Seen and typing; markup stays text', async () => {
-    const ann = await openPage(browser, server);
-    const bob = await openPage(browser, server);
+    const ann = await openPage(env.browser, env.server);
+    const bob = await openPage(env.browser, env.server);
     await signUp(ann, 'ann');
     await signUp(bob, 'bob');
     // A second tab of Ann's, same session.
@@ -101,8 +91,8 @@ describe('text in real browsers', () => {
 describe('accessibility', () => {
   it('axe finds no serious or critical WCAG 2 A/AA violation on any screen', async () => {
     // axe is injected as a script, which the strict CSP would refuse; this context bypasses it.
-    const page = await openPage(browser, server, { bypassCSP: true });
-    const other = await openPage(browser, server);
+    const page = await openPage(env.browser, env.server, { bypassCSP: true });
+    const other = await openPage(env.browser, env.server);
     await signUp(other, 'friend');
     const audit = async (screen: string) => {
       await page.addScriptTag({ path: AXE_PATH });

@@ -5,7 +5,7 @@ import { sessionEnded } from '../lib/session.js';
 import { audioContext, chime, setSoundsOn, soundsOn, watchLevel } from '../lib/sound.js';
 import type { ChatMessage, Member, Room, RoomEventData, SignalType, User } from '../lib/types.js';
 import { LAST_ROOM_KEY } from '../home/home-screen.js';
-import { Call, rtcConfiguration } from './call.js';
+import { Call, callStats, rtcConfiguration } from './call.js';
 
 type PeerView = {
   item: HTMLLIElement;
@@ -535,34 +535,4 @@ export function renderRoom(name: string, user: User): Screen {
       leaveQuietly(peerId);
     },
   };
-}
-
-/** Per connection: its state, audio received, and the kind of ICE candidates in use. */
-async function callStats(call: Call | undefined) {
-  const out: Array<{ peerId: string; state: string; bytesReceived: number; audioEnergy: number; localCandidate?: string; remoteCandidate?: string }> = [];
-  for (const [peerId, link] of call?.links ?? []) {
-    const report = await link.pc.getStats();
-    let bytesReceived = 0;
-    let audioEnergy = 0;
-    let pairId: string | undefined;
-    const byId = new Map<string, any>();
-    report.forEach((s: any) => {
-      byId.set(s.id, s);
-      if (s.type === 'inbound-rtp' && s.kind === 'audio') {
-        bytesReceived += s.bytesReceived ?? 0;
-        audioEnergy += s.totalAudioEnergy ?? 0;
-      }
-      if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
-    });
-    const pair = pairId ? byId.get(pairId) : undefined;
-    out.push({
-      peerId,
-      state: link.pc.connectionState,
-      bytesReceived,
-      audioEnergy,
-      localCandidate: pair ? byId.get(pair.localCandidateId)?.candidateType : undefined,
-      remoteCandidate: pair ? byId.get(pair.remoteCandidateId)?.candidateType : undefined,
-    });
-  }
-  return out;
 }
