@@ -23,4 +23,6 @@ EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/api/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # Node as PID 1 receives SIGTERM directly; Parley shuts down gracefully on it.
-CMD ["node", "dist/src/main.js"]
+# A larger young generation: under load a direct message lives across a database commit,
+# and with the default size such short-lived objects are promoted and collected the slow way.
+CMD ["node", "--max-semi-space-size=64", "dist/src/main.js"]

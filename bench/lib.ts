@@ -10,10 +10,17 @@ export const root = fileURLToPath(new URL('..', import.meta.url));
 
 export { freePort };
 
+/**
+ * The V8 flags Parley runs with in production (`npm start`, the Dockerfile).
+ * Every server a bench starts, Parley or baseline, gets the same ones
+ * (`BENCH_NODE_FLAGS="…"` replaces them, for experiments).
+ */
+export const SERVER_NODE_FLAGS = process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : ['--max-semi-space-size=64'];
+
 export function spawnNode(args: string[], env: Record<string, string>): ChildProcess {
   // BENCH_CPU_PROF=<dir> writes a CPU profile of each server to <dir> when it exits.
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...profile, '--expose-gc', '--import', 'tsx', 'bench/gc-wrapper.ts', ...args], {
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...profile, '--expose-gc', '--import', 'tsx', 'bench/gc-wrapper.ts', ...args], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -1,14 +1,20 @@
 import type { KeySpace, Redis } from '../redis/client.js';
 
 /**
- * Fixed-window counters in Redis, shared by every Parley process. One round
- * trip per check: a Lua script increments the counter, starts its window on
- * the first hit and returns the count with the seconds left in the window.
+ * Fixed-window counters in Redis, shared by every Parley process. A Lua
+ * script adds to the counter, starts its window when the key is new and
+ * returns the count with the seconds left in the window.
+ *
+ * Hits on the same counter that arrive in the same turn of the event loop
+ * (a burst of messages from one user, say) share one script call: the
+ * counter goes up by their number at once, and each hit learns the count it
+ * would have seen on its own (first, second, … of the group), so the
+ * outcome is exactly that of one call per hit, at a fraction of the cost.
  */
 
 const HIT = `
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+local count = redis.call('INCRBY', KEYS[1], ARGV[2])
+if count == tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 local ttl = redis.call('TTL', KEYS[1])
 if ttl < 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
 return {count, ttl}
@@ -25,11 +31,44 @@ export type RateLimiter = {
   reset(name: string): Promise<void>;
 };
 
+type Waiter = { resolve: (s: LimitState) => void; reject: (e: unknown) => void };
+type Group = { limit: Limit; waiters: Waiter[] };
+type HitCommand = (key: string, windowSeconds: number, by: number) => Promise<[number, number]>;
+
 export function createRateLimiter(redis: Redis, key: KeySpace): RateLimiter {
+  // EVALSHA with a fallback to EVAL: the script's text crosses the wire once.
+  if (!('parleyRateHit' in redis)) redis.defineCommand('parleyRateHit', { numberOfKeys: 1, lua: HIT });
+  const hitCommand = (redis as unknown as { parleyRateHit: HitCommand }).parleyRateHit.bind(redis);
+
+  let groups = new Map<string, Group>();
+
+  function flush() {
+    const current = groups;
+    groups = new Map();
+    for (const [redisKey, group] of current) {
+      const n = group.waiters.length;
+      hitCommand(redisKey, group.limit.windowSeconds, n).then(
+        ([count, ttl]) => {
+          // The group's hits took the counts count-n+1 … count, in the order they arrived.
+          group.waiters.forEach((w, i) => {
+            const mine = count - n + i + 1;
+            w.resolve({ allowed: mine <= group.limit.max, count: mine, retryAfterSeconds: Math.max(1, ttl) });
+          });
+        },
+        (err) => group.waiters.forEach((w) => w.reject(err)),
+      );
+    }
+  }
+
   return {
-    async hit(name, limit) {
-      const [count, ttl] = (await redis.eval(HIT, 1, key('rl', name), limit.windowSeconds)) as [number, number];
-      return { allowed: count <= limit.max, count, retryAfterSeconds: Math.max(1, ttl) };
+    hit(name, limit) {
+      const redisKey = key('rl', name);
+      return new Promise<LimitState>((resolve, reject) => {
+        if (groups.size === 0) setImmediate(flush);
+        let group = groups.get(redisKey);
+        if (!group) groups.set(redisKey, (group = { limit, waiters: [] }));
+        group.waiters.push({ resolve, reject });
+      });
     },
     async peek(name, limit) {
       const [value, ttl] = await redis.multi().get(key('rl', name)).ttl(key('rl', name)).exec().then((r) =>

@@ -70,6 +70,29 @@ describe('dm:send', () => {
     for (const inbox of inboxes) expect(await inbox.next()).toEqual(ack.message);
   });
 
+  it('delivers a burst sent at once whole and in order, every tab of both people on both processes', async () => {
+    // A burst is stored as one batch and its acks and deliveries go out together (one write
+    // per connection): nothing may be lost, duplicated or reordered on the way.
+    const ann = await person(a, 'ann');
+    const bob = await person(b, 'bob');
+    const annTab = await open(ann);
+    const tabs = [annTab, await open(sameSessionOn(ann, b)), await open(bob), await open(sameSessionOn(bob, a))];
+    const inboxes = tabs.map((s) => collect(s, 'dm:message'));
+    const acks = await Promise.all(
+      [...Array(60).keys()].map((i) => emitAck(annTab, 'dm:send', { to: bob.username, body: `burst ${i}`, clientId: cid() })),
+    );
+    expect(acks.every((x) => x.ok)).toBe(true);
+    const ids = acks.map((x) => x.message.id);
+    expect(new Set(ids).size).toBe(60);
+    for (const inbox of inboxes) {
+      for (let i = 0; i < 60; i++) await inbox.next();
+      const got = inbox.seen.slice(0, 60);
+      // Each tab sees the 60 messages once each, in the order they were sent.
+      expect(got.map((m) => m.id)).toEqual(ids);
+      expect(got.map((m) => m.body)).toEqual(acks.map((x) => x.message.body));
+    }
+  });
+
   it('never stores a retry twice: the same clientId returns the original message', async () => {
     const ann = await person(a, 'ann');
     const bob = await person(b, 'bob');

@@ -1,4 +1,5 @@
 import type { Server as HttpServer } from 'node:http';
+import type { Socket as TcpSocket } from 'node:net';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { parse as parseCookies } from 'hono/utils/cookie';
 import { Server, type Namespace, type Socket } from 'socket.io';
@@ -35,6 +36,32 @@ export type DmSocketDeps = {
   presenceTimeoutMs: number;
   logger: Logger;
 };
+
+type Transport = { name?: string; send(packets: unknown[]): void; socket?: { _socket?: TcpSocket } };
+
+/**
+ * Makes a websocket transport write a flush of several packets in one
+ * syscall. engine.io sends the first packet of a burst at once and queues the
+ * rest until that write completes, then hands them over together, but ws
+ * writes each frame on its own; corking the TCP connection around the flush
+ * turns N writes into one. Under load a socket receives many acks and
+ * messages per turn of the event loop, and these writes are most of the
+ * server's CPU time.
+ */
+function coalesceWrites(transport: Transport) {
+  const tcp = transport.name === 'websocket' ? transport.socket?._socket : undefined;
+  if (!tcp || typeof tcp.cork !== 'function') return;
+  const send = transport.send.bind(transport);
+  transport.send = (packets) => {
+    if (packets.length < 2) return send(packets);
+    tcp.cork();
+    try {
+      send(packets);
+    } finally {
+      tcp.uncork();
+    }
+  };
+}
 
 function refusal(message: string): Error {
   return new Error(message);
@@ -115,6 +142,10 @@ export function createDmSockets(deps: DmSocketDeps) {
     io,
     attach(server: HttpServer) {
       io.attach(server);
+      io.engine.on('connection', (conn: { transport: Transport; on(event: 'upgrade', fn: (t: Transport) => void): void }) => {
+        coalesceWrites(conn.transport);
+        conn.on('upgrade', coalesceWrites);
+      });
     },
     /** Emits to the sockets in `rooms`, on every process. */
     notify(rooms: string[], event: string, data: unknown) {

@@ -1,4 +1,4 @@
-import type { Pool, RowDataPacket } from 'mysql2/promise';
+import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
 
 /**
  * Direct-message storage, in plain SQL on the mysql2 pool: the write path
@@ -24,15 +24,50 @@ function toStoredMessage(r: RowDataPacket): StoredMessage {
 
 const keyOf = (senderId: number, clientId: string) => `${senderId}\u0000${clientId}`;
 
+const MESSAGE_COLUMNS = 'id, sender_id, recipient_id, body, client_id, created_at';
+
+/**
+ * Whether the server takes `INSERT … RETURNING` (MariaDB 10.5 and later;
+ * MySQL does not). Asked once per pool; `PARLEY_DM_NO_RETURNING=1` forces
+ * the portable path, which the tests use to cover both.
+ */
+const returningByPool = new WeakMap<object, Promise<boolean>>();
+function returningSupported(pool: Pool, conn: PoolConnection): Promise<boolean> {
+  if (process.env.PARLEY_DM_NO_RETURNING === '1') return Promise.resolve(false);
+  let known = returningByPool.get(pool);
+  if (!known) {
+    known = conn
+      .query<RowDataPacket[]>('SELECT VERSION() AS v')
+      .then(([rows]) => {
+        const m = /^(\d+)\.(\d+).*mariadb/i.exec(String(rows[0]?.v ?? ''));
+        return !!m && (Number(m[1]) > 10 || (Number(m[1]) === 10 && Number(m[2]) >= 5));
+      })
+      .catch((err) => {
+        returningByPool.delete(pool);
+        throw err;
+      });
+    returningByPool.set(pool, known);
+  }
+  return known;
+}
+
 /**
  * Stores a batch of messages in one transaction and returns, per input, the
  * stored message (the original one when `(sender, clientId)` was already
  * used) or `blocked`. Nothing is returned before the commit succeeded.
+ *
+ * Three waits on the database whatever the batch size: the block check; the
+ * transaction's start and the insert, which returns the stored rows; the
+ * conversation upsert and the commit. Statements of one step are sent back to back on the connection
+ * (mysql2 starts each queued command as soon as the previous one answers,
+ * without waiting for a turn of the event loop), which matters under load,
+ * when every turn of the loop is long.
  */
 export async function writeMessages(pool: Pool, batch: NewMessage[]): Promise<WriteOutcome[]> {
   const conn = await pool.getConnection();
+  let open = false;
   try {
-    await conn.beginTransaction();
+    // A plain (consistent, unlocked) read: inside or outside the transaction it promises the same.
     const pairs = [...new Map(batch.map((m) => [`${m.recipientId}/${m.senderId}`, [m.recipientId, m.senderId]])).values()];
     const [blockRows] = await conn.query<RowDataPacket[]>(
       'SELECT blocker_id, blocked_id FROM user_blocks WHERE (blocker_id, blocked_id) IN (?)',
@@ -44,18 +79,22 @@ export async function writeMessages(pool: Pool, batch: NewMessage[]): Promise<Wr
     const stored = new Map<string, StoredMessage>();
     if (allowed.length > 0) {
       const now = new Date();
-      await conn.query(
-        // A retried clientId hits the unique key and changes nothing; the select below finds the original.
-        'INSERT INTO direct_messages (sender_id, recipient_id, body, client_id, created_at) VALUES ? ON DUPLICATE KEY UPDATE id = id',
-        [allowed.map((m) => [m.senderId, m.recipientId, m.body, m.clientId, now])],
-      );
-      const [rows] = await conn.query<RowDataPacket[]>(
-        'SELECT id, sender_id, recipient_id, body, client_id, created_at FROM direct_messages WHERE (sender_id, client_id) IN (?)',
-        [allowed.map((m) => [m.senderId, m.clientId])],
-      );
-      for (const r of rows) {
-        stored.set(keyOf(r.sender_id, r.client_id), toStoredMessage(r));
-      }
+      const values = allowed.map((m) => [m.senderId, m.recipientId, m.body, m.clientId, now]);
+      // A retried clientId hits the unique key and changes nothing; the original row is what
+      // comes back, from RETURNING (MariaDB) or from the select after the insert (MySQL).
+      const insert =
+        'INSERT INTO direct_messages (sender_id, recipient_id, body, client_id, created_at) VALUES ? ON DUPLICATE KEY UPDATE id = id';
+      open = true;
+      const [, [rows]] = (await returningSupported(pool, conn))
+        ? await all([conn.query('START TRANSACTION'), conn.query<RowDataPacket[]>(`${insert} RETURNING ${MESSAGE_COLUMNS}`, [values])] as const)
+        : await all([
+            conn.query('START TRANSACTION'),
+            conn.query(insert, [values]),
+            conn.query<RowDataPacket[]>(`SELECT ${MESSAGE_COLUMNS} FROM direct_messages WHERE (sender_id, client_id) IN (?)`, [
+              allowed.map((m) => [m.senderId, m.clientId]),
+            ]),
+          ] as const).then(([begin, , select]) => [begin, select] as const);
+      for (const r of rows) stored.set(keyOf(r.sender_id, r.client_id), toStoredMessage(r));
       // One row per (user, other) however many of the batch's messages they exchanged.
       const latest = new Map<string, [number, number, number]>();
       for (const m of stored.values()) {
@@ -67,23 +106,39 @@ export async function writeMessages(pool: Pool, batch: NewMessage[]): Promise<Wr
       }
       // Sorted, so concurrent batches take these row locks in the same order.
       const conversations = [...latest.values()].sort((x, y) => x[0] - y[0] || x[1] - y[1]);
-      await conn.query(
-        'INSERT INTO dm_conversations (user_id, other_id, last_message_id) VALUES ? ' +
-          'ON DUPLICATE KEY UPDATE last_message_id = GREATEST(last_message_id, VALUES(last_message_id))',
-        [conversations],
-      );
+      await all([
+        conn.query(
+          'INSERT INTO dm_conversations (user_id, other_id, last_message_id) VALUES ? ' +
+            'ON DUPLICATE KEY UPDATE last_message_id = GREATEST(last_message_id, VALUES(last_message_id))',
+          [conversations],
+        ),
+        conn.query('COMMIT'),
+      ] as const);
+      open = false;
     }
-    await conn.commit();
     return batch.map((m): WriteOutcome => {
       const message = stored.get(keyOf(m.senderId, m.clientId));
       return message ? { kind: 'stored', message } : { kind: 'blocked' };
     });
   } catch (err) {
-    await conn.rollback().catch(() => {});
+    if (open) await conn.rollback().catch(() => {});
     throw err;
   } finally {
     conn.release();
   }
+}
+
+/**
+ * Awaits statements queued together on one connection. Every one is awaited
+ * (none is left to reject unobserved), and the first failure is thrown.
+ * After a failure the later statements of the step still run; the caller
+ * rolls the transaction back, and a COMMIT among them commits nothing of a
+ * failed insert (InnoDB undoes a failed statement whole).
+ */
+async function all<T extends readonly Promise<unknown>[]>(statements: T): Promise<{ [K in keyof T]: Awaited<T[K]> }> {
+  const settled = await Promise.allSettled(statements);
+  for (const s of settled) if (s.status === 'rejected') throw s.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as { [K in keyof T]: Awaited<T[K]> };
 }
 
 export type HistoryRow = StoredMessage;
