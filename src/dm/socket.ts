@@ -8,6 +8,7 @@ import { resolveSessionToken, type SessionDeps } from '../auth/middleware.js';
 import type { SessionUser } from '../auth/session.js';
 import type { Logger } from '../logging/logger.js';
 import type { Redis } from '../redis/client.js';
+import { createAdapterParser } from './adapter-parser.js';
 import type { Presence } from './presence.js';
 import { DM_NAMESPACE } from './protocol.js';
 import { userRoom, type DmService } from './service.js';
@@ -69,14 +70,16 @@ function refusal(message: string): Error {
 
 export function createDmSockets(deps: DmSocketDeps) {
   const { service, presence, directory, logger } = deps;
+  const parser = createAdapterParser();
   const io = new Server({
     path: '/socket.io/',
     serveClient: false,
     // A direct message is at most 4000 characters; nothing legitimate comes near this.
     maxHttpBufferSize: 64 * 1024,
-    adapter: createAdapter(deps.pub, deps.sub, { key: deps.adapterKey }),
+    adapter: createAdapter(deps.pub, deps.sub, { key: deps.adapterKey, parser }),
   });
   const nsp: Namespace = io.of(DM_NAMESPACE);
+  for (const adapter of [io.of('/').adapter, nsp.adapter]) parser.own((adapter as unknown as { uid: string }).uid);
 
   async function announce(userId: number, online: boolean) {
     const user = await directory.byId(userId).catch(() => undefined);
