@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runParleyProcess as runMain, waitForListening } from './test/process.js';
-import { TEST_DB_PREFIX, TEST_MYSQL_ROOT, TEST_REDIS_URL, databaseUrl } from './test/services.js';
+import { TEST_DB_PREFIX, TEST_MYSQL_ROOT, TEST_REDIS_PREFIX, TEST_REDIS_URL, databaseUrl } from './test/services.js';
 
 const freshDb = `${TEST_DB_PREFIX}proc_${randomBytes(3).toString('hex')}`;
 afterAll(async () => {
@@ -13,7 +13,7 @@ afterAll(async () => {
 
 describe('the process entry', () => {
   it('creates a missing database in utf8mb4, migrates it, serves, and exits 0 on SIGTERM', async () => {
-    const proc = runMain({ DATABASE_URL: databaseUrl(freshDb), REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: 'parley_test:proc:' });
+    const proc = runMain({ DATABASE_URL: databaseUrl(freshDb), REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: `${TEST_REDIS_PREFIX}proc:` });
     const port = await waitForListening(proc);
     const health = await fetch(`http://127.0.0.1:${port}/api/health`);
     expect(await health.json()).toEqual({ ok: true, mysql: 'up', redis: 'up' });
@@ -38,7 +38,7 @@ describe('the process entry', () => {
   });
 
   it('starts again on an already migrated database', async () => {
-    const proc = runMain({ DATABASE_URL: databaseUrl(freshDb), REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: 'parley_test:proc:' });
+    const proc = runMain({ DATABASE_URL: databaseUrl(freshDb), REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: `${TEST_REDIS_PREFIX}proc:` });
     await waitForListening(proc);
     proc.kill('SIGINT');
     expect(await proc.exit).toBe(0);

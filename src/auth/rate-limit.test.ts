@@ -1,11 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRedis, connectRedis, closeRedis, keySpace } from '../redis/client.js';
-import { TEST_REDIS_URL } from '../test/services.js';
+import { TEST_REDIS_PREFIX, TEST_REDIS_URL } from '../test/services.js';
 import { createRateLimiter } from './rate-limit.js';
 
 describe('rate limiter (real Redis)', () => {
   const redis = createRedis(TEST_REDIS_URL, 'parley-test-limiter');
-  const key = keySpace(`parley_test:limiter:${process.pid}:${Date.now()}:`);
+  const key = keySpace(`${TEST_REDIS_PREFIX}limiter:${process.pid}:${Date.now()}:`);
   const limiter = createRateLimiter(redis, key);
   afterAll(async () => {
     const keys = await redis.keys(key('*'));

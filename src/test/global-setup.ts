@@ -1,6 +1,6 @@
 import mysql from 'mysql2/promise';
 import { Redis } from 'ioredis';
-import { TEST_DB_PREFIX, TEST_MYSQL_ROOT, TEST_REDIS_URL } from './services.js';
+import { TEST_DB_PREFIX, TEST_MYSQL_ROOT, TEST_REDIS_PREFIX, TEST_REDIS_URL } from './services.js';
 
 /**
  * Runs once before all test files: checks that the real services are there
@@ -9,8 +9,9 @@ import { TEST_DB_PREFIX, TEST_MYSQL_ROOT, TEST_REDIS_URL } from './services.js';
  */
 export default async function setup() {
   // The servers under test serve the web client from dist/web: build it from the current source.
+  // TEST_SKIP_WEB_BUILD=1 skips it (a second test run on the same tree, with dist/web already built).
   const { build } = await import('vite');
-  await build({ configFile: new URL('../../web/vite.config.ts', import.meta.url).pathname, logLevel: 'warn' });
+  if (process.env.TEST_SKIP_WEB_BUILD !== '1') await build({ configFile: new URL('../../web/vite.config.ts', import.meta.url).pathname, logLevel: 'warn' });
 
   let conn;
   try {
@@ -32,10 +33,10 @@ export default async function setup() {
   redis.on('error', () => {});
   try {
     await redis.connect();
-    // Test keys all live under parley_test: and are dropped before each run.
+    // Test keys all live under TEST_REDIS_PREFIX and are dropped before each run.
     let cursor = '0';
     do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', 'parley_test:*', 'COUNT', 1000);
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${TEST_REDIS_PREFIX}*`, 'COUNT', 1000);
       cursor = next;
       if (keys.length > 0) await redis.del(...keys);
     } while (cursor !== '0');

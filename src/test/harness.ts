@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { parseConfig, type Config } from '../config/config.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { startServer, type RunningServer } from '../server.js';
-import { TEST_DB_PREFIX, TEST_REDIS_URL, databaseUrl } from './services.js';
+import { TEST_DB_PREFIX, TEST_REDIS_PREFIX, TEST_REDIS_URL, databaseUrl } from './services.js';
 import { TestClient } from './client.js';
 
 /** The origin test servers believe they are served from; test clients send it as `Origin`. */
@@ -15,7 +15,7 @@ export function workerDatabaseUrl(): string {
 
 /** A Redis prefix of its own, so rate limits and fan-out of one test never meet another's. */
 export function uniquePrefix(): string {
-  return `parley_test:${process.env.VITEST_POOL_ID ?? '0'}:${randomBytes(4).toString('hex')}:`;
+  return `${TEST_REDIS_PREFIX}${process.env.VITEST_POOL_ID ?? '0'}:${randomBytes(4).toString('hex')}:`;
 }
 
 export type TestServer = RunningServer & {
