@@ -58,6 +58,17 @@ export function createDirectMessages(deps: DirectMessagesDeps) {
     logger,
   });
   notify = sockets.notify;
+  // A reconnection to Redis may be to a Redis that restarted empty: put this process's
+  // sockets back into presence. (After a mere network blip this changes nothing.)
+  let seenReady = redis.status === 'ready';
+  const onReady = () => {
+    if (!seenReady) {
+      seenReady = true;
+      return;
+    }
+    sockets.reregister();
+  };
+  redis.on('ready', onReady);
 
   return {
     sockets,
@@ -65,6 +76,7 @@ export function createDirectMessages(deps: DirectMessagesDeps) {
     routes: dmRoutes({ pool, redis, key, directory }),
     blockRoutes: blockRoutes({ pool, directory }),
     async close() {
+      redis.off('ready', onReady);
       await sockets.close();
       await writer.drain();
       await closeRedis(adapterPub);

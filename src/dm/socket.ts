@@ -154,6 +154,20 @@ export function createDmSockets(deps: DmSocketDeps) {
     notify(rooms: string[], event: string, data: unknown) {
       nsp.to(rooms).emit(event, data);
     },
+    /**
+     * Records every socket of this process in presence again. After Redis
+     * restarted empty, the renewals (which never re-add a socket) would
+     * otherwise leave everyone connected here offline.
+     */
+    reregister() {
+      for (const raw of nsp.sockets.values()) {
+        const s = raw as DmSocket;
+        presence
+          .connect(s.data.user.id, s.id)
+          .then((first) => (first ? announce(s.data.user.id, true) : undefined))
+          .catch(() => {});
+      }
+    },
     /** Disconnects every socket of a session, on every process (after logout). */
     disconnectSession(sessionId: string) {
       nsp.in(sessionRoom(sessionId)).disconnectSockets(true);
