@@ -3,12 +3,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../src/test/free-port.js';
+import { mapLimit } from '../src/test/map-limit.js';
 
 /** Shared plumbing for the benchmarks: child servers, memory readings, raw SSE clients, percentiles. */
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
 
-export { freePort };
+export { freePort, mapLimit };
 
 /**
  * The V8 flags Parley runs with in production (`npm start`, the Dockerfile).
@@ -153,20 +154,6 @@ export async function openRawStreams(
     streams.push(...opened);
   }
   return streams;
-}
-
-export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        results[i] = await fn(items[i]!, i);
-      }
-    }),
-  );
-  return results;
 }
 
 export const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');

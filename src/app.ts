@@ -67,7 +67,11 @@ export function createApp({ config, database, redis, logger, web }: AppDeps): Pa
   const sessionCache = createSessionCache({ publisher: redis, channel: key('sessions'), ttlMs: config.sessionCacheMs, logger });
   subscriber.subscribe(sessionCache.channel).catch(() => {});
   subscriber.on('message', (channel: string, message: string) => {
-    if (channel === sessionCache.channel) sessionCache.apply(message);
+    if (channel === sessionCache.channel) {
+      sessionCache.apply(message);
+      // A logout anywhere also ends that session's room event streams held here.
+      if (message.startsWith('s:')) hub.endSession(message.slice(2));
+    }
   });
 
   const app = new Hono<AppEnv>();
@@ -93,7 +97,18 @@ export function createApp({ config, database, redis, logger, web }: AppDeps): Pa
   app.use('/api/*', loadSession(sessionDeps));
   app.route(
     '/api/auth',
-    authRoutes({ db, limiter, sessionCache, dummyHash, config, onLogout: (sid) => dm.sockets.disconnectSession(sid) }),
+    authRoutes({
+      db,
+      limiter,
+      sessionCache,
+      dummyHash,
+      config,
+      // Streams here are ended directly too, in case the Redis announcement is lost.
+      onLogout: (sid) => {
+        dm.sockets.disconnectSession(sid);
+        hub.endSession(sid);
+      },
+    }),
   );
 
   const authed = new Hono<AuthedEnv>();

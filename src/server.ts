@@ -1,8 +1,9 @@
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { serve } from '@hono/node-server';
+import { createServer, type Server } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
 import { createApp, type ParleyApp } from './app.js';
 import { webRoutes } from './web/routes.js';
+import { answerClientError, answerRequestError } from './http/client-error.js';
 import { redactUrl, type Config } from './config/config.js';
 import { createDatabase, type Database } from './db/client.js';
 import { ensureDatabaseExists, runMigrations } from './db/migrate.js';
@@ -74,7 +75,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 
   const parley = createApp({ config, database, redis, logger, web: await webRoutes() });
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: parley.app.fetch, port: config.port, hostname: config.host }, () => resolve(s as Server));
+    // What serve() does, plus an errorHandler so that requests the adapter cannot turn into a
+    // URL are answered in the error shape (src/http/client-error.ts).
+    const s = createServer(getRequestListener(parley.app.fetch, { hostname: config.host, errorHandler: answerRequestError }));
+    s.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);
   }).catch(async (err) => {
     await parley.close();
@@ -83,6 +87,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     throw new StartupError(`cannot listen on ${config.host}:${config.port} (${reason(err)}). Set PORT or HOST.`);
   });
   parley.attach(server);
+  // Requests too malformed to reach the app still get an answer in the error shape.
+  server.on('clientError', answerClientError);
   // Slow clients may not hold a connection open forever while sending headers.
   server.headersTimeout = 15_000;
   server.requestTimeout = 30_000;

@@ -84,7 +84,11 @@ export function authRoutes(deps: AuthRoutesDeps) {
       const ipState = await limiter.hit(`login:ip:${c.var.clientIp}`, loginIpLimit);
       if (!ipState.allowed) throw tooManyAttempts(ipState.retryAfterSeconds);
       const userKey = `login:user:${input.username}`;
-      const userState = await limiter.peek(userKey, loginUserLimit);
+      // The attempt is counted before the password is checked, in one atomic step:
+      // checking the count first and adding a failure after the (slow) hash let a burst
+      // of concurrent guesses all pass the check, so the limit did not hold. A correct
+      // password clears the count below, so in effect only failures accumulate.
+      const userState = await limiter.hit(userKey, loginUserLimit);
       if (!userState.allowed) throw tooManyAttempts(userState.retryAfterSeconds);
 
       const row = await findUserByUsername(db, input.username);
@@ -92,7 +96,6 @@ export function authRoutes(deps: AuthRoutesDeps) {
       // as a wrong password and timing does not reveal which names exist.
       const valid = await verifyPassword(row?.passwordHash ?? (await deps.dummyHash), input.password);
       if (!row || !valid) {
-        await limiter.hit(userKey, loginUserLimit);
         throw new ApiError(401, 'invalid_credentials', 'Wrong username or password.');
       }
       await limiter.reset(userKey);

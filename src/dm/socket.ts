@@ -115,9 +115,23 @@ export function createDmSockets(deps: DmSocketDeps) {
       .then((first) => (first ? announce(user.id, true) : undefined))
       .catch((err) => logger.warn({ err: { message: err.message } }, 'presence connect failed'));
 
-    const ackOf = (ack: unknown) => (typeof ack === 'function' ? (ack as (r: unknown) => void) : () => {});
-    socket.on('dm:send', async (payload: unknown, ack: unknown) => ackOf(ack)(await service.send(user, payload)));
-    socket.on('dm:read', async (payload: unknown, ack: unknown) => ackOf(ack)(await service.read(user, payload)));
+    // Socket.IO passes the ack as the last argument, after however many the client sent: an
+    // emit with extra arguments, or with no payload at all, used to leave its ack uncalled and
+    // the client waiting forever. The payload is the first argument that is not the ack.
+    // Found by src/dm/hostile-events.test.ts.
+    const split = (args: unknown[]): [unknown, (r: unknown) => void] => {
+      const last = args.at(-1);
+      if (typeof last !== 'function') return [args[0], () => {}];
+      return [args.length > 1 ? args[0] : undefined, last as (r: unknown) => void];
+    };
+    socket.on('dm:send', async (...args: unknown[]) => {
+      const [payload, ack] = split(args);
+      ack(await service.send(user, payload));
+    });
+    socket.on('dm:read', async (...args: unknown[]) => {
+      const [payload, ack] = split(args);
+      ack(await service.read(user, payload));
+    });
     socket.on('dm:typing', (payload: unknown) => void service.typing(user, payload));
 
     socket.on('disconnect', () => {

@@ -8,6 +8,7 @@ import { users } from '../db/schema.js';
 import { TestClient } from '../test/client.js';
 import { TEST_ORIGIN, uniquePrefix, uniqueUsername, workerDatabaseUrl } from '../test/harness.js';
 import { runParleyProcess, waitForListening, type ParleyProcess } from '../test/process.js';
+import { mapLimit } from '../test/map-limit.js';
 import { TEST_REDIS_URL } from '../test/services.js';
 import { SseClient, type SseEvent } from '../test/sse-client.js';
 
@@ -72,21 +73,6 @@ afterAll(async () => {
   await database?.close();
 });
 
-/** Runs `fn` over `items` with at most `limit` at a time. */
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]!, i);
-      }
-    }),
-  );
-  return out;
-}
-
 function clientFor(p: Someone, base: string): TestClient {
   const c = new TestClient(base, TEST_ORIGIN);
   const [k, v] = p.cookie.split('=') as [string, string];
@@ -142,7 +128,8 @@ describe('load on two processes', () => {
 
     // Stored exactly once, under the acked id.
     const [rows] = await database.pool.query<RowDataPacket[]>(
-      "SELECT sender_id, client_id, COUNT(*) AS n, MIN(id) AS id FROM direct_messages WHERE client_id LIKE 'load%' GROUP BY sender_id, client_id",
+      "SELECT sender_id, client_id, COUNT(*) AS n, MIN(id) AS id FROM direct_messages WHERE sender_id IN (?) AND client_id LIKE 'load%' GROUP BY sender_id, client_id",
+      [people.map((p) => p.id)],
     );
     const stored = new Map(rows.map((r) => [`${r.sender_id}/${r.client_id}`, { n: Number(r.n), id: Number(r.id) }]));
     for (const a of acked) expect(stored.get(`${a.from.id}/${a.clientId}`)).toEqual({ n: 1, id: a.id });

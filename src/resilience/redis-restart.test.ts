@@ -4,6 +4,8 @@ import { startTestCluster, type TestServer } from '../test/harness.js';
 import { startPrivateRedis } from '../test/redis-server.js';
 import { createRoom, join, person, type Person } from '../test/rooms-helpers.js';
 import { io as connect, type Socket } from 'socket.io-client';
+import { watchFaults } from '../test/fault-watch.js';
+import { waitFor } from '../test/wait.js';
 import { followStream, type FollowedStream } from './follow-stream.js';
 
 /**
@@ -16,18 +18,15 @@ let redis: Awaited<ReturnType<typeof startPrivateRedis>>;
 let a: TestServer;
 let b: TestServer;
 const cleanups: Array<() => unknown> = [];
-const crashes: unknown[] = [];
-const onCrash = (err: unknown) => crashes.push(err);
+const watch = watchFaults();
 
 beforeAll(async () => {
   redis = await startPrivateRedis();
   [a, b] = (await startTestCluster(2, { REDIS_URL: redis.url, DM_PRESENCE_TIMEOUT_MS: '3000' })) as [TestServer, TestServer];
-  process.on('unhandledRejection', onCrash);
-  process.on('uncaughtException', onCrash);
+  watch.start();
 });
 afterAll(async () => {
-  process.off('unhandledRejection', onCrash);
-  process.off('uncaughtException', onCrash);
+  watch.stop();
   for (const c of cleanups.splice(0)) await c();
   await a?.stop();
   await b?.stop();
@@ -84,21 +83,6 @@ function dmTab(p: Person): Socket {
   return s;
 }
 
-async function eventually<T>(what: string, probe: () => Promise<T | false | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out: ${what} ${last ? String(last) : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe('Redis killed and restarted empty', () => {
   it('answers 503 with a code while it is down, and streams, signals, sockets and presence come back by themselves', { timeout: 90_000 }, async () => {
     const ann = await person(a, 'ann');
@@ -147,18 +131,18 @@ describe('Redis killed and restarted empty', () => {
     await redis.restart();
     const restartedAt = Date.now();
 
-    for (const server of [a, b]) await eventually('health is ok again', async () => (await server.client().get('/api/health')).status === 200);
+    for (const server of [a, b]) await waitFor('health is ok again', async () => (await server.client().get('/api/health')).status === 200);
 
     // The room's live state was lost: both members find out (403) and join again by themselves,
     // and then signals flow again between the two processes.
-    await eventually('both members joined again', async () => annM.rejoins > 0 && bobM.rejoins > 0 && !!annM.stream.events && !!bobM.stream.events);
-    await eventually('both new streams are open', async () => {
+    await waitFor('both members joined again', async () => annM.rejoins > 0 && bobM.rejoins > 0 && !!annM.stream.events && !!bobM.stream.events);
+    await waitFor('both new streams are open', async () => {
       await annM.stream.next((e) => e.event === 'welcome', 100);
       await bobM.stream.next((e) => e.event === 'welcome', 100);
       return true;
     });
     const roomsBack = Date.now() - restartedAt;
-    await eventually('a signal crosses the processes again', async () => {
+    await waitFor('a signal crosses the processes again', async () => {
       const res = await ann.client.post(`/api/rooms/${room}/signal`, { from: annM.peer, to: bobM.peer, type: 'offer', data: { n: 3 } });
       if (res.status !== 202) return false;
       await bobM.stream.next((e) => e.event === 'signal' && e.data.data.n === 3, 1000);
@@ -169,13 +153,13 @@ describe('Redis killed and restarted empty', () => {
 
     // Direct messages cross the processes again (the adapter resubscribed), the refused one
     // is sent now, once.
-    const retried = await eventually('dm:send works again', async () => {
+    const retried = await waitFor('dm:send works again', async () => {
       const ack = await emitAck(annTab, 'dm:send', { to: bob.username, body: 'while down', clientId: 'during' });
       return ack.ok && ack;
     });
     expect((await bobInbox.next((m) => m.clientId === 'during')).id).toBe(retried.message.id);
     // Presence came back: both people are shown online though Redis forgot them.
-    await eventually('presence is rebuilt', async () => {
+    await waitFor('presence is rebuilt', async () => {
       const res = await ann.client.get(`/api/users?q=${bob.username}`);
       return res.body.users?.[0]?.online === true;
     });
@@ -184,7 +168,7 @@ describe('Redis killed and restarted empty', () => {
     );
     expect(Number(rows[0]!.n)).toBe(1);
 
-    expect(crashes).toEqual([]);
+    expect(watch.faults().process).toEqual([]);
     console.info(`[redis] refused in ${failedAfter} ms while down; rooms usable ${roomsBack} ms after the restart`);
   });
 });

@@ -107,16 +107,19 @@ export function roomRoutes({ db, state, limiter }: RoomRoutesDeps) {
       const input = await readJson(c, joinSchema, { emptyAs: {} });
       if (room.passwordHash && room.ownerId !== c.var.user.id) {
         const limitKey = `rooms:join:${c.var.user.id}:${room.name}`;
-        const attempts = await limiter.peek(limitKey, JOIN_PASSWORD_LIMIT);
+        // Counted before the password is checked, in one atomic step: a check first and a
+        // hit after the (slow) hash let concurrent guesses all pass the check. The right
+        // password clears the count, so in effect only wrong ones accumulate.
+        const attempts = await limiter.hit(limitKey, JOIN_PASSWORD_LIMIT);
         if (!attempts.allowed) {
           throw new ApiError(429, 'too_many_attempts', 'Too many wrong passwords; try again later.', {
             'Retry-After': String(attempts.retryAfterSeconds),
           });
         }
         if (!input.password || !(await verifyPassword(room.passwordHash, input.password))) {
-          await limiter.hit(limitKey, JOIN_PASSWORD_LIMIT);
           throw new ApiError(403, 'wrong_password', 'That is not the room’s password.');
         }
+        await limiter.reset(limitKey);
       }
       const joined = await state.join(room, toPublicUser(c.var.user), c.var.session.id);
       if (!joined.ok) throw new ApiError(409, 'room_full', `The room is full (${room.capacity} people).`);

@@ -31,6 +31,9 @@ export function createRoomHub(deps: { subscriber: Redis; state: RoomState; logge
   const rooms = new Map<string, RoomEntry>();
   const byChannel = new Map<string, RoomEntry>();
   const byPeer = new Map<string, LocalStream>();
+  // The streams of each session, so that a logout can end them (see endSession).
+  const bySession = new Map<string, Set<LocalStream>>();
+  const sessionOf = new WeakMap<LocalStream, string>();
   let closed = false;
 
   subscriber.on('message', (channel: string, message: string) => {
@@ -102,6 +105,9 @@ export function createRoomHub(deps: { subscriber: Redis; state: RoomState; logge
   function detach(stream: LocalStream) {
     const key = `${stream.room}/${stream.peerId}`;
     if (byPeer.get(key) === stream) byPeer.delete(key);
+    const sid = sessionOf.get(stream);
+    const ofSession = sid === undefined ? undefined : bySession.get(sid);
+    if (ofSession?.delete(stream) && ofSession.size === 0) bySession.delete(sid!);
     const entry = rooms.get(stream.room);
     if (!entry?.streams.delete(stream) || entry.streams.size > 0) return;
     rooms.delete(stream.room);
@@ -152,13 +158,19 @@ export function createRoomHub(deps: { subscriber: Redis; state: RoomState; logge
      * `lastEventId` when it can be replayed whole, else a fresh `welcome`;
      * then live events, in order, none twice.
      */
-    async open(room: string, peerId: string, res: ServerResponse, lastEventId: string | undefined): Promise<void> {
+    async open(room: string, peerId: string, res: ServerResponse, lastEventId: string | undefined, sessionId?: string): Promise<void> {
       if (subscriber.status !== 'ready') throw Object.assign(new Error('Connection is closed.'), { code: 'ECONNREFUSED' });
       if (closed) throw new Error('hub is closed');
       const stream = new LocalStream(room, peerId, res, options.maxBufferedBytes, onStreamClosed);
       const key = `${room}/${peerId}`;
       byPeer.get(key)?.end();
       byPeer.set(key, stream);
+      if (sessionId !== undefined) {
+        sessionOf.set(stream, sessionId);
+        let set = bySession.get(sessionId);
+        if (!set) bySession.set(sessionId, (set = new Set()));
+        set.add(stream);
+      }
       try {
         // Subscribe first, so nothing published while we catch up is missed; live
         // events are held in the stream until the catch-up is written.
@@ -182,6 +194,25 @@ export function createRoomHub(deps: { subscriber: Redis; state: RoomState; logge
           detach(stream);
         }
         throw err;
+      }
+    },
+
+    /**
+     * After a logout: ends this process's streams of that session at once (an open
+     * stream must not keep reading the room for a session that no longer exists) and
+     * removes their members, so the others see them leave now rather than after the
+     * member timeout. Every process calls this when the logout is announced.
+     */
+    endSession(sessionId: string): void {
+      const ofSession = bySession.get(sessionId);
+      if (!ofSession) return;
+      bySession.delete(sessionId);
+      for (const stream of ofSession) {
+        stream.membershipEnded = true;
+        stream.end();
+        state
+          .leave(stream.room, stream.peerId, sessionId, 'left')
+          .catch((err) => logger.warn({ err: { message: err.message } }, 'could not remove a logged-out member'));
       }
     },
 

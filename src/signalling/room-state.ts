@@ -37,6 +37,19 @@ export function compareEventIds(a: string, b: string): number {
 
 export const EVENT_ID_PATTERN = /^\d{1,20}-\d{1,20}$/;
 
+const U64_MAX = BigInt('18446744073709551615');
+/**
+ * Whether `id` is one Redis could have issued: two 64-bit unsigned parts written without
+ * leading zeros. A Last-Event-ID that is not is ignored (the stream starts with a fresh
+ * welcome): a part over 64 bits made XRANGE fail (a 500), and leading zeros made
+ * compareEventIds rank the id above every real one, so the stream dropped all live events.
+ * Found by src/http/hostile-input.test.ts.
+ */
+export function isEventId(id: string): boolean {
+  const m = /^(0|[1-9]\d{0,19})-(0|[1-9]\d{0,19})$/.exec(id);
+  return !!m && BigInt(m[1]!) <= U64_MAX && BigInt(m[2]!) <= U64_MAX;
+}
+
 export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateOptions) {
   const deadlines = key('room-deadlines');
   const keysOf = (room: string): RoomKeys => ({
@@ -174,15 +187,19 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
       const results = (await redis.multi().call('XINFO', 'STREAM', k.events).xrange(k.events, `(${lastId}`, '+').exec()) ?? [];
       const [infoErr, info] = results[0] ?? [];
       const [rangeErr, range] = results[1] ?? [];
-      if (rangeErr) throw rangeErr;
       if (infoErr) {
         // No stream at all: nothing happened since (only if the client had seen nothing either).
         return lastId === '0-0' ? { complete: true, events: [] } : { complete: false };
       }
-      // Trimming removes the oldest entries only, so what is missed can be replayed whole
-      // if nothing was ever trimmed, or if the client had seen the oldest entry still kept.
       const fields = info as unknown[];
       const field = (name: string) => fields[fields.indexOf(name) + 1];
+      // An id past the newest this room issued was never sent by it: start over. Resuming
+      // "after" it would drop every live event as already seen, and after the largest
+      // possible id XRANGE fails (a 500). Found by src/http/hostile-input.test.ts.
+      if (compareEventIds(lastId, String(field('last-generated-id'))) > 0) return { complete: false };
+      if (rangeErr) throw rangeErr;
+      // Trimming removes the oldest entries only, so what is missed can be replayed whole
+      // if nothing was ever trimmed, or if the client had seen the oldest entry still kept.
       const neverTrimmed = Number(field('entries-added')) === Number(field('length'));
       const firstKept = (field('first-entry') as [string, unknown] | null)?.[0];
       if (!neverTrimmed && !(firstKept && compareEventIds(lastId, firstKept) >= 0)) return { complete: false };

@@ -11,7 +11,7 @@ import { parseRoomName } from '../rooms/names.js';
 import { findRoomByName } from '../rooms/store.js';
 import type { RoomHub } from './hub.js';
 import { PEER_ID_PATTERN, SIGNAL_TYPES, peerIdSchema, stateDataSchema } from './protocol.js';
-import { EVENT_ID_PATTERN, type RoomState } from './room-state.js';
+import { isEventId, type RoomState } from './room-state.js';
 
 export const MAX_SIGNAL_BYTES = 64 * 1024;
 
@@ -30,7 +30,30 @@ const signalSchema = z
     } else if (!s.to) {
       ctx.addIssue({ code: 'custom', path: ['to'], message: 'to is required' });
     }
+    if (nestedDeeperThan(s.data, MAX_SIGNAL_DATA_DEPTH)) {
+      ctx.addIssue({ code: 'custom', path: ['data'], message: `data must not nest deeper than ${MAX_SIGNAL_DATA_DEPTH} levels` });
+    }
   });
+
+/**
+ * How deeply signal `data` may nest. The data is serialised again for the room's event
+ * stream, and JSON.stringify recurses: some thousands of levels (which fit in 64 KiB)
+ * overflowed the stack and answered 500. Real offers, answers and candidates nest 2 or 3
+ * levels. Found by src/http/hostile-input.test.ts.
+ */
+const MAX_SIGNAL_DATA_DEPTH = 64;
+
+/** True when arrays/objects in `value` nest more than `max` levels; walked without recursion. */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const pending: Array<[unknown, number]> = [[value, 0]];
+  while (pending.length > 0) {
+    const [v, depth] = pending.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(v)) pending.push([child, depth + 1]);
+  }
+  return false;
+}
 
 const notAMember = () => new ApiError(403, 'not_a_member', 'That peer is not yours, or has left the room.');
 
@@ -42,10 +65,19 @@ export function signallingRoutes({ db, state, hub }: { db: Db; state: RoomState;
       const peerId = c.req.query('peer') ?? '';
       if (!PEER_ID_PATTERN.test(peerId)) throw invalidInput('peer must be the peerId this tab got when joining');
       if (!(await state.holds(room.name, peerId, c.var.session.id))) throw notAMember();
+      if (c.req.method === 'HEAD') {
+        // Hono answers HEAD with this GET handler and then writes a response of its own, which
+        // failed (ERR_HTTP_HEADERS_SENT, printed by the adapter) after a stream had been opened
+        // on it. HEAD gets the checks above and the stream's type, never a stream. Found by
+        // src/http/hostile-input.test.ts.
+        return c.body(null, 200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform' });
+      }
       const outgoing = c.env.outgoing;
       if (!outgoing) throw new Error('event streams need the Node HTTP server');
       const lastEventId = c.req.header('last-event-id');
-      await hub.open(room.name, peerId, outgoing, lastEventId && EVENT_ID_PATTERN.test(lastEventId) ? lastEventId : undefined);
+      // The session id lets a logout end this stream (hub.endSession).
+      const resumeFrom = lastEventId && isEventId(lastEventId) ? lastEventId : undefined;
+      await hub.open(room.name, peerId, outgoing, resumeFrom, c.var.session.id);
       // The stream now owns the response; tell the adapter not to write one.
       return RESPONSE_ALREADY_SENT;
     })

@@ -4,7 +4,7 @@ import { sessionIdFromToken } from '../auth/session.js';
 import { sessions } from '../db/schema.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCluster, startTestServer, type TestServer } from '../test/harness.js';
-import { createRoom, join, openStream, person, seatTwo, signal, uniqueRoomName, type Person } from '../test/rooms-helpers.js';
+import { createRoom, join, openStream, person, roomWithTwoStreams, seatTwo, signal, uniqueRoomName, type Person } from '../test/rooms-helpers.js';
 import type { SseClient } from '../test/sse-client.js';
 
 /**
@@ -30,16 +30,10 @@ afterAll(async () => {
 });
 
 async function roomWithTwo() {
-  const ann = await person(a, 'ann');
-  const bob = await person(b, 'bob');
-  const room = uniqueRoomName();
-  await createRoom(ann, room);
-  const annPeer = await join(ann, room);
-  const annStream = track(await openStream(ann, room, annPeer));
-  await annStream.nextOf('welcome');
-  const bobPeer = await join(bob, room);
-  const bobStream = track(await openStream(bob, room, bobPeer));
-  return { ann, bob, room, annPeer, bobPeer, annStream, bobStream };
+  const seated = await roomWithTwoStreams(a, b);
+  track(seated.annStream);
+  track(seated.bobStream);
+  return seated;
 }
 
 describe('the room event stream', () => {

@@ -62,3 +62,20 @@ export async function seatTwo(annServer: TestServer, bobServer: TestServer = ann
   const bobPeer = await join(bob, room);
   return { ann, bob, room, annPeer, bobPeer };
 }
+
+/**
+ * Ann (on `annServer`) creates a room, joins and opens her stream (read past its welcome); then
+ * Bob (on `bobServer`) joins and opens his, whose welcome is left unread.
+ */
+export async function roomWithTwoStreams(annServer: TestServer, bobServer: TestServer, stem = 'room') {
+  const ann = await person(annServer, 'ann');
+  const bob = await person(bobServer, 'bob');
+  const room = uniqueRoomName(stem);
+  await createRoom(ann, room);
+  const annPeer = await join(ann, room);
+  const annStream = await openStream(ann, room, annPeer);
+  await annStream.nextOf('welcome');
+  const bobPeer = await join(bob, room);
+  const bobStream = await openStream(bob, room, bobPeer);
+  return { ann, bob, room, annPeer, bobPeer, annStream, bobStream };
+}

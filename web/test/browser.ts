@@ -4,6 +4,9 @@ import net from 'node:net';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import { freePort } from '../../src/test/free-port.js';
+import { waitFor } from '../../src/test/wait.js';
+
+export { waitFor };
 import { startTestServer, uniqueUsername, type TestServer } from '../../src/test/harness.js';
 
 /**
@@ -91,21 +94,6 @@ export type PeerStats = { peerId: string; state: string; bytesReceived: number; 
 
 export function callStats(page: Page): Promise<PeerStats[]> {
   return page.evaluate(() => (window as unknown as { __parley: { stats(): Promise<PeerStats[]> } }).__parley.stats());
-}
-
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 /** Waits until this page has `count` connections, all `connected`. */

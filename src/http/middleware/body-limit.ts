@@ -11,7 +11,13 @@ export function bodyLimit(maxBytes: number): MiddlewareHandler {
   const limit = honoBodyLimit({
     maxSize: maxBytes,
     onError: () => {
-      throw new ApiError(413, 'payload_too_large', `Request bodies are limited to ${Math.floor(maxBytes / 1024)} KiB.`);
+      // `Connection: close`: the unread rest of the body is still on the connection, and the
+      // server closes it after this answer. Advertised as keep-alive, a client would send its
+      // next request on that connection and lose it ("other side closed"); found by
+      // src/http/hostile-input.test.ts.
+      throw new ApiError(413, 'payload_too_large', `Request bodies are limited to ${Math.floor(maxBytes / 1024)} KiB.`, {
+        Connection: 'close',
+      });
     },
   });
   return async function bodyLimit(c, next) {
