@@ -35,8 +35,6 @@ export function compareEventIds(a: string, b: string): number {
   return Number(as) - Number(bs);
 }
 
-export const EVENT_ID_PATTERN = /^\d{1,20}-\d{1,20}$/;
-
 const U64_MAX = BigInt('18446744073709551615');
 /**
  * Whether `id` is one Redis could have issued: two 64-bit unsigned parts written without
