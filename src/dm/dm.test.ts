@@ -124,6 +124,7 @@ describe('dm:send', () => {
     ['an empty body', { to: 'someone', body: '   ', clientId: 'c1' }],
     ['a 4001-character body', { to: 'someone', body: 'x'.repeat(4001), clientId: 'c1' }],
     ['a body that is not a string', { to: 'someone', body: { html: '<i>' }, clientId: 'c1' }],
+    ['a body with a lone surrogate', { to: 'someone', body: 'half \ud83d of a smile', clientId: 'c1' }],
     ['a missing clientId', { to: 'someone', body: 'x' }],
     ['a malformed clientId', { to: 'someone', body: 'x', clientId: 'has space' }],
   ])('answers %s with invalid_input and stores nothing', async (_label, payload) => {

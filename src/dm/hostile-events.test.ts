@@ -87,14 +87,14 @@ function expectedSend(payload: unknown): SendOutcome {
   const { to, body, clientId } = payload;
   if (typeof to !== 'string' || !USERNAME.test(to.toLowerCase())) return { code: 'invalid_input' };
   if (typeof body !== 'string' || codePoints(body.trim()) < 1 || codePoints(body.trim()) > 4000) return { code: 'invalid_input' };
+  // Text only: a lone surrogate does not survive a round trip through UTF-8 (it becomes U+FFFD).
+  if (Buffer.from(body, 'utf8').toString('utf8') !== body) return { code: 'invalid_input' };
   if (typeof clientId !== 'string' || !CLIENT_ID.test(clientId)) return { code: 'invalid_input' };
   const name = to.toLowerCase();
   if (name === ann.username) return { code: 'invalid_input' }; // messages to yourself
   if (name === carol.username) return { code: 'blocked' };
   if (name !== bob.username) return { code: 'unknown_user' };
-  // MySQL stores text as UTF-8, in which a lone surrogate cannot be written: it becomes U+FFFD
-  // (the server accepts it; see the report). Buffer's UTF-8 encoder does the same.
-  return { code: 'ok', body: Buffer.from(body.trim(), 'utf8').toString('utf8'), clientId };
+  return { code: 'ok', body: body.trim(), clientId };
 }
 
 type ReadOutcome = 'ok' | 'invalid_input' | 'unknown_user';

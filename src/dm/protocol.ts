@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isWellFormedText } from '../http/text.js';
 import { USERNAME_PATTERN } from '../users/validation.js';
 
 /** The direct-message protocol's vocabulary, shared by the server and the web client. */
@@ -24,7 +25,8 @@ export const sendSchema = z.object({
   body: z
     .string({ error: 'body must be a string' })
     .transform((s) => s.trim())
-    .refine((s) => [...s].length >= 1 && [...s].length <= 4000, 'body must be 1-4000 characters after trimming'),
+    .refine((s) => [...s].length >= 1 && [...s].length <= 4000, 'body must be 1-4000 characters after trimming')
+    .refine(isWellFormedText, 'body must be text (it holds a lone UTF-16 surrogate)'),
   // Chosen by the client per message and reused on retries.
   clientId: z.string({ error: 'clientId must be a string' }).regex(/^[A-Za-z0-9_-]{1,64}$/, 'clientId must be 1-64 of A-Z a-z 0-9 _ -'),
 });

@@ -118,6 +118,22 @@ describe('request bodies', () => {
     expect(res.body.error.code).toBe('invalid_input');
   });
 
+  it('refuses a lone surrogate escape as text (it could not be stored as sent), and takes a paired one', async () => {
+    const client = server.client();
+    const username = uniqueUsername('sur');
+    const body = (name: string) => `{"username":"${username}","password":"password123","displayName":"${name}"}`;
+    const headers = { 'content-type': 'application/json' };
+    for (const name of ['a\\ud800', '\\udc00b', 'x\\ud83d']) {
+      const res = await client.request('POST', '/api/auth/signup', { body: body(name), headers });
+      expect(res.status, name).toBe(400);
+      expect(res.body.error.code).toBe('invalid_input');
+    }
+    // An escaped pair is an ordinary character (here 😀) and is stored as sent.
+    const ok = await client.request('POST', '/api/auth/signup', { body: body('smile \\ud83d\\ude00'), headers });
+    expect(ok.status).toBe(201);
+    expect(ok.body.user.displayName).toBe('smile \u{1F600}');
+  });
+
   it('answers a form post or text body with 415 unsupported_media_type', async () => {
     for (const type of ['application/x-www-form-urlencoded', 'text/plain', 'multipart/form-data; boundary=x']) {
       const res = await server.client().request('POST', '/api/auth/login', {

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { ApiError, invalidInput } from './errors.js';
+import { holdsLoneSurrogate } from './text.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -23,10 +24,16 @@ export async function readJson<S extends z.ZodType>(
     if (!/^application\/json\s*(;|$)/i.test(type)) {
       throw new ApiError(415, 'unsupported_media_type', 'Send the body as application/json.');
     }
+    let text: string;
     try {
-      value = JSON.parse(utf8.decode(bytes));
+      text = utf8.decode(bytes);
+      value = JSON.parse(text);
     } catch {
       throw invalidInput('The body is not valid UTF-8 JSON.');
+    }
+    // Only an escape (\ud800…\udfff) can bring a lone surrogate in: the bytes are valid UTF-8.
+    if (/\\u[dD][89a-fA-F]/.test(text) && holdsLoneSurrogate(value)) {
+      throw invalidInput('The body holds a lone UTF-16 surrogate escape (\\ud800-\\udfff), which is not text.');
     }
   }
   const result = schema.safeParse(value);
