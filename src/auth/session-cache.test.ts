@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../logging/logger.js';
 import { startTestCluster, uniqueUsername, type TestServer } from '../test/harness.js';
+import { createSessionCache } from './session-cache.js';
+import type { SessionValidation } from './session.js';
 
 /**
  * Two processes, each caching validated sessions for 30 s here (far longer
@@ -44,5 +47,31 @@ describe('the session cache across processes', () => {
     expect((await onB.get('/api/me')).body.user.displayName).toBe('Before');
     expect((await onA.patch('/api/me', { displayName: 'After' })).status).toBe(200);
     expect(await eventually(async () => (await onB.get('/api/me')).body.user.displayName === 'After')).toBe(true);
+  });
+});
+
+describe('a validation that read MySQL before a logout', () => {
+  // The race: a request's session lookup is in flight when the logout (on another process) is
+  // announced; it returns the row it read a moment earlier and would cache a dead session.
+  const cache = createSessionCache({ publisher: undefined as never, channel: 'unused', ttlMs: 30_000, logger: createLogger('silent') });
+  const validation = (sessionId: string, userId: number): SessionValidation => ({
+    session: { id: sessionId, userId, expiresAt: new Date(Date.now() + 86_400_000) },
+    user: { id: userId, username: `u${userId}`, displayName: 'U' },
+    renewed: false,
+  });
+
+  it('is not cached once the logout was announced', () => {
+    cache.apply('s:late');
+    cache.set('late', validation('late', 7));
+    expect(cache.get('late')).toBeUndefined();
+    // Other sessions are cached as usual.
+    cache.set('other', validation('other', 8));
+    expect(cache.get('other')?.user.id).toBe(8);
+  });
+
+  it('is not cached once a change to its user was announced', () => {
+    cache.apply('u:9');
+    cache.set('renamed', validation('renamed', 9));
+    expect(cache.get('renamed')).toBeUndefined();
   });
 });
