@@ -20,8 +20,10 @@ describe('text in real browsers', () => {
     const name = roomName();
     await ann.getByLabel('Room name').fill(name);
     await ann.getByRole('button', { name: 'Create room' }).click();
+    // Ann is in the room (her stream's welcome listed her) before Bob comes: otherwise Bob may
+    // be in that welcome already, and Ann would never see him join.
+    await ann.getByRole('list', { name: 'People in this room' }).getByText(ann.username).waitFor();
     await bob.goto(`/r/${name}`);
-    await ann.getByRole('button', { name: 'Join call' }).waitFor();
     await bob.getByRole('button', { name: 'Join call' }).waitFor();
     await ann.getByRole('log', { name: 'Room chat' }).getByText(`${bob.username} joined.`).waitFor();
 

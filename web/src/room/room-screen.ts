@@ -211,9 +211,22 @@ export function renderRoom(name: string, user: User): Screen {
       }
     };
     on('welcome', (d) => {
+      const before = new Map(members);
       members.clear();
       for (const m of d.members) members.set(m.peerId, m);
       renderMembers();
+      // Whoever came or went between this tab's join and its welcome (or while the stream was
+      // away and its events could no longer be replayed) is announced as their events would be.
+      const came = d.members.filter((m) => m.peerId !== peerId && !before.has(m.peerId));
+      const went = [...before.values()].filter((m) => m.peerId !== peerId && !members.has(m.peerId));
+      for (const m of went) {
+        call?.drop(m.peerId);
+        dropView(m.peerId);
+        notice(`${m.user.displayName} left.`);
+      }
+      for (const m of came) notice(`${m.user.displayName} joined.`);
+      if (came.length > 0) chime('join');
+      else if (went.length > 0) chime('leave');
     });
     on('member-joined', ({ member }) => {
       members.set(member.peerId, member);
