@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { collect, connected, dmSocket, emitAck } from '../test/dm-helpers.js';
 import { startTestCluster, type TestServer } from '../test/harness.js';
 import { person, sameSessionOn, type Person } from '../test/rooms-helpers.js';
+import { sessionIdFromToken } from '../auth/session.js';
 
 /** Two Parley processes sharing MySQL and Redis; people connect to either. */
 let a: TestServer;
@@ -299,5 +300,23 @@ describe('logout', () => {
     expect((await ann.client.post('/api/auth/logout')).status).toBe(204);
     await Promise.all(gone);
     await expect(open(ann)).rejects.toThrow('unauthenticated');
+  });
+
+  it('an expired session loses its sockets too, while a live one keeps them', async () => {
+    const ann = await person(a, 'ann');
+    const bob = await person(a, 'bob');
+    const annTab = await open(ann);
+    const bobTab = await open(bob);
+    // Ann's session runs out in the database; nobody logs out.
+    await a.database.pool.query('UPDATE sessions SET expires_at = ? WHERE id = ?', [
+      new Date(Date.now() - 1000),
+      sessionIdFromToken(ann.client.cookies.get('parley_session')!),
+    ]);
+    const gone = new Promise((resolve) => annTab.once('disconnect', resolve));
+    // The periodic check, as it runs once the sessions' recorded expiry (30 days away) is reached.
+    await a.parley.dm.sockets.checkExpiredSessions(Date.now() + 31 * 86_400_000);
+    await gone;
+    expect(bobTab.connected).toBe(true);
+    expect((await emitAck(bobTab, 'dm:send', { to: ann.username, body: 'still here', clientId: cid() })).ok).toBe(true);
   });
 });

@@ -5,7 +5,7 @@ import { parse as parseCookies } from 'hono/utils/cookie';
 import { Server, type Namespace, type Socket } from 'socket.io';
 import { sessionCookieName } from '../auth/cookie.js';
 import { resolveSessionToken, type SessionDeps } from '../auth/middleware.js';
-import type { SessionUser } from '../auth/session.js';
+import { validateSessionToken, type SessionUser } from '../auth/session.js';
 import type { Logger } from '../logging/logger.js';
 import type { Redis } from '../redis/client.js';
 import { createAdapterParser } from './adapter-parser.js';
@@ -20,7 +20,8 @@ import type { UserDirectory } from './user-directory.js';
  * wherever they are connected.
  */
 
-type SocketData = { user: SessionUser; sessionId: string };
+// The token stays in this process's memory only, to re-check the session when it is due to expire.
+type SocketData = { user: SessionUser; sessionId: string; token: string; expiresAt: number };
 type DmSocket = Socket<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>;
 
 export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
@@ -98,7 +99,7 @@ export function createDmSockets(deps: DmSocketDeps) {
     try {
       const result = await resolveSessionToken(deps.session, token, true);
       if (!result) return next(refusal('unauthenticated'));
-      (socket as DmSocket).data = { user: result.user, sessionId: result.session.id };
+      (socket as DmSocket).data = { user: result.user, sessionId: result.session.id, token, expiresAt: result.session.expiresAt.getTime() };
       next();
     } catch {
       next(refusal('unavailable'));
@@ -142,9 +143,30 @@ export function createDmSockets(deps: DmSocketDeps) {
     });
   });
 
+  /**
+   * A session can end without a logout: it expires. Sockets whose session was
+   * due to expire by `now` (the present, but for tests) are checked against
+   * the database again (their session may have slid forward through HTTP use
+   * meanwhile); those whose session is gone are disconnected, as after a logout.
+   */
+  async function checkExpiredSessions(now = Date.now()) {
+    const due = [...nsp.sockets.values()].filter((s) => (s as DmSocket).data.expiresAt <= now) as DmSocket[];
+    for (const socket of due) {
+      try {
+        // Straight from MySQL, which knows the current expiry (a cached validation may not).
+        const result = await validateSessionToken(deps.session.db, socket.data.token, deps.session.sessionDays, { renew: false });
+        if (result) socket.data.expiresAt = result.session.expiresAt.getTime();
+        else socket.disconnect(true);
+      } catch {
+        // The database is unavailable: check again next time.
+      }
+    }
+  }
+
   const renew = setInterval(() => {
     const sockets = [...nsp.sockets.values()].map((s) => ({ userId: (s as DmSocket).data.user.id, socketId: s.id }));
     if (sockets.length > 0) presence.renew(sockets).catch(() => {});
+    void checkExpiredSessions();
   }, Math.max(100, Math.floor(deps.presenceTimeoutMs / 3)));
   const sweep = setInterval(() => {
     presence
@@ -182,6 +204,7 @@ export function createDmSockets(deps: DmSocketDeps) {
           .catch(() => {});
       }
     },
+    checkExpiredSessions,
     /** Disconnects every socket of a session, on every process (after logout). */
     disconnectSession(sessionId: string) {
       nsp.in(sessionRoom(sessionId)).disconnectSockets(true);
