@@ -24,15 +24,7 @@ async function idOf(username: string): Promise<number> {
 
 for (const path of ['returning', 'portable'] as const) {
   describe(`writeMessages (${path})`, () => {
-    const previous = process.env.PARLEY_DM_NO_RETURNING;
-    beforeAll(() => {
-      if (path === 'portable') process.env.PARLEY_DM_NO_RETURNING = '1';
-      else delete process.env.PARLEY_DM_NO_RETURNING;
-    });
-    afterAll(() => {
-      if (previous === undefined) delete process.env.PARLEY_DM_NO_RETURNING;
-      else process.env.PARLEY_DM_NO_RETURNING = previous;
-    });
+    const options = { portable: path === 'portable' };
 
     it('stores a batch once, returns the original on a repeated clientId, and skips blocked senders', async () => {
       const pool = server.database.pool;
@@ -40,7 +32,7 @@ for (const path of ['returning', 'portable'] as const) {
       const [a, b, c] = await Promise.all([idOf(ann.username), idOf(bob.username), idOf(cy.username)]);
       await block(pool, b, c); // bob blocks cy
 
-      const first = await writeMessages(pool, [{ senderId: a, recipientId: b, body: 'original', clientId: 'k1' }]);
+      const first = await writeMessages(pool, [{ senderId: a, recipientId: b, body: 'original', clientId: 'k1' }], options);
       expect(first[0]).toMatchObject({ kind: 'stored', message: { body: 'original', clientId: 'k1' } });
       const original = (first[0] as { message: { id: number } }).message;
 
@@ -51,7 +43,7 @@ for (const path of ['returning', 'portable'] as const) {
         { senderId: b, recipientId: a, body: 'reply', clientId: 'k1' },
         { senderId: a, recipientId: b, body: 'second again in the same batch', clientId: 'k2' },
       ];
-      const out = await writeMessages(pool, batch);
+      const out = await writeMessages(pool, batch, options);
       expect(out.map((o) => o.kind)).toEqual(['stored', 'stored', 'blocked', 'stored', 'stored']);
       const msg = (i: number) => (out[i] as { message: { id: number; body: string; senderId: number; recipientId: number } }).message;
       // The retry gets the original back, text and id.

@@ -28,12 +28,10 @@ const MESSAGE_COLUMNS = 'id, sender_id, recipient_id, body, client_id, created_a
 
 /**
  * Whether the server takes `INSERT … RETURNING` (MariaDB 10.5 and later;
- * MySQL does not). Asked once per pool; `PARLEY_DM_NO_RETURNING=1` forces
- * the portable path, which the tests use to cover both.
+ * MySQL does not). Asked once per pool.
  */
 const returningByPool = new WeakMap<object, Promise<boolean>>();
 function returningSupported(pool: Pool, conn: PoolConnection): Promise<boolean> {
-  if (process.env.PARLEY_DM_NO_RETURNING === '1') return Promise.resolve(false);
   let known = returningByPool.get(pool);
   if (!known) {
     known = conn
@@ -56,14 +54,19 @@ function returningSupported(pool: Pool, conn: PoolConnection): Promise<boolean> 
  * stored message (the original one when `(sender, clientId)` was already
  * used) or `blocked`. Nothing is returned before the commit succeeded.
  *
- * Three waits on the database whatever the batch size: the block check; the
+ * Four waits on the database whatever the batch size: the block check; the
  * transaction's start and the insert, which returns the stored rows; the
- * conversation upsert and the commit. Statements of one step are sent back to back on the connection
+ * conversation upsert; the commit. Statements of one step are sent back to back on the connection
  * (mysql2 starts each queued command as soon as the previous one answers,
  * without waiting for a turn of the event loop), which matters under load,
  * when every turn of the loop is long.
  */
-export async function writeMessages(pool: Pool, batch: NewMessage[]): Promise<WriteOutcome[]> {
+export async function writeMessages(
+  pool: Pool,
+  batch: NewMessage[],
+  // `portable` takes MySQL's path on any server, so that tests on MariaDB cover both.
+  options: { portable?: boolean } = {},
+): Promise<WriteOutcome[]> {
   const conn = await pool.getConnection();
   let open = false;
   try {
@@ -85,7 +88,7 @@ export async function writeMessages(pool: Pool, batch: NewMessage[]): Promise<Wr
       const insert =
         'INSERT INTO direct_messages (sender_id, recipient_id, body, client_id, created_at) VALUES ? ON DUPLICATE KEY UPDATE id = id';
       open = true;
-      const [, [rows]] = (await returningSupported(pool, conn))
+      const [, [rows]] = !options.portable && (await returningSupported(pool, conn))
         ? await all([conn.query('START TRANSACTION'), conn.query<RowDataPacket[]>(`${insert} RETURNING ${MESSAGE_COLUMNS}`, [values])] as const)
         : await all([
             conn.query('START TRANSACTION'),
@@ -106,14 +109,15 @@ export async function writeMessages(pool: Pool, batch: NewMessage[]): Promise<Wr
       }
       // Sorted, so concurrent batches take these row locks in the same order.
       const conversations = [...latest.values()].sort((x, y) => x[0] - y[0] || x[1] - y[1]);
-      await all([
-        conn.query(
-          'INSERT INTO dm_conversations (user_id, other_id, last_message_id) VALUES ? ' +
-            'ON DUPLICATE KEY UPDATE last_message_id = GREATEST(last_message_id, VALUES(last_message_id))',
-          [conversations],
-        ),
-        conn.query('COMMIT'),
-      ] as const);
+      // Not queued together with the COMMIT: a statement that fails alone (a lock wait timeout)
+      // is undone alone, and a COMMIT behind it would store the messages of a batch whose
+      // senders are told that nothing was stored.
+      await conn.query(
+        'INSERT INTO dm_conversations (user_id, other_id, last_message_id) VALUES ? ' +
+          'ON DUPLICATE KEY UPDATE last_message_id = GREATEST(last_message_id, VALUES(last_message_id))',
+        [conversations],
+      );
+      await conn.query('COMMIT');
       open = false;
     }
     return batch.map((m): WriteOutcome => {
@@ -136,8 +140,8 @@ export async function writeMessages(pool: Pool, batch: NewMessage[]): Promise<Wr
  * Awaits statements queued together on one connection. Every one is awaited
  * (none is left to reject unobserved), and the first failure is thrown.
  * After a failure the later statements of the step still run; the caller
- * rolls the transaction back, and a COMMIT among them commits nothing of a
- * failed insert (InnoDB undoes a failed statement whole).
+ * rolls the transaction back. No COMMIT is ever queued behind another
+ * statement, so nothing of a step that failed is committed.
  */
 async function all<T extends readonly Promise<unknown>[]>(statements: T): Promise<{ [K in keyof T]: Awaited<T[K]> }> {
   const settled = await Promise.allSettled(statements);
