@@ -9,7 +9,7 @@ import { uniquePrefix, uniqueUsername, workerDatabaseUrl, type TestServer } from
 import { runParleyProcess, waitForListening, type ParleyProcess } from '../test/process.js';
 import { TEST_REDIS_URL } from '../test/services.js';
 import { SseClient } from '../test/sse-client.js';
-import { followStream, type FollowedStream } from './follow-stream.js';
+import { followStream, type FollowedStream } from '../test/follow-stream.js';
 
 /**
  * Scenario 1 of docs/reliability.md: one of two Parley processes is killed

@@ -6,7 +6,7 @@ import { createRoom, join, person, type Person } from '../test/rooms-helpers.js'
 import { io as connect, type Socket } from 'socket.io-client';
 import { watchFaults } from '../test/fault-watch.js';
 import { waitFor } from '../test/wait.js';
-import { followStream, type FollowedStream } from './follow-stream.js';
+import { followStream, type FollowedStream } from '../test/follow-stream.js';
 
 /**
  * Scenario 2 of docs/reliability.md: Redis is killed mid-session and started

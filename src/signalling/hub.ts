@@ -158,19 +158,17 @@ export function createRoomHub(deps: { subscriber: Redis; state: RoomState; logge
      * `lastEventId` when it can be replayed whole, else a fresh `welcome`;
      * then live events, in order, none twice.
      */
-    async open(room: string, peerId: string, res: ServerResponse, lastEventId: string | undefined, sessionId?: string): Promise<void> {
+    async open(room: string, peerId: string, res: ServerResponse, lastEventId: string | undefined, sessionId: string): Promise<void> {
       if (subscriber.status !== 'ready') throw Object.assign(new Error('Connection is closed.'), { code: 'ECONNREFUSED' });
       if (closed) throw new Error('hub is closed');
       const stream = new LocalStream(room, peerId, res, options.maxBufferedBytes, onStreamClosed);
       const key = `${room}/${peerId}`;
       byPeer.get(key)?.end();
       byPeer.set(key, stream);
-      if (sessionId !== undefined) {
-        sessionOf.set(stream, sessionId);
-        let set = bySession.get(sessionId);
-        if (!set) bySession.set(sessionId, (set = new Set()));
-        set.add(stream);
-      }
+      sessionOf.set(stream, sessionId);
+      let ofSession = bySession.get(sessionId);
+      if (!ofSession) bySession.set(sessionId, (ofSession = new Set()));
+      ofSession.add(stream);
       try {
         // Subscribe first, so nothing published while we catch up is missed; live
         // events are held in the stream until the catch-up is written.

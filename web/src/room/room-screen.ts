@@ -1,11 +1,12 @@
 import { ApiError, api, get, post } from '../lib/api.js';
-import { announce, field, formatTime, h, replace, type Screen } from '../lib/dom.js';
+import { announce, field, h, replace, type Screen } from '../lib/dom.js';
 import { navigate, roomPath } from '../lib/router.js';
 import { sessionEnded } from '../lib/session.js';
 import { audioContext, chime, setSoundsOn, soundsOn, watchLevel } from '../lib/sound.js';
-import type { ChatMessage, Member, Room, RoomEventData, SignalType, User } from '../lib/types.js';
+import type { Member, Room, RoomEventData, SignalType, User } from '../lib/types.js';
 import { LAST_ROOM_KEY } from '../home/home-screen.js';
 import { Call, callStats, rtcConfiguration } from './call.js';
+import { createRoomChat } from './room-chat.js';
 
 type PeerView = {
   item: HTMLLIElement;
@@ -45,7 +46,6 @@ export function renderRoom(name: string, user: User): Screen {
   let iceServers: RTCIceServer[] = [];
   let callTimer: ReturnType<typeof setInterval> | undefined;
   let stopSelfLevel: (() => void) | undefined;
-  const seenMessages = new Set<number>();
 
   // ---- the page's parts -------------------------------------------------------------
   const memberList = h('ul', { class: 'members', 'aria-label': 'People in this room' });
@@ -62,10 +62,7 @@ export function renderRoom(name: string, user: User): Screen {
   const listen = h('button', { type: 'button', hidden: true, class: 'primary' }, 'Click to listen');
   const callError = h('p', { class: 'error', role: 'alert' });
   // The log region scrolls; the list inside it keeps list semantics.
-  const chatLog = h('ol', { class: 'plain' });
-  const chatBox = h('div', { class: 'chat-log', role: 'log', 'aria-live': 'polite', 'aria-label': 'Room chat', tabindex: '0' }, chatLog);
-  const chatInput = h('input', { name: 'message', autocomplete: 'off', maxlength: 4000 });
-  const chatError = h('p', { class: 'error', role: 'alert' });
+  const chat = createRoomChat(name, () => peerId);
   const sounds = h('input', { type: 'checkbox', name: 'sounds', checked: soundsOn() });
   sounds.addEventListener('change', () => setSoundsOn(sounds.checked));
 
@@ -93,7 +90,7 @@ export function renderRoom(name: string, user: User): Screen {
     localStorage.setItem(LAST_ROOM_KEY, name);
     showRoom();
     openStream();
-    void loadChat();
+    void chat.load();
     iceServers = (await get<{ iceServers: RTCIceServer[] }>('/api/ice-servers').catch(() => ({ iceServers: [] }))).iceServers;
   }
 
@@ -152,12 +149,6 @@ export function renderRoom(name: string, user: User): Screen {
     });
     const owner = room?.owner === user.username;
     const del = owner ? h('button', { type: 'button', class: 'danger', on: { click: () => void deleteRoom() } }, 'Delete room') : null;
-    const chatForm = h(
-      'form',
-      { class: 'chat-form', on: { submit: sendChat } },
-      field('Message', chatInput),
-      h('button', { type: 'submit' }, 'Send'),
-    );
     replace(
       el,
       h('div', { class: 'room-head' }, h('h1', {}, name), room?.locked ? h('span', { class: 'lock' }, '🔒', h('span', { class: 'visually-hidden' }, ' locked')) : null, copy, del),
@@ -179,7 +170,7 @@ export function renderRoom(name: string, user: User): Screen {
           memberList,
           h('label', { class: 'check' }, sounds, ' Play a sound when people join or leave'),
         ),
-        h('section', { class: 'card chat', 'aria-labelledby': 'chat-h' }, h('h2', { id: 'chat-h' }, 'Chat'), chatBox, chatForm, chatError),
+        chat.section,
       ),
     );
     renderMembers();
@@ -222,9 +213,9 @@ export function renderRoom(name: string, user: User): Screen {
       for (const m of went) {
         call?.drop(m.peerId);
         dropView(m.peerId);
-        notice(`${m.user.displayName} left.`);
+        chat.notice(`${m.user.displayName} left.`);
       }
-      for (const m of came) notice(`${m.user.displayName} joined.`);
+      for (const m of came) chat.notice(`${m.user.displayName} joined.`);
       if (came.length > 0) chime('join');
       else if (went.length > 0) chime('leave');
     });
@@ -232,7 +223,7 @@ export function renderRoom(name: string, user: User): Screen {
       members.set(member.peerId, member);
       renderMembers();
       chime('join');
-      notice(`${member.user.displayName} joined.`);
+      chat.notice(`${member.user.displayName} joined.`);
     });
     on('member-left', ({ peerId: gone, reason }) => {
       if (gone === peerId) {
@@ -245,7 +236,7 @@ export function renderRoom(name: string, user: User): Screen {
       dropView(gone);
       renderMembers();
       chime('leave');
-      if (m) notice(`${m.user.displayName} left.`);
+      if (m) chat.notice(`${m.user.displayName} left.`);
     });
     on('member-state', ({ peerId: who, inCall, muted }) => {
       const m = members.get(who);
@@ -259,7 +250,7 @@ export function renderRoom(name: string, user: User): Screen {
       renderMembers();
     });
     on('signal', ({ from, type, data }) => void call?.handleSignal(from, type, data).catch((err) => console.warn('parley: signal', err)));
-    on('chat', ({ message }) => addChat(message));
+    on('chat', ({ message }) => chat.add(message));
     on('room-closed', () => {
       endCall();
       es.close();
@@ -454,56 +445,7 @@ export function renderRoom(name: string, user: User): Screen {
     }
   }
 
-  // ---- chat ------------------------------------------------------------------------
-  async function loadChat() {
-    try {
-      const { messages } = await get<{ messages: ChatMessage[] }>(`/api/rooms/${encodeURIComponent(name)}/messages`);
-      for (const m of messages) addChat(m, true);
-    } catch {
-      // The live events still arrive.
-    }
-  }
-
-  function addChat(m: ChatMessage, quiet = false) {
-    if (seenMessages.has(m.id)) return;
-    seenMessages.add(m.id);
-    const nearBottom = chatBox.scrollHeight - chatBox.scrollTop - chatBox.clientHeight < 40;
-    const item = h(
-      'li',
-      { class: m.peerId === peerId ? 'mine' : '' },
-      h('span', { class: 'author' }, m.user.displayName),
-      h('time', { datetime: m.createdAt }, formatTime(m.createdAt)),
-      h('p', { class: 'body' }, m.body),
-    );
-    // History is sorted by id; live messages normally arrive in order too.
-    chatLog.appendChild(item);
-    if (nearBottom || m.peerId === peerId || quiet) chatBox.scrollTop = chatBox.scrollHeight;
-  }
-
-  /** A join or leave line in the chat log (which is a live region, so it is also read out). */
-  function notice(text: string) {
-    const nearBottom = chatBox.scrollHeight - chatBox.scrollTop - chatBox.clientHeight < 40;
-    chatLog.appendChild(h('li', { class: 'notice' }, text));
-    if (nearBottom) chatBox.scrollTop = chatBox.scrollHeight;
-  }
-
-  async function sendChat(e: SubmitEvent) {
-    e.preventDefault();
-    chatError.textContent = '';
-    const body = chatInput.value.trim();
-    if (!body) {
-      chatError.textContent = 'Write something first.';
-      return;
-    }
-    try {
-      const { message } = await post<{ message: ChatMessage }>(`/api/rooms/${encodeURIComponent(name)}/messages`, { from: peerId, body });
-      chatInput.value = '';
-      addChat(message);
-    } catch (err) {
-      chatError.textContent = err instanceof ApiError && err.code === 'rate_limited' ? 'You are sending too fast; wait a moment.' : err instanceof Error ? err.message : 'Not sent.';
-    }
-  }
-
+  // ---- the room itself ------------------------------------------------------------
   async function deleteRoom() {
     if (!window.confirm(`Delete “${name}” for everyone? Its chat is deleted too.`)) return;
     try {

@@ -1,4 +1,4 @@
-import { SseClient, type SseEvent } from '../test/sse-client.js';
+import { SseClient, type SseEvent } from './sse-client.js';
 
 /**
  * A room event stream followed the way a browser's EventSource follows it:
