@@ -77,7 +77,17 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const server = await new Promise<Server>((resolve, reject) => {
     // What serve() does, plus an errorHandler so that requests the adapter cannot turn into a
     // URL are answered in the error shape (src/http/client-error.ts).
-    const s = createServer(getRequestListener(parley.app.fetch, { hostname: config.host, errorHandler: answerRequestError }));
+    const s = createServer(
+      {
+        // Slow clients may not hold a connection open for long while sending a request. Node
+        // enforces both limits only when it checks its connections, every 30 s by default, so a
+        // 15 s limit could take 45 s to bite: check often enough that the limits mean what they say.
+        headersTimeout: config.http.headersTimeoutMs,
+        requestTimeout: config.http.requestTimeoutMs,
+        connectionsCheckingInterval: Math.min(1000, Math.floor(config.http.headersTimeoutMs / 4)),
+      },
+      getRequestListener(parley.app.fetch, { hostname: config.host, errorHandler: answerRequestError }),
+    );
     s.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);
   }).catch(async (err) => {
@@ -89,9 +99,6 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   parley.attach(server);
   // Requests too malformed to reach the app still get an answer in the error shape.
   server.on('clientError', answerClientError);
-  // Slow clients may not hold a connection open forever while sending headers.
-  server.headersTimeout = 15_000;
-  server.requestTimeout = 30_000;
   const port = (server.address() as AddressInfo).port;
 
   let stopping: Promise<void> | undefined;

@@ -91,6 +91,12 @@ describe('POST /api/auth/signup', () => {
     ['a 7-character password', { username: 'validname', password: '1234567' }],
     ['a 257-character password', { username: 'validname', password: 'p'.repeat(257) }],
     ['a password that is not a string', { username: 'validname', password: 12345678 }],
+    ['a password of eight spaces', { username: 'validname', password: '        ' }],
+    ['a password of eight NULs', { username: 'validname', password: '\u0000'.repeat(8) }],
+    ['a password of tabs, newlines and no-break spaces', { username: 'validname', password: '\t\n\u00A0\u3000\t\n\u00A0\u3000' }],
+    ['a password of zero-width spaces', { username: 'validname', password: '\u200B'.repeat(8) }],
+    ['a display name with a zero-width space', { username: 'validname', password: 'password123', displayName: 'alice\u200B' }],
+    ['a display name that is a Hangul filler', { username: 'validname', password: 'password123', displayName: '\u3164' }],
     ['a blank display name', { username: 'validname', password: 'password123', displayName: '   ' }],
     ['a 65-character display name', { username: 'validname', password: 'password123', displayName: 'x'.repeat(65) }],
     ['a display name with a control character', { username: 'validname', password: 'password123', displayName: 'a\u0007b' }],
@@ -115,6 +121,8 @@ describe('POST /api/auth/signup', () => {
     for (const body of [
       { username: short, password: '12345678' },
       { username: uniqueUsername('l').padEnd(32, 'x'), password: 'p'.repeat(256), displayName: '🎧'.repeat(64) },
+      // White space is fine in a password that has something else in it.
+      { username: uniqueUsername('sp'), password: '       x' },
     ]) {
       const res = await server.client().post('/api/auth/signup', body);
       expect([201, 409]).toContain(res.status); // a 3-letter name may exist from an earlier test run

@@ -49,6 +49,8 @@ const schema = z.object({
   SIGNUP_MAX_PER_IP: z.coerce.number().int().min(1).default(20),
   SIGNUP_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3600),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(8000),
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(500).max(600_000).default(15_000),
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
   DM_RATE_MAX: z.coerce.number().int().min(1).default(30),
   DM_PRESENCE_TIMEOUT_MS: z.coerce.number().int().min(300).max(600_000).default(30_000),
   ROOM_MEMBER_TIMEOUT_MS: z.coerce.number().int().min(200).max(600_000).default(20_000),
@@ -102,6 +104,8 @@ export type Config = {
   loginLimits: { perIp: number; perUsername: number; windowSeconds: number };
   signupLimits: { perIp: number; windowSeconds: number };
   shutdownTimeoutMs: number;
+  /** A request whose headers, or whole request, take longer than this to arrive is answered 408 and cut off. */
+  http: { headersTimeoutMs: number; requestTimeoutMs: number };
   dm: {
     /** Direct messages one user may send per 10 s. */
     rateMax: number;
@@ -154,6 +158,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     },
     signupLimits: { perIp: e.SIGNUP_MAX_PER_IP, windowSeconds: e.SIGNUP_WINDOW_SECONDS },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    http: {
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      // Node refuses a request timeout shorter than the headers timeout.
+      requestTimeoutMs: Math.max(e.HTTP_REQUEST_TIMEOUT_MS, e.HTTP_HEADERS_TIMEOUT_MS),
+    },
     dm: { rateMax: e.DM_RATE_MAX, presenceTimeoutMs: e.DM_PRESENCE_TIMEOUT_MS },
     rooms: {
       memberTimeoutMs: e.ROOM_MEMBER_TIMEOUT_MS,

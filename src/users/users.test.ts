@@ -44,6 +44,19 @@ describe('PATCH /api/me', () => {
     ['a tab inside', 'a\tb'],
     ['a NUL', 'a\u0000b'],
     ['a right-to-left override', 'evil\u202Etxt.exe'],
+    ['a zero-width space after a real name', 'alice\u200B'],
+    ['a zero-width joiner between letters', 'ali\u200Dce'],
+    ['only a Hangul filler', '\u3164'],
+    ['a Hangul filler inside', 'al\u3164ice'],
+    ['a halfwidth Hangul filler', 'a\uFFA0'],
+    ['a Braille blank', '\u2800\u2800'],
+    ['a soft hyphen', 'ali\u00ADce'],
+    ['a tag character', 'alice\u{E0041}'],
+    ['a left-to-right mark', '\u200Ealice'],
+    ['an Arabic letter mark', 'alice\u061C'],
+    ['a byte-order mark inside', 'ali\uFEFFce'],
+    ['a combining grapheme joiner', 'alice\u034F'],
+    ['a line separator', 'a\u2028b'],
     ['a number', 42],
     ['null', null],
   ])('refuses %s with 400 invalid_input and keeps the old name', async (_label, displayName) => {
@@ -52,6 +65,17 @@ describe('PATCH /api/me', () => {
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('invalid_input');
     expect((await client.get('/api/me')).body.user.displayName).toBe(before);
+  });
+
+  it.each([
+    ['an emoji sequence joined by zero-width joiners', 'Dev 👩‍💻 👨‍👩‍👧'],
+    ['an emoji with a variation selector', 'Mic 🎙️'],
+    ['right-to-left letters', 'نور'],
+    ['accents and CJK', 'Zoë 山田'],
+  ])('keeps %s', async (_label, displayName) => {
+    const res = await client.patch('/api/me', { displayName });
+    expect(res.status).toBe(200);
+    expect(res.body.user.displayName).toBe(displayName);
   });
 
   it('refuses a missing displayName and needs a session', async () => {

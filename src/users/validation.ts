@@ -11,16 +11,32 @@ export const usernameSchema = z
   .transform((s) => s.toLowerCase())
   .refine((s) => USERNAME_PATTERN.test(s), 'username must be 3-32 characters of a-z, 0-9, _ . -');
 
+// A password of eight spaces or eight NULs has the length of a password and none of its
+// strength; one with at least one visible character is the user's business.
+const BLANK_PASSWORD = /^[\p{White_Space}\p{Cc}\p{Cf}]*$/u;
+
 export const newPasswordSchema = z
   .string({ error: 'password must be a string' })
-  .refine((s) => length(s) >= 8 && length(s) <= 256, 'password must be 8-256 characters');
+  .refine((s) => length(s) >= 8 && length(s) <= 256, 'password must be 8-256 characters')
+  .refine((s) => !BLANK_PASSWORD.test(s), 'password must not be only white space or control characters');
 
-// Control characters, and the bidirectional overrides and isolates that can
-// make a name display as something else (e.g. "admin" spelled backwards).
-const FORBIDDEN_IN_NAMES = /[\p{Cc}\u2028\u2029\u202A-\u202E\u2066-\u2069]/u;
+// Characters that render as nothing, or that change how the text around them is shown, let a
+// name look like another (an invisible character after "alice") or look empty: control and
+// line-separator characters, every format character (Cf: zero-width spaces, the soft hyphen,
+// bidi overrides, marks and isolates, tag characters), and the Hangul and Braille fillers that
+// are letters or symbols by category but draw nothing.
+const FORBIDDEN_IN_NAMES = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u115F\u1160\u3164\uFFA0\u2800\u034F]/u;
+// The one format character a name keeps: the zero-width joiner inside an emoji sequence
+// (👩‍💻 is three code points joined by U+200D), where it draws a single picture.
+const EMOJI_JOINER = /(?<=\p{Extended_Pictographic}\uFE0F?)\u200D(?=\p{Extended_Pictographic})/gu;
+
+/** Whether `name` has a character that draws nothing or reorders its surroundings. */
+export function hasInvisibleCharacters(name: string): boolean {
+  return FORBIDDEN_IN_NAMES.test(name.replace(EMOJI_JOINER, ''));
+}
 
 export const displayNameSchema = z
   .string({ error: 'displayName must be a string' })
   .transform((s) => s.trim())
   .refine((s) => length(s) >= 1 && length(s) <= 64, 'displayName must be 1-64 characters after trimming')
-  .refine((s) => !FORBIDDEN_IN_NAMES.test(s), 'displayName must not contain control characters');
+  .refine((s) => !hasInvisibleCharacters(s), 'displayName must not contain control, format or invisible characters');
