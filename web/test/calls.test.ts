@@ -47,8 +47,8 @@ describe('a call between two people', () => {
     await createRoomThroughUi(ann, name);
     await openRoomLink(bob, name);
     // Each sees the other in the member list.
-    await ann.getByRole('list', { name: 'People in this room' }).getByText('Bob').waitFor();
-    await bob.getByRole('list', { name: 'People in this room' }).getByText('Ann').waitFor();
+    await ann.getByRole('list', { name: 'People in this room' }).getByText('Bob', { exact: true }).waitFor();
+    await bob.getByRole('list', { name: 'People in this room' }).getByText('Ann', { exact: true }).waitFor();
 
     await joinCall(ann);
     await joinCall(bob);

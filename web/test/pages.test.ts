@@ -22,10 +22,10 @@ describe('text in real browsers', () => {
     await ann.getByRole('button', { name: 'Create room' }).click();
     // Ann is in the room (her stream's welcome listed her) before Bob comes: otherwise Bob may
     // be in that welcome already, and Ann would never see him join.
-    await ann.getByRole('list', { name: 'People in this room' }).getByText(ann.username).waitFor();
+    await ann.getByRole('list', { name: 'People in this room' }).getByText(`@${ann.username}`).waitFor();
     await bob.goto(`/r/${name}`);
     await bob.getByRole('button', { name: 'Join call' }).waitFor();
-    await ann.getByRole('log', { name: 'Room chat' }).getByText(`${bob.username} joined.`).waitFor();
+    await ann.getByRole('log', { name: 'Room chat' }).getByText(`@${bob.username}) joined.`).waitFor();
 
     // The session survives a reload, and the page rejoins the room.
     await bob.reload();
@@ -33,7 +33,7 @@ describe('text in real browsers', () => {
     expect(bob.url()).toMatch(new RegExp(`/r/${name}$`));
     // Opening the page joined once: one peer per tab. (Whether the old tab's leave arrives before
     // its member timeout is up to the browser's unload handling, so only joins are counted.)
-    const joins = ann.getByRole('log', { name: 'Room chat' }).getByText(`${bob.username} joined.`);
+    const joins = ann.getByRole('log', { name: 'Room chat' }).getByText(`@${bob.username}) joined.`);
     await joins.nth(1).waitFor();
     await new Promise((r) => setTimeout(r, 1000));
     expect(await joins.count()).toBe(2);
@@ -51,6 +51,42 @@ describe('text in real browsers', () => {
     expect(await pwned(ann)).toBeUndefined();
     expect(await pwned(bob)).toBeUndefined();
     await bob.getByRole('log', { name: 'Room chat' }).getByText(HOSTILE, { exact: true }).waitFor();
+    expect([...ann.problems, ...bob.problems]).toEqual([]);
+    await ann.context().close();
+    await bob.context().close();
+  }, 60_000);
+
+  it('tells two people of the same display name apart by @username; a right-to-left override stays inside its message', async () => {
+    const ann = await openPage(env.browser, env.server);
+    const bob = await openPage(env.browser, env.server);
+    await signUp(ann, 'ann', 'Alice');
+    await signUp(bob, 'bob', 'Alice');
+    const name = roomName();
+    await ann.getByLabel('Room name').fill(name);
+    await ann.getByRole('button', { name: 'Create room' }).click();
+    const people = ann.getByRole('list', { name: 'People in this room' });
+    await people.getByText(`@${ann.username}`).waitFor();
+    await bob.goto(`/r/${name}`);
+    await people.getByText(`@${bob.username}`).waitFor();
+    // Both are "Alice"; the handles tell them apart, in the member list and in the chat.
+    expect(await people.getByText('Alice', { exact: true }).count()).toBe(2);
+    await ann.getByRole('log', { name: 'Room chat' }).getByText(`Alice (@${bob.username}) joined.`).waitFor();
+
+    // U+202E would reverse everything after it on the line if it were not isolated.
+    const spoof = 'invoice\u202Efdp.exe';
+    await bob.getByLabel('Message', { exact: true }).fill(spoof);
+    await bob.getByLabel('Message', { exact: true }).press('Enter');
+    const line = ann.getByRole('log', { name: 'Room chat' }).getByRole('listitem').filter({ hasText: spoof });
+    await line.waitFor();
+    expect(await line.locator('.author').innerText()).toContain(`@${bob.username}`);
+    const body = line.locator('.body');
+    expect(await body.getAttribute('dir')).toBe('auto');
+    expect(['isolate', 'plaintext', 'isolate-override']).toContain(await body.evaluate((el) => getComputedStyle(el).unicodeBidi));
+    expect(await line.locator('.author bdi').evaluate((el) => getComputedStyle(el).unicodeBidi)).toBe('isolate');
+
+    // A direct message's header and the conversation list name the person by handle too.
+    await ann.goto(`/dm/${bob.username}`);
+    await ann.getByRole('heading', { name: new RegExp(`@${bob.username}`) }).waitFor();
     expect([...ann.problems, ...bob.problems]).toEqual([]);
     await ann.context().close();
     await bob.context().close();

@@ -3,6 +3,7 @@ import { announce, field, formatTime, h, replace, type Screen } from '../lib/dom
 import { dmPath, navigate } from '../lib/router.js';
 import type { Conversation, DirectMessage, Person, User } from '../lib/types.js';
 import { newClientId, type DmClient } from './dm-client.js';
+import { messageBody, personName } from '../lib/person.js';
 
 type Entry = {
   clientId: string;
@@ -58,11 +59,11 @@ export function renderDm(other: string | undefined, me: User, dm: DmClient): Scr
           h(
             'a',
             { href: dmPath(c.with.username), 'data-link': true, 'aria-current': c.with.username === other ? 'page' : undefined },
-            c.with.displayName,
+            personName(c.with),
             h('span', { class: 'visually-hidden' }, c.with.online ? ', online' : ', offline'),
           ),
           c.unread > 0 ? h('span', { class: 'badge', 'aria-label': `${c.unread} unread` }, String(c.unread)) : null,
-          h('span', { class: 'preview' }, c.lastMessage.body.slice(0, 80)),
+          h('span', { class: 'preview', dir: 'auto' }, c.lastMessage.body.slice(0, 80)),
         ),
       ),
     );
@@ -112,7 +113,7 @@ export function renderDm(other: string | undefined, me: User, dm: DmClient): Scr
               : h('span', { class: 'state' }, 'Sent');
     replace(
       li,
-      h('p', { class: 'body' }, entry.body),
+      messageBody(entry.body),
       h('span', { class: 'meta' }, entry.message ? h('time', { datetime: entry.message.createdAt }, formatTime(entry.message.createdAt)) : null, ' ', state),
     );
     return li;
@@ -244,7 +245,7 @@ export function renderDm(other: string | undefined, me: User, dm: DmClient): Scr
     );
     replace(
       main,
-      h('h2', {}, presence, person.displayName, ' ', h('span', { class: 'handle' }, `@${person.username}`), ' ', presenceText),
+      h('h2', {}, presence, personName(person), ' ', presenceText),
       older,
       threadBox,
       typing,

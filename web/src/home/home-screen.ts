@@ -3,6 +3,7 @@ import { ApiError, get, post } from '../lib/api.js';
 import { field, h, replace, type Screen } from '../lib/dom.js';
 import { dmPath, navigate, roomPath } from '../lib/router.js';
 import type { Conversation, Person, Room, User } from '../lib/types.js';
+import { personName } from '../lib/person.js';
 
 export const LAST_ROOM_KEY = 'parley:last-room';
 const REFRESH_MS = 4000;
@@ -94,7 +95,7 @@ export function renderHome(user: User, dm: DmClient): Screen {
           'li',
           {},
           h('span', { class: `presence ${p.online ? 'online' : ''}`, 'aria-hidden': 'true' }),
-          h('a', { href: dmPath(p.username), 'data-link': true }, p.displayName, h('span', { class: 'handle' }, ` @${p.username}`)),
+          h('a', { href: dmPath(p.username), 'data-link': true }, personName(p)),
           h('span', { class: 'visually-hidden' }, p.online ? ', online' : ', offline'),
           p.unread > 0 ? h('span', { class: 'badge', 'aria-label': `${p.unread} unread` }, String(p.unread)) : null,
         ),
@@ -116,7 +117,7 @@ export function renderHome(user: User, dm: DmClient): Screen {
           results,
           found.length === 0
             ? h('li', { class: 'empty' }, 'Nobody by that name.')
-            : found.map((u) => h('li', {}, h('span', { class: `presence ${u.online ? 'online' : ''}`, 'aria-hidden': 'true' }), h('a', { href: dmPath(u.username), 'data-link': true }, u.displayName, h('span', { class: 'handle' }, ` @${u.username}`)))),
+            : found.map((u) => h('li', {}, h('span', { class: `presence ${u.online ? 'online' : ''}`, 'aria-hidden': 'true' }), h('a', { href: dmPath(u.username), 'data-link': true }, personName(u)))),
         );
       } catch {
         replace(results);

@@ -1,6 +1,7 @@
 import { ApiError, get, post } from '../lib/api.js';
 import { field, formatTime, h } from '../lib/dom.js';
 import type { ChatMessage } from '../lib/types.js';
+import { messageBody, personName } from '../lib/person.js';
 
 /**
  * A room's text chat: its history, live messages, the join and leave lines,
@@ -32,9 +33,9 @@ export function createRoomChat(room: string, peerId: () => string) {
       h(
         'li',
         { class: mine ? 'mine' : '' },
-        h('span', { class: 'author' }, m.user.displayName),
+        h('span', { class: 'author' }, personName(m.user)),
         h('time', { datetime: m.createdAt }, formatTime(m.createdAt)),
-        h('p', { class: 'body' }, m.body),
+        messageBody(m.body),
       ),
       mine || quiet,
     );

@@ -7,6 +7,7 @@ import type { Member, Room, RoomEventData, SignalType, User } from '../lib/types
 import { LAST_ROOM_KEY } from '../home/home-screen.js';
 import { Call, callStats, rtcConfiguration } from './call.js';
 import { createRoomChat } from './room-chat.js';
+import { personName, personText } from '../lib/person.js';
 
 type PeerView = {
   item: HTMLLIElement;
@@ -213,9 +214,9 @@ export function renderRoom(name: string, user: User): Screen {
       for (const m of went) {
         call?.drop(m.peerId);
         dropView(m.peerId);
-        chat.notice(`${m.user.displayName} left.`);
+        chat.notice(`${personText(m.user)} left.`);
       }
-      for (const m of came) chat.notice(`${m.user.displayName} joined.`);
+      for (const m of came) chat.notice(`${personText(m.user)} joined.`);
       if (came.length > 0) chime('join');
       else if (went.length > 0) chime('leave');
     });
@@ -223,7 +224,7 @@ export function renderRoom(name: string, user: User): Screen {
       members.set(member.peerId, member);
       renderMembers();
       chime('join');
-      chat.notice(`${member.user.displayName} joined.`);
+      chat.notice(`${personText(member.user)} joined.`);
     });
     on('member-left', ({ peerId: gone, reason }) => {
       if (gone === peerId) {
@@ -236,7 +237,7 @@ export function renderRoom(name: string, user: User): Screen {
       dropView(gone);
       renderMembers();
       chime('leave');
-      if (m) chat.notice(`${m.user.displayName} left.`);
+      if (m) chat.notice(`${personText(m.user)} left.`);
     });
     on('member-state', ({ peerId: who, inCall, muted }) => {
       const m = members.get(who);
@@ -433,12 +434,12 @@ export function renderRoom(name: string, user: User): Screen {
       let v = views.get(m.peerId);
       if (!v) {
         const state = h('span', { class: 'conn' });
-        const meter = h('meter', { min: 0, max: 1, value: 0, 'aria-label': `Audio level of ${m.user.displayName}${m.peerId === peerId ? ' (you)' : ''}` });
+        const meter = h('meter', { min: 0, max: 1, value: 0, 'aria-label': `Audio level of ${personText(m.user)}${m.peerId === peerId ? ' (you)' : ''}` });
         const item = h('li', { 'data-peer': m.peerId });
         v = { item, state, meter };
         views.set(m.peerId, v);
       }
-      const label = [m.user.displayName, m.peerId === peerId ? ' (you)' : ''].join('');
+      const label = personName(m.user, m.peerId === peerId ? ' (you)' : '');
       const badges = [m.inCall ? 'in call' : null, m.inCall && m.muted ? 'muted' : null].filter(Boolean).join(', ');
       replace(v.item, h('span', { class: 'name' }, label), badges ? h('span', { class: 'badges' }, badges) : null, v.meter, v.state);
       memberList.appendChild(v.item);
