@@ -105,11 +105,17 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const stop = () => {
     stopping ??= (async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Node goes on serving requests on kept-alive connections after close(). While this
+      // process drains, no connection may carry another request: answers say `Connection:
+      // close` and idle connections are closed, so a client's next request opens a new
+      // connection, which the proxy gives to a process that stays.
+      server.prependListener('request', (_req, res) => (res.shouldKeepAlive = false));
+      const reap = setInterval(() => server.closeIdleConnections(), 50);
       await parley.close();
-      server.closeIdleConnections();
       // Requests still running after the grace period are cut off.
       const force = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
       await closed;
+      clearInterval(reap);
       clearTimeout(force);
       await closeRedis(redis);
       await database.close().catch(() => {});

@@ -81,6 +81,8 @@ export function createDmSockets(deps: DmSocketDeps) {
   });
   const nsp: Namespace = io.of(DM_NAMESPACE);
   for (const adapter of [io.of('/').adapter, nsp.adapter]) parser.own((adapter as unknown as { uid: string }).uid);
+  // Set by close(): the process is stopping, and its clients are moving to another.
+  let stopping = false;
 
   async function announce(userId: number, online: boolean) {
     const user = await directory.byId(userId).catch(() => undefined);
@@ -136,6 +138,9 @@ export function createDmSockets(deps: DmSocketDeps) {
     socket.on('dm:typing', (payload: unknown) => void service.typing(user, payload));
 
     socket.on('disconnect', () => {
+      // A stopping process leaves its sockets' presence to expire: the same people reconnect
+      // to another process before it does, and so never appear offline (see close()).
+      if (stopping) return;
       presence
         .disconnect(user.id, socket.id)
         .then((last) => (last ? announce(user.id, false) : undefined))
@@ -209,11 +214,19 @@ export function createDmSockets(deps: DmSocketDeps) {
     disconnectSession(sessionId: string) {
       nsp.in(sessionRoom(sessionId)).disconnectSockets(true);
     },
+    /**
+     * For a graceful stop. Closing the transports, rather than disconnecting
+     * the sockets, is what lets clients come back: Socket.IO clients take a
+     * server's disconnect as final and never reconnect, while a closed
+     * transport makes them reconnect by themselves, through the proxy, to a
+     * process that stays. Messages already being written still commit (the
+     * writer drains after this); their acks are lost with the connection, and
+     * the clients' resends with the same clientId get the stored message.
+     */
     async close() {
+      stopping = true;
       clearInterval(renew);
       clearInterval(sweep);
-      const local = [...nsp.sockets.values()];
-      for (const s of local) s.disconnect(true);
       io.engine?.close();
     },
   };

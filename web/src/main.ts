@@ -4,7 +4,7 @@ import { renderDm } from './dm/dm-screen.js';
 import { renderHome } from './home/home-screen.js';
 import { h, replace, type Screen } from './lib/dom.js';
 import { dmPath, navigate, parseRoute, startRouter } from './lib/router.js';
-import { currentUser, loadSession, logout, onUserChange } from './lib/session.js';
+import { currentUser, loadSession, logout, onUserChange, sessionEnded } from './lib/session.js';
 import { renderRoom } from './room/room-screen.js';
 
 /**
@@ -45,7 +45,7 @@ function render() {
     screen = renderAuth();
   } else {
     const route = parseRoute(location.pathname);
-    dm ??= new DmClient();
+    dm ??= new DmClient(sessionEnded);
     if (route.name === 'room') screen = renderRoom(route.room, user);
     else if (route.name === 'dm') screen = renderDm(route.with, user, dm);
     else screen = renderHome(user, dm);

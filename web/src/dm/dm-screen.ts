@@ -26,6 +26,10 @@ const TYPING_SEND_EVERY_MS = 2000;
  */
 export function renderDm(other: string | undefined, me: User, dm: DmClient): Screen {
   const el = h('section', { class: 'screen dm' });
+  // Says when the page has lost its connection and is getting it back; empty otherwise.
+  const status = h('p', { class: 'status', role: 'status' });
+  const showStatus = () => (status.textContent = dm.status === 'reconnecting' ? 'Reconnecting…' : '');
+  showStatus();
   const conversationList = h('ul', { class: 'conversations', 'aria-label': 'Conversations' });
   const offs: Array<() => void> = [];
   const conversations = new Map<string, Conversation>();
@@ -186,7 +190,9 @@ export function renderDm(other: string | undefined, me: User, dm: DmClient): Scr
             : ack.error.code === 'unknown_user'
               ? 'there is no such user.'
               : ack.error.code === 'unavailable'
-                ? 'Parley could not store it.'
+                ? dm.connected
+                  ? 'Parley could not store it.'
+                  : 'Parley cannot be reached.'
                 : ack.error.message;
       renderEntry(entry);
       announce('A message was not sent.');
@@ -234,13 +240,23 @@ export function renderDm(other: string | undefined, me: User, dm: DmClient): Scr
       replace(main, h('h2', {}, withUser), h('p', { role: 'alert', class: 'error' }, `There is no user called “${withUser}”.`));
       return;
     }
-    const presence = h('span', { class: `presence ${person.online ? 'online' : ''}`, 'aria-hidden': 'true' });
-    const presenceText = h('span', { class: 'visually-hidden' }, person.online ? 'online' : 'offline');
+    const presence = h('span', { 'aria-hidden': 'true' });
+    const presenceText = h('span', { class: 'visually-hidden' });
+    const showPresence = (online: boolean) => {
+      presence.className = `presence ${online ? 'online' : ''}`;
+      presenceText.textContent = online ? 'online' : 'offline';
+    };
+    showPresence(person.online);
     offs.push(
-      dm.on('presence', (p) => {
-        if (p.username !== withUser) return;
-        presence.className = `presence ${p.online ? 'online' : ''}`;
-        presenceText.textContent = p.online ? 'online' : 'offline';
+      dm.on('presence', (p) => p.username === withUser && showPresence(p.online)),
+      // Changes announced while this page was disconnected never reach it: ask again.
+      dm.on('connected', () => {
+        get<{ users: Person[] }>(`/api/users?q=${encodeURIComponent(withUser)}`)
+          .then(({ users }) => {
+            const found = users.find((u) => u.username === withUser);
+            if (found) showPresence(found.online);
+          })
+          .catch(() => {});
       }),
     );
     replace(
@@ -308,6 +324,7 @@ export function renderDm(other: string | undefined, me: User, dm: DmClient): Scr
         renderConversations();
       }
     }),
+    dm.on('status', showStatus),
     // After a reconnection, fetch what may have arrived meanwhile.
     dm.on('connected', () => {
       void loadConversations();
@@ -321,6 +338,7 @@ export function renderDm(other: string | undefined, me: User, dm: DmClient): Scr
   replace(
     el,
     h('h1', {}, other ? `Messages with ${other}` : 'Messages'),
+    status,
     h(
       'div',
       { class: 'columns dm-columns' },

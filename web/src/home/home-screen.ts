@@ -151,6 +151,8 @@ export function renderHome(user: User, dm: DmClient): Screen {
         renderPeople();
       }
     }),
+    // Presence changes announced while the socket was down never arrive: ask again.
+    dm.on('connected', () => void refresh()),
     dm.on('message', () => void refresh()),
     dm.on('read', () => void refresh()),
   ];
