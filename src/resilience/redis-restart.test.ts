@@ -93,7 +93,7 @@ describe('Redis killed and restarted empty', () => {
     const bobM = await member(bob, room);
     await bobM.stream.next((e) => e.event === 'welcome');
     await annM.stream.next((e) => e.event === 'member-joined' && e.data.member.peerId === bobM.peer);
-    expect((await ann.client.post(`/api/rooms/${room}/signal`, { from: annM.peer, to: bobM.peer, type: 'offer', data: { n: 1 } })).status).toBe(202);
+    expect((await ann.client.post(`/api/rooms/${room}/signal`, { from: annM.peer, to: bobM.peer, type: 'candidate', data: { n: 1 } })).status).toBe(202);
     await bobM.stream.next((e) => e.event === 'signal' && e.data.data.n === 1);
 
     const annTab = dmTab(ann);
@@ -108,7 +108,7 @@ describe('Redis killed and restarted empty', () => {
 
     // Requests that need Redis fail at once with 503 and a code; nothing hangs.
     const started = Date.now();
-    const sig = await ann.client.post(`/api/rooms/${room}/signal`, { from: annM.peer, to: bobM.peer, type: 'offer', data: { n: 2 } });
+    const sig = await ann.client.post(`/api/rooms/${room}/signal`, { from: annM.peer, to: bobM.peer, type: 'candidate', data: { n: 2 } });
     expect(sig.status).toBe(503);
     expect(sig.body.error.code).toBe('unavailable');
     expect(Number(sig.headers.get('retry-after'))).toBeGreaterThan(0);
@@ -143,7 +143,7 @@ describe('Redis killed and restarted empty', () => {
     });
     const roomsBack = Date.now() - restartedAt;
     await waitFor('a signal crosses the processes again', async () => {
-      const res = await ann.client.post(`/api/rooms/${room}/signal`, { from: annM.peer, to: bobM.peer, type: 'offer', data: { n: 3 } });
+      const res = await ann.client.post(`/api/rooms/${room}/signal`, { from: annM.peer, to: bobM.peer, type: 'candidate', data: { n: 3 } });
       if (res.status !== 202) return false;
       await bobM.stream.next((e) => e.event === 'signal' && e.data.data.n === 3, 1000);
       return true;

@@ -332,7 +332,7 @@ describe('signal and stream errors', () => {
     const res = await signal(other, name, { from: otherPeer, to: ownerPeer, type: 'offer', data: 'x'.repeat(65 * 1024) });
     expect(res.status).toBe(413);
     expect(res.body.error.code).toBe('payload_too_large');
-    const ok = await signal(other, name, { from: otherPeer, to: ownerPeer, type: 'offer', data: 'x'.repeat(60 * 1024) });
+    const ok = await signal(other, name, { from: otherPeer, to: ownerPeer, type: 'candidate', data: 'x'.repeat(60 * 1024) });
     expect(ok.status).toBe(202);
   });
 

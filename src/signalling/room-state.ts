@@ -97,9 +97,9 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
       const k = keysOf(room);
       return (await SIGNAL.run(
         redis,
-        [k.meta, k.sids, k.events, k.channel],
-        [from, to, sessionId, json('signal', { from, type, data }), ...tail],
-      )) as 'ok' | 'no_room' | 'not_a_member' | 'peer_not_found';
+        [k.meta, k.sids, k.events, k.channel, k.members],
+        [from, to, sessionId, json('signal', { from, type, data }), ...tail, type === 'offer' ? '1' : '0'],
+      )) as 'ok' | 'no_room' | 'not_a_member' | 'peer_not_found' | 'not_in_call' | 'peer_not_in_call';
     },
 
     async setState(room: string, peerId: string, sessionId: string, inCall: boolean, muted: boolean) {

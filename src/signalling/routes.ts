@@ -30,6 +30,10 @@ const signalSchema = z
     } else if (!s.to) {
       ctx.addIssue({ code: 'custom', path: ['to'], message: 'to is required' });
     }
+    // Events addressed to `to` reach only `to`: a peer signalling itself would get its own signal back.
+    if (s.to !== undefined && s.to === s.from) {
+      ctx.addIssue({ code: 'custom', path: ['to'], message: 'to must be another peer than from' });
+    }
     if (nestedDeeperThan(s.data, MAX_SIGNAL_DATA_DEPTH)) {
       ctx.addIssue({ code: 'custom', path: ['data'], message: `data must not nest deeper than ${MAX_SIGNAL_DATA_DEPTH} levels` });
     }
@@ -96,6 +100,8 @@ export function signallingRoutes({ db, state, hub }: { db: Db; state: RoomState;
       }
       if (result === 'not_a_member') throw notAMember();
       if (result === 'peer_not_found') throw new ApiError(404, 'peer_not_found', 'No member of this room has that peerId.');
+      if (result === 'not_in_call') throw new ApiError(409, 'not_in_call', 'Only a member in the call may send an offer: post state {inCall: true} first.');
+      if (result === 'peer_not_in_call') throw new ApiError(409, 'peer_not_in_call', 'That member is not in the call.');
       return c.body(null, 202);
     });
 }

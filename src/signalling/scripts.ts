@@ -62,14 +62,28 @@ return {'ok', redis.call('HVALS', KEYS[2])}
 `);
 
 /**
- * KEYS meta, sids, events, channel
- * ARGV from, to, sessionId, eventJson, maxlen, ttl
- * → 'ok' | 'no_room' | 'not_a_member' | 'peer_not_found'
+ * KEYS meta, sids, events, channel, members
+ * ARGV from, to, sessionId, eventJson, maxlen, ttl, isOffer ('1'|'0')
+ * → 'ok' | 'no_room' | 'not_a_member' | 'peer_not_found' | 'not_in_call' | 'peer_not_in_call'
+ *
+ * An offer starts a connection that carries the answerer's microphone, so
+ * both ends must be in the call by their stored state: a member who never
+ * joined the call could otherwise listen to it unseen. Checked here, with the
+ * state in the same atomic step, so a `state` posted before an offer is
+ * always seen by it.
  */
 export const SIGNAL = new LuaScript(`${EMIT}
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'no_room' end
 if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[3] then return 'not_a_member' end
 if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 0 then return 'peer_not_found' end
+if ARGV[7] == '1' then
+  local function inCall(peer)
+    local member = redis.call('HGET', KEYS[5], peer)
+    return member and cjson.decode(member).inCall == true
+  end
+  if not inCall(ARGV[1]) then return 'not_in_call' end
+  if not inCall(ARGV[2]) then return 'peer_not_in_call' end
+end
 emit(KEYS[3], KEYS[4], 'signal', ARGV[2], '-', '-', ARGV[4], ARGV[5], ARGV[6])
 return 'ok'
 `);

@@ -79,6 +79,10 @@ describe('the room event stream', () => {
     const catStream = track(await openStream(cat, room, catPeer));
     await catStream.nextOf('welcome');
 
+    // Offers pass only between members in the call.
+    for (const [who, peer] of [[ann, annPeer], [bob, bobPeer]] as const) {
+      expect((await signal(who, room, { from: peer, type: 'state', data: { inCall: true, muted: false } })).status).toBe(202);
+    }
     // Posted to process B, addressed to a peer streaming from process A.
     const offer = { type: 'offer', sdp: 'v=0 fake offer' };
     expect((await signal(bob, room, { from: bobPeer, to: annPeer, type: 'offer', data: offer })).status).toBe(202);
@@ -134,7 +138,7 @@ describe('reconnecting with Last-Event-ID', () => {
     annStream.close();
 
     // While ann is away: a signal for her, a chat, a state change and a signal for someone else.
-    await signal(bob, room, { from: bobPeer, to: annPeer, type: 'offer', data: { n: 1 } });
+    await signal(bob, room, { from: bobPeer, to: annPeer, type: 'answer', data: { n: 1 } });
     await bob.client.post(`/api/rooms/${room}/messages`, { from: bobPeer, body: 'while you were out' });
     await signal(bob, room, { from: bobPeer, type: 'state', data: { inCall: true, muted: false } });
     await signal(bob, room, { from: bobPeer, to: annPeer, type: 'candidate', data: { n: 2 } });
@@ -291,7 +295,7 @@ describe('shutdown', () => {
     // Ann's browser reconnects to another process in time and is still a member.
     const resumed = track(await openStream({ ...ann, server: b }, room, annPeer, annStream.lastEventId));
     expect(resumed.status).toBe(200);
-    await signal(bob, room, { from: bobPeer, to: annPeer, type: 'offer', data: { again: true } });
+    await signal(bob, room, { from: bobPeer, to: annPeer, type: 'candidate', data: { again: true } });
     expect((await resumed.nextOf('signal')).data.data).toEqual({ again: true });
   });
 });
@@ -337,7 +341,7 @@ describe('resource use', () => {
       while (s!.parley.hub.size < 2) await new Promise((r) => setTimeout(r, 20));
       const big = 'x'.repeat(60_000);
       for (let i = 0; i < 100 && s!.parley.hub.size > 1; i++) {
-        await signal(bob, room, { from: bobPeer, to: annPeer, type: 'offer', data: { big } });
+        await signal(bob, room, { from: bobPeer, to: annPeer, type: 'answer', data: { big } });
         await signal(ann, room, { from: annPeer, to: bobPeer, type: 'candidate', data: { i } });
         await bobStream.next((e) => e.event === 'signal' && e.data.data.i === i);
       }

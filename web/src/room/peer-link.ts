@@ -6,7 +6,9 @@ import type { SignalType } from '../lib/types.js';
  * polite side (decided from the two peerIds, so both agree without talking)
  * rolls back and takes the other's offer, the impolite side ignores it.
  * ICE candidates that arrive before a remote description are queued.
- * A connection that fails, or stays disconnected, gets an ICE restart.
+ * A connection that fails, or stays disconnected, gets an ICE restart; one
+ * that is not connected within a few seconds of its first offer offers again
+ * with an ICE restart, until it connects or is closed.
  */
 export type LinkCallbacks = {
   signal(type: SignalType, data: unknown): void;
@@ -15,12 +17,21 @@ export type LinkCallbacks = {
 };
 
 const DISCONNECTED_GRACE_MS = 3000;
+/**
+ * How long a connection may take to connect before it negotiates again. Setup takes a few hundred
+ * milliseconds on a good network and under two seconds through TURN. The polite side waits
+ * longer, so that the two sides' retries do not collide with each other.
+ */
+export const CONNECT_TIMEOUT_MS = 5000;
 
 export class PeerLink {
   readonly pc: RTCPeerConnection;
   readonly polite: boolean;
   private makingOffer = false;
   private ignoreOffer = false;
+  // Signals are applied one at a time, in the order they arrived.
+  private applying: Promise<void> = Promise.resolve();
+  private watchdog: ReturnType<typeof setTimeout> | undefined;
   private queued: RTCIceCandidateInit[] = [];
   private localAttached = false;
   private restartTimer: ReturnType<typeof setTimeout> | undefined;
@@ -37,17 +48,7 @@ export class PeerLink {
     this.pc = new RTCPeerConnection(config);
     const pc = this.pc;
 
-    pc.onnegotiationneeded = async () => {
-      try {
-        this.makingOffer = true;
-        await pc.setLocalDescription();
-        if (pc.localDescription) cb.signal('offer', pc.localDescription.toJSON());
-      } catch (err) {
-        console.warn('parley: offer failed', err);
-      } finally {
-        this.makingOffer = false;
-      }
-    };
+    pc.onnegotiationneeded = () => void this.offer();
     pc.onicecandidate = ({ candidate }) => {
       if (candidate) cb.signal('candidate', candidate.toJSON());
     };
@@ -58,6 +59,7 @@ export class PeerLink {
       const state = pc.connectionState;
       cb.onState(state);
       clearTimeout(this.restartTimer);
+      if (state === 'connected') this.disarmWatchdog();
       if (state === 'failed') this.restartIce();
       else if (state === 'disconnected') this.restartTimer = setTimeout(() => this.restartIce(), DISCONNECTED_GRACE_MS);
     };
@@ -65,7 +67,54 @@ export class PeerLink {
 
   /** The side that starts: adds its tracks now, which makes it offer. */
   start(): void {
+    this.armWatchdog();
     this.attachLocal();
+  }
+
+  /** Sends an offer for the current local state; `iceRestart` to start ICE over. */
+  private async offer(iceRestart = false) {
+    try {
+      this.makingOffer = true;
+      await this.pc.setLocalDescription(iceRestart ? await this.pc.createOffer({ iceRestart }) : undefined);
+      if (this.pc.localDescription) this.cb.signal('offer', this.pc.localDescription.toJSON());
+    } catch (err) {
+      if (!this.closed) console.warn('parley: offer failed', err);
+    } finally {
+      this.makingOffer = false;
+    }
+  }
+
+  private armWatchdog() {
+    clearTimeout(this.watchdog);
+    if (this.closed || this.pc.connectionState === 'connected') return;
+    this.watchdog = setTimeout(() => void this.renegotiate(), CONNECT_TIMEOUT_MS * (this.polite ? 1.5 : 1));
+  }
+
+  private disarmWatchdog() {
+    clearTimeout(this.watchdog);
+    this.watchdog = undefined;
+  }
+
+  /**
+   * Not connected in time: whatever was lost (an offer ignored in a collision, an answer or
+   * candidates that never arrived, an ICE check that gave up), a fresh offer with new ICE
+   * credentials starts the exchange over. It replaces an unanswered offer of ours; one of the
+   * other side's that is still unanswered is answered instead.
+   */
+  private async renegotiate() {
+    if (this.closed || this.pc.connectionState === 'connected') return;
+    this.armWatchdog();
+    if (this.pc.signalingState === 'have-remote-offer') {
+      this.enqueue(() => this.answer());
+      return;
+    }
+    await this.offer(true);
+  }
+
+  private async answer() {
+    if (this.pc.signalingState !== 'have-remote-offer') return;
+    await this.pc.setLocalDescription();
+    if (this.pc.localDescription) this.cb.signal('answer', this.pc.localDescription.toJSON());
   }
 
   private attachLocal() {
@@ -81,20 +130,33 @@ export class PeerLink {
     this.pc.restartIce();
   }
 
-  async handle(type: SignalType, data: any): Promise<void> {
+  /** Applies a signal from the other side, after every signal that arrived before it. */
+  handle(type: SignalType, data: any): Promise<void> {
+    return this.enqueue(() => this.apply(type, data));
+  }
+
+  private enqueue(step: () => Promise<void>): Promise<void> {
+    const next = this.applying.then(() => (this.closed ? undefined : step()));
+    // A failed step must not stop the ones after it; its caller still sees the failure.
+    this.applying = next.catch(() => {});
+    return next;
+  }
+
+  private async apply(type: SignalType, data: any): Promise<void> {
     const pc = this.pc;
     if (type === 'offer' || type === 'answer') {
       const description = data as RTCSessionDescriptionInit;
+      // Signals are applied one at a time, so an answer being applied never looks like a collision.
       const collision = description.type === 'offer' && (this.makingOffer || pc.signalingState !== 'stable');
       this.ignoreOffer = !this.polite && collision;
       if (this.ignoreOffer) return;
+      if (description.type === 'offer') this.armWatchdog();
       await pc.setRemoteDescription(description);
       for (const candidate of this.queued.splice(0)) await this.addCandidate(candidate);
       if (description.type === 'offer') {
         // Answering side: add our tracks now, so they ride on the transceivers the offer made.
         this.attachLocal();
-        await pc.setLocalDescription();
-        if (pc.localDescription) this.cb.signal('answer', pc.localDescription.toJSON());
+        await this.answer();
       }
     } else if (type === 'candidate') {
       if (!pc.remoteDescription) this.queued.push(data);
@@ -121,6 +183,7 @@ export class PeerLink {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.restartTimer);
+    this.disarmWatchdog();
     for (const t of this.pc.getTransceivers()) {
       try {
         t.stop();

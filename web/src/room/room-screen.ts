@@ -46,6 +46,8 @@ export function renderRoom(name: string, user: User): Screen {
   let call: Call | undefined;
   let iceServers: RTCIceServer[] = [];
   let callTimer: ReturnType<typeof setInterval> | undefined;
+  // Whether this tab's own state {inCall: true} has come back on its stream: see offerIfLater.
+  let ownCallStateSeen = false;
   let stopSelfLevel: (() => void) | undefined;
 
   // ---- the page's parts -------------------------------------------------------------
@@ -244,13 +246,19 @@ export function renderRoom(name: string, user: User): Screen {
       if (!m) return;
       m.inCall = inCall;
       m.muted = muted;
-      if (!inCall && who !== peerId) {
+      if (who === peerId) ownCallStateSeen = inCall;
+      else if (!inCall) {
         call?.drop(who);
         stopRemote(who);
-      }
+      } else offerIfLater(who);
       renderMembers();
     });
-    on('signal', ({ from, type, data }) => void call?.handleSignal(from, type, data).catch((err) => console.warn('parley: signal', err)));
+    on('signal', ({ from, type, data }) => {
+      // Only a member shown in the call may start a connection to it: the answer carries this
+      // tab's microphone. Anyone else is told no, so that it does not wait for an answer.
+      if (type === 'offer' && !(call?.active && members.get(from)?.inCall)) return signal(from, 'hangup', null);
+      void call?.handleSignal(from, type, data).catch((err) => console.warn('parley: signal', err));
+    });
     on('chat', ({ message }) => chat.add(message));
     on('room-closed', () => {
       endCall();
@@ -284,7 +292,7 @@ export function renderRoom(name: string, user: User): Screen {
       api('POST', `/api/rooms/${encodeURIComponent(name)}/signal`, { from, ...(to ? { to } : {}), type, data }).then(
         () => undefined,
         (err) => {
-          if (err instanceof ApiError && err.code === 'peer_not_found' && to) call?.drop(to);
+          if (err instanceof ApiError && to && ['peer_not_found', 'peer_not_in_call', 'not_in_call'].includes(err.code)) call?.drop(to);
           else console.warn('parley: signal not sent', type, err);
         },
       ),
@@ -318,6 +326,7 @@ export function renderRoom(name: string, user: User): Screen {
             : `The microphone could not be opened: ${(err as Error).message}`;
       return;
     }
+    ownCallStateSeen = false;
     signal(undefined, 'state', { inCall: true, muted: false });
     for (const m of members.values()) if (m.inCall && m.peerId !== peerId) call.connect(m.peerId);
     joinCall.hidden = true;
@@ -330,6 +339,18 @@ export function renderRoom(name: string, user: User): Screen {
     const self = views.get(peerId);
     if (call.local && self) stopSelfLevel = watchLevel(call.local, (l) => (self.meter.value = l));
     announce('You joined the call.');
+  }
+
+  /**
+   * Of two members joining the call, the one whose in-call state comes later in the room's stream
+   * offers. This tab's state is posted after the member list above was read, so everyone it shows
+   * in the call is earlier and gets an offer from here. A member whose in-call state arrives
+   * before this tab's own is earlier too, but joined too late for that list: offer now. One whose
+   * state arrives after this tab's own offers to this tab itself (it sees this tab in the call).
+   * Without this, two people joining at once could each miss the other and never connect.
+   */
+  function offerIfLater(who: string) {
+    if (call?.active && !ownCallStateSeen) call.connect(who);
   }
 
   function tick() {

@@ -1,0 +1,111 @@
+import type { Route } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { audioOver, connectedTo, openPage, signUp, useBrowserAndServer, type UserPage } from './browser.js';
+
+/**
+ * Calls whose setup goes wrong on the way: signals held back or lost
+ * between a page and the server (Playwright's request routing stands in for
+ * a slow or lossy network). Each call must still connect by itself.
+ */
+const env = useBrowserAndServer();
+
+const roomName = () => `recover-${Math.random().toString(36).slice(2, 10)}`;
+
+async function twoInRoom(): Promise<{ ann: UserPage; bob: UserPage; name: string }> {
+  const ann = await openPage(env.browser, env.server);
+  const bob = await openPage(env.browser, env.server);
+  await signUp(ann, 'ann', 'Ann');
+  await signUp(bob, 'bob', 'Bob');
+  const name = roomName();
+  await ann.getByLabel('Room name').fill(name);
+  await ann.getByRole('button', { name: 'Create room' }).click();
+  await ann.getByRole('button', { name: 'Join call' }).waitFor();
+  await bob.goto(`/r/${name}`);
+  await bob.getByRole('button', { name: 'Join call' }).waitFor();
+  await ann.getByRole('list', { name: 'People in this room' }).getByText('Bob').waitFor();
+  return { ann, bob, name };
+}
+
+/** Routes this page's signal POSTs through `handle`, which gets the signal's type. */
+function onSignal(page: UserPage, handle: (route: Route, type: string) => Promise<void>) {
+  return page.route('**/api/rooms/*/signal', (route) => handle(route, JSON.parse(route.request().postData() ?? '{}').type));
+}
+
+async function expectAudioBothWays(ann: UserPage, bob: UserPage) {
+  for (const p of [ann, bob]) {
+    const [flow] = await audioOver(p);
+    expect(flow!.bytes).toBeGreaterThan(1000);
+  }
+}
+
+describe('call setup', () => {
+  it('connects two people who join at the same moment, each before seeing the other in the call', async () => {
+    const { ann, bob } = await twoInRoom();
+    // Ann's "I am in the call" is held until Bob has joined and Ann has seen him in the call: when
+    // each read the member list on joining, the other was not in the call yet.
+    let releaseAnn!: () => void;
+    const annHeld = new Promise<void>((r) => (releaseAnn = r));
+    await onSignal(ann, async (route, type) => {
+      if (type === 'state') await annHeld;
+      await route.continue();
+    });
+    await ann.getByRole('button', { name: 'Join call' }).click();
+    await ann.getByRole('button', { name: 'Leave call' }).waitFor();
+    await bob.getByRole('button', { name: 'Join call' }).click();
+    await bob.getByRole('button', { name: 'Leave call' }).waitFor();
+    await ann.getByRole('list', { name: 'People in this room' }).getByText('in call').waitFor();
+    releaseAnn();
+    await connectedTo(ann, 1, 15_000);
+    await connectedTo(bob, 1, 15_000);
+    await expectAudioBothWays(ann, bob);
+    expect([...ann.problems, ...bob.problems]).toEqual([]);
+    await ann.context().close();
+    await bob.context().close();
+  }, 60_000);
+
+  it('connects by itself when the first answer is lost', async () => {
+    const { ann, bob } = await twoInRoom();
+    let lost = 0;
+    for (const p of [ann, bob]) {
+      await onSignal(p, async (route, type) => {
+        if (type === 'answer' && lost === 0) {
+          lost += 1;
+          return route.fulfill({ status: 202, body: '' });
+        }
+        await route.continue();
+      });
+    }
+    await ann.getByRole('button', { name: 'Join call' }).click();
+    await ann.getByRole('button', { name: 'Leave call' }).waitFor();
+    await bob.getByRole('button', { name: 'Join call' }).click();
+    await connectedTo(ann, 1, 20_000);
+    await connectedTo(bob, 1, 20_000);
+    expect(lost).toBe(1);
+    await expectAudioBothWays(ann, bob);
+    await ann.context().close();
+    await bob.context().close();
+  }, 60_000);
+
+  it('connects by itself when the first offer is lost', async () => {
+    const { ann, bob } = await twoInRoom();
+    let lost = 0;
+    for (const p of [ann, bob]) {
+      await onSignal(p, async (route, type) => {
+        if (type === 'offer' && lost === 0) {
+          lost += 1;
+          return route.fulfill({ status: 202, body: '' });
+        }
+        await route.continue();
+      });
+    }
+    await ann.getByRole('button', { name: 'Join call' }).click();
+    await ann.getByRole('button', { name: 'Leave call' }).waitFor();
+    await bob.getByRole('button', { name: 'Join call' }).click();
+    await connectedTo(ann, 1, 20_000);
+    await connectedTo(bob, 1, 20_000);
+    expect(lost).toBe(1);
+    await expectAudioBothWays(ann, bob);
+    await ann.context().close();
+    await bob.context().close();
+  }, 60_000);
+});
