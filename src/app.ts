@@ -104,9 +104,12 @@ export function createApp({ config, database, redis, logger, web }: AppDeps): Pa
       dummyHash,
       config,
       // Streams here are ended directly too, in case the Redis announcement is lost.
-      onLogout: (sid) => {
+      onLogout: async ({ id: sid, userId }) => {
         dm.sockets.disconnectSession(sid);
         hub.endSession(sid);
+        // Every member the session holds goes, in every room, whether or not it has a stream
+        // (or one still being opened, anywhere): each member-left ends that stream.
+        await state.leaveSession(userId, sid).catch((err) => logger.warn({ err: { message: err.message } }, 'could not remove a logged-out session’s members'));
       },
     }),
   );

@@ -116,6 +116,11 @@ export class LocalStream {
     this.held = null;
   }
 
+  /** Ended, or its connection closed: nothing more will be written. */
+  get closed(): boolean {
+    return this.done;
+  }
+
   get begun(): boolean {
     return this.res.headersSent;
   }
