@@ -77,7 +77,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const server = await new Promise<Server>((resolve, reject) => {
     // What serve() does, plus an errorHandler so that requests the adapter cannot turn into a
     // URL are answered in the error shape (src/http/client-error.ts).
-    const s = createServer(getRequestListener(parley.app.fetch, { hostname: config.host, errorHandler: answerRequestError }));
+    const s = createServer(getRequestListener(parley.app.fetch, { hostname: config.host, errorHandler: (err) => answerRequestError(err, parley.securityHeaders) }));
     s.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);
   }).catch(async (err) => {
@@ -88,7 +88,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   });
   parley.attach(server);
   // Requests too malformed to reach the app still get an answer in the error shape.
-  server.on('clientError', answerClientError);
+  server.on('clientError', (err, socket) => answerClientError(err, socket, parley.securityHeaders));
   // Slow clients may not hold a connection open forever while sending headers.
   server.headersTimeout = 15_000;
   server.requestTimeout = 30_000;

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { Logger } from '../logging/logger.js';
 import type { Redis } from '../redis/client.js';
 import type { RoomState, StoredEvent } from './room-state.js';
-import { LocalStream } from './local-stream.js';
+import { eventStreamHeaders, LocalStream } from './local-stream.js';
 
 /**
  * One process's side of the room event streams. It holds a single Redis
@@ -26,8 +26,16 @@ export function sseFrame(id: string, type: string, data: string): Buffer {
   return Buffer.from(`id: ${id}\nevent: ${type}\ndata: ${data}\n\n`);
 }
 
-export function createRoomHub(deps: { subscriber: Redis; state: RoomState; logger: Logger; options: HubOptions }) {
+export function createRoomHub(deps: {
+  subscriber: Redis;
+  state: RoomState;
+  logger: Logger;
+  options: HubOptions;
+  /** The headers every response of the app carries (src/http/middleware/security-headers.ts). */
+  securityHeaders?: Record<string, string>;
+}) {
   const { subscriber, state, logger, options } = deps;
+  const headers = eventStreamHeaders(deps.securityHeaders ?? {});
   const rooms = new Map<string, RoomEntry>();
   const byChannel = new Map<string, RoomEntry>();
   const byPeer = new Map<string, LocalStream>();
@@ -202,7 +210,7 @@ export function createRoomHub(deps: { subscriber: Redis; state: RoomState; logge
         byPeer.get(key)?.end();
         byPeer.set(key, stream);
         // Nothing has been written yet, so a failure above still becomes a proper error answer.
-        stream.begin();
+        stream.begin(headers);
         if (start.kind === 'replay') {
           stream.startAt(lastEventId!);
           for (const event of start.events) deliverStored(stream, event);
@@ -240,6 +248,9 @@ export function createRoomHub(deps: { subscriber: Redis; state: RoomState; logge
           .catch((err) => logger.warn({ err: { message: err.message } }, 'could not remove a logged-out member'));
       }
     },
+
+    /** The head of an event stream, for HEAD to send the same. */
+    streamHeaders: headers,
 
     /** Number of streams open in this process. */
     get size() {

@@ -68,9 +68,8 @@ export function signallingRoutes({ db, state, hub }: { db: Db; state: RoomState;
         if (!(await state.holds(room.name, peerId, c.var.session.id))) throw notAMember();
         // Hono answers HEAD with this GET handler and then writes a response of its own, which
         // failed (ERR_HTTP_HEADERS_SENT, printed by the adapter) after a stream had been opened
-        // on it. HEAD gets the checks above and the stream's type, never a stream. Found by
-        // src/http/hostile-input.test.ts.
-        return c.body(null, 200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform' });
+        // on it. HEAD gets the checks above and the stream's head, never a stream.
+        return c.body(null, 200, hub.streamHeaders);
       }
       const outgoing = c.env.outgoing;
       if (!outgoing) throw new Error('event streams need the Node HTTP server');
