@@ -119,7 +119,7 @@ export function createApp({ config, database, redis, logger, web }: AppDeps): Pa
 
   const authed = new Hono<AuthedEnv>();
   authed.use(requireUser());
-  authed.route('/', userRoutes({ db, redis, key, logger, sessionCache }));
+  authed.route('/', userRoutes({ db, redis, key, logger, sessionCache, rooms: state }));
   authed.route('/rooms', roomRoutes({ db, state, limiter }));
   authed.route('/rooms', chatRoutes({ db, state, limiter }));
   authed.route('/rooms', signallingRoutes({ db, state, hub }));

@@ -249,6 +249,11 @@ export function renderRoom(name: string, user: User): Screen {
       }
       renderMembers();
     });
+    on('member-updated', ({ member }) => {
+      if (!members.has(member.peerId)) return;
+      members.set(member.peerId, member);
+      renderMembers();
+    });
     on('signal', ({ from, type, data }) => void call?.handleSignal(from, type, data).catch((err) => console.warn('parley: signal', err)));
     on('chat', ({ message }) => chat.add(message));
     on('room-closed', () => {
