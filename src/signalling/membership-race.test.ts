@@ -33,8 +33,12 @@ afterAll(async () => {
   await b?.stop();
 });
 
-/** opened: 200; refused: 401/403; cut: the connection closed before any answer (ended while opening). */
-type Outcome = { opened: number; refused: number; cut: number; survivors: number; lingering: number };
+/**
+ * opened: 200; refused: 401/403; cut: the connection closed before any answer (ended while
+ * opening); slowestEndMs: of the opened streams, the longest wait for the end once both the
+ * open and the removal were answered.
+ */
+type Outcome = { opened: number; refused: number; cut: number; survivors: number; lingering: number; slowestEndMs: number };
 
 /**
  * Starts `first`, then `second` after 0-49 ms (or at once), and waits for both. Opening a
@@ -57,8 +61,10 @@ async function judge(stream: SseClient | null, outcome: Outcome) {
     return;
   }
   outcome.opened += 1;
+  const started = Date.now();
   try {
     await stream.whenEnded(END_GRACE_MS);
+    outcome.slowestEndMs = Math.max(outcome.slowestEndMs, Date.now() - started);
   } catch {
     outcome.survivors += 1;
   } finally {
@@ -73,7 +79,7 @@ async function stillListed(owner: Person, room: string, peerId: string): Promise
 
 describe('a stream never outlives its membership', () => {
   it(`open vs leave, ${LEAVE_ROUNDS} rounds across two processes: no survivors`, async () => {
-    const outcome: Outcome = { opened: 0, refused: 0, cut: 0, survivors: 0, lingering: 0 };
+    const outcome: Outcome = { opened: 0, refused: 0, cut: 0, survivors: 0, lingering: 0, slowestEndMs: 0 };
     await mapLimit(
       Array.from({ length: LANES }, (_, i) => i),
       LANES,
@@ -103,7 +109,7 @@ describe('a stream never outlives its membership', () => {
   }, 300_000);
 
   it(`open vs logout, ${LOGOUT_ROUNDS} rounds across two processes: no survivors, no lingering members`, async () => {
-    const outcome: Outcome = { opened: 0, refused: 0, cut: 0, survivors: 0, lingering: 0 };
+    const outcome: Outcome = { opened: 0, refused: 0, cut: 0, survivors: 0, lingering: 0, slowestEndMs: 0 };
     await mapLimit(
       Array.from({ length: LANES }, (_, i) => i),
       LANES,
