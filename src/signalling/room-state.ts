@@ -76,7 +76,7 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
     });
   const json = <T extends keyof RoomEventData>(_type: T, data: RoomEventData[T]) => JSON.stringify(data);
 
-  return {
+  const roomState = {
     keysOf,
     deadlinesKey: deadlines,
     deadlineMember: (room: string, peerId: string) => `${room}/${peerId}`,
@@ -170,7 +170,7 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
     async leaveSession(userId: number, sessionId: string): Promise<void> {
       await Promise.all(
         (await entries(userId)).map(async ({ entry, room, peerId }) => {
-          const result = await this.leave(room, peerId, sessionId, 'left');
+          const result = await roomState.leave(room, peerId, sessionId, 'left');
           // A member that is gone already (its room's state lost, say) leaves a stale entry.
           if (result === 'gone') await redis.srem(userRooms(userId), entry);
         }),
@@ -224,7 +224,7 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
     async startStream(room: string, peerId: string, sessionId: string, lastEventId?: string): Promise<StreamStart> {
       const k = keysOf(room);
       if (lastEventId) {
-        const replay = await this.replay(room, lastEventId, { peerId, sessionId });
+        const replay = await roomState.replay(room, lastEventId, { peerId, sessionId });
         if (replay === 'not_a_member') return { kind: 'not_a_member' };
         if (replay.complete) return { kind: 'replay', events: replay.events };
       }
@@ -295,6 +295,7 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
       });
     },
   };
+  return roomState;
 }
 
 export type RoomState = ReturnType<typeof createRoomState>;
