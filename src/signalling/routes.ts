@@ -68,7 +68,8 @@ export function signallingRoutes({ db, state, hub }: { db: Db; state: RoomState;
         if (!(await state.holds(room.name, peerId, c.var.session.id))) throw notAMember();
         // Hono answers HEAD with this GET handler and then writes a response of its own, which
         // failed (ERR_HTTP_HEADERS_SENT, printed by the adapter) after a stream had been opened
-        // on it. HEAD gets the checks above and the stream's head, never a stream.
+        // on it. HEAD gets the same checks (membership here; a stream checks it atomically
+        // with its subscription, in hub.open) and the stream's head, never a stream.
         return c.body(null, 200, hub.streamHeaders);
       }
       const outgoing = c.env.outgoing;
