@@ -22,7 +22,7 @@ import { bodyLimit } from './http/middleware/body-limit.js';
 import { clientIp } from './http/middleware/client-ip.js';
 import { csrf } from './http/middleware/csrf.js';
 import { requestLog } from './http/middleware/request-log.js';
-import { securityHeaders } from './http/middleware/security-headers.js';
+import { addSecurityHeadersToEngine, securityHeaders, securityHeaderValues } from './http/middleware/security-headers.js';
 import type { Logger } from './logging/logger.js';
 import { closeRedis, keySpace, type Redis } from './redis/client.js';
 import { userRoutes } from './users/routes.js';
@@ -40,6 +40,8 @@ export type ParleyApp = {
   app: Hono<AppEnv>;
   hub: RoomHub;
   dm: DirectMessages;
+  /** The security headers of every answer, for those written outside Hono (src/server.ts). */
+  securityHeaders: Record<string, string>;
   /** Attaches what needs the HTTP server itself (the Socket.IO endpoint). */
   attach(server: HttpServer): void;
   /** Ends everything the app holds open (streams, timers); connections to MySQL and Redis belong to the caller. */
@@ -63,7 +65,8 @@ export function createApp({ config, database, redis, logger, web }: AppDeps): Pa
   const subscriber = redis.duplicate({ connectionName: 'parley-sub', enableOfflineQueue: true });
   subscriber.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis subscriber error'));
   subscriber.connect().catch(() => {});
-  const hub = createRoomHub({ subscriber, state, logger, options: config.rooms });
+  const security = securityHeaderValues({ secure: config.secure });
+  const hub = createRoomHub({ subscriber, state, logger, options: config.rooms, securityHeaders: security });
   const sessionCache = createSessionCache({ publisher: redis, channel: key('sessions'), ttlMs: config.sessionCacheMs, logger });
   subscriber.subscribe(sessionCache.channel).catch(() => {});
   subscriber.on('message', (channel: string, message: string) => {
@@ -79,7 +82,7 @@ export function createApp({ config, database, redis, logger, web }: AppDeps): Pa
   app.notFound(notFound);
 
   app.use(requestLog(logger));
-  app.use(securityHeaders({ secure: config.secure }));
+  app.use(securityHeaders(security));
   app.use(clientIp({ trustProxyHops: config.trustProxyHops }));
 
   app.use('/api/*', csrf({ origin: config.origin }));
@@ -104,16 +107,19 @@ export function createApp({ config, database, redis, logger, web }: AppDeps): Pa
       dummyHash,
       config,
       // Streams here are ended directly too, in case the Redis announcement is lost.
-      onLogout: (sid) => {
+      onLogout: async ({ id: sid, userId }) => {
         dm.sockets.disconnectSession(sid);
         hub.endSession(sid);
+        // Every member the session holds goes, in every room, whether or not it has a stream
+        // (or one still being opened, anywhere): each member-left ends that stream.
+        await state.leaveSession(userId, sid).catch((err) => logger.warn({ err: { message: err.message } }, 'could not remove a logged-out session’s members'));
       },
     }),
   );
 
   const authed = new Hono<AuthedEnv>();
   authed.use(requireUser());
-  authed.route('/', userRoutes({ db, redis, key, logger, sessionCache }));
+  authed.route('/', userRoutes({ db, redis, key, logger, sessionCache, rooms: state }));
   authed.route('/rooms', roomRoutes({ db, state, limiter }));
   authed.route('/rooms', chatRoutes({ db, state, limiter }));
   authed.route('/rooms', signallingRoutes({ db, state, hub }));
@@ -133,8 +139,10 @@ export function createApp({ config, database, redis, logger, web }: AppDeps): Pa
     app,
     hub,
     dm,
+    securityHeaders: security,
     attach(server) {
       dm.sockets.attach(server);
+      addSecurityHeadersToEngine(server, dm.sockets.io, security);
     },
     async close() {
       clearInterval(sweep);

@@ -86,7 +86,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         requestTimeout: config.http.requestTimeoutMs,
         connectionsCheckingInterval: Math.min(1000, Math.floor(config.http.headersTimeoutMs / 4)),
       },
-      getRequestListener(parley.app.fetch, { hostname: config.host, errorHandler: answerRequestError }),
+      getRequestListener(parley.app.fetch, { hostname: config.host, errorHandler: (err) => answerRequestError(err, parley.securityHeaders) }),
     );
     s.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);
@@ -98,7 +98,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   });
   parley.attach(server);
   // Requests too malformed to reach the app still get an answer in the error shape.
-  server.on('clientError', answerClientError);
+  server.on('clientError', (err, socket) => answerClientError(err, socket, parley.securityHeaders));
   const port = (server.address() as AddressInfo).port;
 
   let stopping: Promise<void> | undefined;

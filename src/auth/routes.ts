@@ -29,8 +29,8 @@ export type AuthRoutesDeps = {
   db: Db;
   limiter: RateLimiter;
   sessionCache: SessionCache;
-  /** Called after a logout, e.g. to disconnect the session's sockets. */
-  onLogout?: (sessionId: string) => void;
+  /** Called after a logout, e.g. to disconnect the session's sockets; the answer waits for it. */
+  onLogout?: (session: { id: string; userId: number }) => void | Promise<void>;
   dummyHash: Promise<string>;
   config: Pick<Config, 'secure' | 'sessionDays' | 'loginLimits' | 'signupLimits'>;
 };
@@ -107,7 +107,7 @@ export function authRoutes(deps: AuthRoutesDeps) {
       if (!session) throw unauthenticated();
       await invalidateSession(db, session.id);
       await deps.sessionCache.revokeSession(session.id);
-      deps.onLogout?.(session.id);
+      await deps.onLogout?.({ id: session.id, userId: session.userId });
       clearSessionCookie(c, config);
       return c.body(null, 204);
     });

@@ -11,7 +11,7 @@ import type { Duplex } from 'node:stream';
  * src/http/hostile-input.test.ts. Like Node's own handler, it writes nothing
  * once a response on this connection has started, and always closes it.
  */
-export function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
+export function answerClientError(err: Error & { code?: string }, socket: Duplex, security: Record<string, string> = {}): void {
   const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
   if (socket.writable && !inFlight?.headersSent && err.code !== 'ECONNRESET') {
     const [status, reason, code, message] =
@@ -23,9 +23,11 @@ export function answerClientError(err: Error & { code?: string }, socket: Duplex
             ? [408, 'Request Timeout', 'request_timeout', 'The request took too long to arrive.']
             : [400, 'Bad Request', 'invalid_input', 'The request is not well-formed HTTP.'];
     const body = JSON.stringify({ error: { code, message } });
+    // The same security headers as every other answer (the app's middleware never sees this one).
+    const extra = Object.entries(security).map(([name, value]) => `${name}: ${value}\r\n`).join('');
     socket.write(
       `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-        `Cache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+        `Cache-Control: no-store\r\n${extra}Connection: close\r\n\r\n${body}`,
     );
   }
   // Closes once what was written has been flushed.
@@ -41,10 +43,10 @@ export function answerClientError(err: Error & { code?: string }, socket: Duplex
  * answers), so anything else here is unexpected and a 500 as usual.
  * Found by src/http/hostile-input.test.ts.
  */
-export function answerRequestError(err: unknown): Response {
+export function answerRequestError(err: unknown, security: Record<string, string> = {}): Response {
   const bad = err instanceof RequestError;
   const body = bad
     ? { error: { code: 'invalid_input', message: 'The request target or Host header is not valid.' } }
     : { error: { code: 'internal_error', message: 'Something went wrong on our side.' } };
-  return Response.json(body, { status: bad ? 400 : 500, headers: { 'Cache-Control': 'no-store' } });
+  return Response.json(body, { status: bad ? 400 : 500, headers: { ...security, 'Cache-Control': 'no-store' } });
 }

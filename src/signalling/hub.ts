@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { Logger } from '../logging/logger.js';
 import type { Redis } from '../redis/client.js';
 import type { RoomState, StoredEvent } from './room-state.js';
-import { LocalStream } from './local-stream.js';
+import { eventStreamHeaders, LocalStream } from './local-stream.js';
 
 /**
  * One process's side of the room event streams. It holds a single Redis
@@ -26,8 +26,16 @@ export function sseFrame(id: string, type: string, data: string): Buffer {
   return Buffer.from(`id: ${id}\nevent: ${type}\ndata: ${data}\n\n`);
 }
 
-export function createRoomHub(deps: { subscriber: Redis; state: RoomState; logger: Logger; options: HubOptions }) {
+export function createRoomHub(deps: {
+  subscriber: Redis;
+  state: RoomState;
+  logger: Logger;
+  options: HubOptions;
+  /** The headers every response of the app carries (src/http/middleware/security-headers.ts). */
+  securityHeaders?: Record<string, string>;
+}) {
   const { subscriber, state, logger, options } = deps;
+  const headers = eventStreamHeaders(deps.securityHeaders ?? {});
   const rooms = new Map<string, RoomEntry>();
   const byChannel = new Map<string, RoomEntry>();
   const byPeer = new Map<string, LocalStream>();
@@ -115,6 +123,18 @@ export function createRoomHub(deps: { subscriber: Redis; state: RoomState; logge
     subscriber.unsubscribe(entry.channel).catch(() => {});
   }
 
+  /**
+   * A member removed without its stream hearing of it (its member-left published while
+   * this process's subscriber was reconnecting, say): the heartbeat finds it gone and
+   * ends its stream, so no stream runs for a non-member longer than one heartbeat.
+   */
+  function endGoneMember({ room, peerId }: { room: string; peerId: string }) {
+    const stream = byPeer.get(`${room}/${peerId}`);
+    if (!stream) return;
+    stream.membershipEnded = true;
+    stream.end();
+  }
+
   function onStreamClosed(stream: LocalStream) {
     detach(stream);
     if (stream.membershipEnded) return;
@@ -133,6 +153,7 @@ export function createRoomHub(deps: { subscriber: Redis; state: RoomState; logge
     const entries = [...byPeer.values()].map((s) => ({ room: s.room, peerId: s.peerId }));
     state
       .refreshDeadlines(entries, Date.now() + options.memberTimeoutMs)
+      .then((gone) => gone.forEach(endGoneMember))
       .catch((err) => logger.warn({ err: { message: err.message } }, 'member heartbeat failed'));
   }, Math.max(50, Math.floor(options.memberTimeoutMs / 4)));
 
@@ -158,32 +179,46 @@ export function createRoomHub(deps: { subscriber: Redis; state: RoomState; logge
      * `lastEventId` when it can be replayed whole, else a fresh `welcome`;
      * then live events, in order, none twice.
      */
-    async open(room: string, peerId: string, res: ServerResponse, lastEventId: string | undefined, sessionId: string): Promise<void> {
+    async open(room: string, peerId: string, res: ServerResponse, lastEventId: string | undefined, sessionId: string): Promise<'ok' | 'not_a_member'> {
       if (subscriber.status !== 'ready') throw Object.assign(new Error('Connection is closed.'), { code: 'ECONNREFUSED' });
       if (closed) throw new Error('hub is closed');
       const stream = new LocalStream(room, peerId, res, options.maxBufferedBytes, onStreamClosed);
-      const key = `${room}/${peerId}`;
-      byPeer.get(key)?.end();
-      byPeer.set(key, stream);
+      // Known to its session at once, so that a logout from here on ends it.
       sessionOf.set(stream, sessionId);
       let ofSession = bySession.get(sessionId);
       if (!ofSession) bySession.set(sessionId, (ofSession = new Set()));
       ofSession.add(stream);
       try {
-        // Subscribe first, so nothing published while we catch up is missed; live
-        // events are held in the stream until the catch-up is written.
+        // Subscribe first: live events are held in the stream until the catch-up is written.
+        // Then the membership check and the catch-up are read in one atomic step, so a
+        // removal either comes before it (refused here) or is published after it, reaching
+        // this stream live and ending it. Nothing is missed and no removal slips between.
         await attach(stream);
-        const replay = lastEventId ? await state.replay(room, lastEventId) : undefined;
-        const snap = replay?.complete ? undefined : await state.snapshot(room);
+        const start = await state.startStream(room, peerId, sessionId, lastEventId);
+        if (start.kind === 'not_a_member' || stream.closed) {
+          // No grace period: this stream never held the member (it may be someone else's).
+          stream.membershipEnded = true;
+          stream.abandon();
+          detach(stream);
+          if (start.kind === 'not_a_member') return 'not_a_member';
+          // Ended while opening (a logout, or the client went away): nothing to serve.
+          if (!res.headersSent) res.destroy();
+          return 'ok';
+        }
+        // Only a member's own session may replace its stream.
+        const key = `${room}/${peerId}`;
+        byPeer.get(key)?.end();
+        byPeer.set(key, stream);
         // Nothing has been written yet, so a failure above still becomes a proper error answer.
-        stream.begin();
-        if (replay?.complete) {
+        stream.begin(headers);
+        if (start.kind === 'replay') {
           stream.startAt(lastEventId!);
-          for (const event of replay.events) deliverStored(stream, event);
-        } else if (snap) {
-          stream.writeCaughtUp(snap.lastId, sseFrame(snap.lastId, 'welcome', JSON.stringify({ peerId, members: snap.members })), false);
+          for (const event of start.events) deliverStored(stream, event);
+        } else {
+          stream.writeCaughtUp(start.lastId, sseFrame(start.lastId, 'welcome', JSON.stringify({ peerId, members: start.members })), false);
         }
         stream.goLive();
+        return 'ok';
       } catch (err) {
         if (stream.begun) {
           stream.end();
@@ -213,6 +248,9 @@ export function createRoomHub(deps: { subscriber: Redis; state: RoomState; logge
           .catch((err) => logger.warn({ err: { message: err.message } }, 'could not remove a logged-out member'));
       }
     },
+
+    /** The head of an event stream, for HEAD to send the same. */
+    streamHeaders: headers,
 
     /** Number of streams open in this process. */
     get size() {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SseClient } from '../test/sse-client.js';
 import { sseFrame } from './hub.js';
-import { LocalStream } from './local-stream.js';
+import { eventStreamHeaders, LocalStream } from './local-stream.js';
 
 /** LocalStream over a real HTTP connection: what reaches the client after catch-up and live races. */
 let server: http.Server | undefined;
@@ -16,7 +16,7 @@ async function streamTo(script: (stream: LocalStream) => void, beforeBegin?: (st
   server = http.createServer((_req, res) => {
     const stream = new LocalStream('room', 'peer', res, 1 << 20, () => {});
     beforeBegin?.(stream);
-    stream.begin();
+    stream.begin(eventStreamHeaders({}));
     script(stream);
   });
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));

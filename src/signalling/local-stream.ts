@@ -1,14 +1,21 @@
 import type { ServerResponse } from 'node:http';
 import { compareEventIds } from './room-state.js';
 
-const HEADERS = {
-  'content-type': 'text/event-stream; charset=utf-8',
+const STREAM_HEADERS = {
+  'Content-Type': 'text/event-stream; charset=utf-8',
   // no-transform and X-Accel-Buffering keep compressing or buffering proxies from holding events back.
-  'cache-control': 'no-cache, no-transform',
-  'x-accel-buffering': 'no',
-  'x-content-type-options': 'nosniff',
-  connection: 'keep-alive',
+  'Cache-Control': 'no-cache, no-transform',
+  'X-Accel-Buffering': 'no',
+  Connection: 'keep-alive',
 };
+
+/**
+ * The head of every event stream (and of HEAD on it): the app's security headers, which
+ * the middleware cannot add to a response written straight to Node, and the stream's own.
+ */
+export function eventStreamHeaders(security: Record<string, string>): Record<string, string> {
+  return { ...security, ...STREAM_HEADERS };
+}
 // Browsers reconnect after this many milliseconds when a stream drops.
 const PREAMBLE = Buffer.from('retry: 2000\n\n');
 
@@ -51,13 +58,13 @@ export class LocalStream {
     });
   }
 
-  /** Sends the headers; after this the stream owns the response. */
-  begin(): void {
+  /** Sends the headers (see eventStreamHeaders); after this the stream owns the response. */
+  begin(headers: Record<string, string>): void {
     if (this.done) return;
     const res = this.res;
     res.socket?.setTimeout(0);
     res.socket?.setNoDelay(true);
-    res.writeHead(200, HEADERS);
+    res.writeHead(200, headers);
     res.write(PREAMBLE);
     this.started = true;
   }
@@ -114,6 +121,11 @@ export class LocalStream {
   abandon(): void {
     this.done = true;
     this.held = null;
+  }
+
+  /** Ended, or its connection closed: nothing more will be written. */
+  get closed(): boolean {
+    return this.done;
   }
 
   get begun(): boolean {

@@ -15,6 +15,7 @@ export const ROOM_EVENT_TYPES = [
   'member-joined',
   'member-left',
   'member-state',
+  'member-updated',
   'signal',
   'chat',
   'room-closed',
@@ -40,6 +41,8 @@ export type RoomEventData = {
   'member-joined': { member: Member };
   'member-left': { peerId: string; reason: MemberLeftReason };
   'member-state': { peerId: string; inCall: boolean; muted: boolean };
+  /** The member's user changed (a new display name): the whole member record, as it is now. */
+  'member-updated': { member: Member };
   signal: { from: string; type: SignalType; data: unknown };
   chat: { message: ChatMessage };
   'room-closed': { reason: RoomClosedReason };

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { KeySpace, Redis } from '../redis/client.js';
 import type { PublicUser } from '../users/store.js';
 import type { Member, MemberLeftReason, RoomEventData, SignalType } from './protocol.js';
-import { CLOSE, JOIN, LEAVE, MEMBER_EVENT, SIGNAL, SNAPSHOT, STATE } from './scripts.js';
+import { CLOSE, JOIN, LEAVE, MEMBER_EVENT, MEMBER_SNAPSHOT, SIGNAL, STATE, UPDATE_MEMBER_USER } from './scripts.js';
 
 /**
  * Live room state in Redis, shared by every Parley process: who is in each
@@ -16,6 +16,12 @@ export type RoomKeys = { meta: string; members: string; sids: string; events: st
 export type StoredEvent = { id: string; type: string; to: string; exclude: string; end: string; data: string };
 
 export type ReplayResult = { complete: true; events: StoredEvent[] } | { complete: false };
+
+/** Where a stream being opened starts: refused, a replay of what it missed, or a fresh welcome. */
+export type StreamStart =
+  | { kind: 'not_a_member' }
+  | { kind: 'replay'; events: StoredEvent[] }
+  | { kind: 'welcome'; members: Member[]; lastId: string };
 
 export type RoomStateOptions = { memberTimeoutMs: number; replayEvents: number };
 
@@ -58,9 +64,19 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
     channel: key('room', room, 'ch'),
   });
   const tail = [options.replayEvents, EVENTS_TTL_MS] as const;
+  // Each user's memberships as `room/peer`, so that a logout or a new display name reaches
+  // every room the user is in, wherever its streams are. The scripts that remove a member
+  // remove its entry; join adds it before the member exists, so the set never misses one.
+  const userRoomsPrefix = key('user-rooms', '');
+  const userRooms = (userId: number) => key('user-rooms', userId);
+  const entries = async (userId: number) =>
+    (await redis.smembers(userRooms(userId))).flatMap((entry) => {
+      const slash = entry.indexOf('/');
+      return slash > 0 ? [{ entry, room: entry.slice(0, slash), peerId: entry.slice(slash + 1) }] : [];
+    });
   const json = <T extends keyof RoomEventData>(_type: T, data: RoomEventData[T]) => JSON.stringify(data);
 
-  return {
+  const roomState = {
     keysOf,
     deadlinesKey: deadlines,
     deadlineMember: (room: string, peerId: string) => `${room}/${peerId}`,
@@ -74,6 +90,8 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
       const member: Member = { peerId: newPeerId(), user, inCall: false, muted: false };
       // A member that never opens its stream is gone after the usual timeout.
       const deadline = Date.now() + options.memberTimeoutMs;
+      const entry = `${room.name}/${member.peerId}`;
+      await redis.sadd(userRooms(user.id), entry);
       const result = (await JOIN.run(
         redis,
         [k.meta, k.members, k.sids, deadlines, k.events, k.channel],
@@ -89,7 +107,10 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
           ...tail,
         ],
       )) as [string, string[]?];
-      if (result[0] !== 'ok') return { ok: false };
+      if (result[0] !== 'ok') {
+        await redis.srem(userRooms(user.id), entry);
+        return { ok: false };
+      }
       return { ok: true, member, members: (result[1] ?? []).map((m) => JSON.parse(m) as Member) };
     },
 
@@ -138,8 +159,33 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
       return (await LEAVE.run(
         redis,
         [k.members, k.sids, deadlines, k.events, k.channel],
-        [peerId, sessionId ?? '', `${room}/${peerId}`, Date.now(), json('member-left', { peerId, reason }), ...tail],
+        [peerId, sessionId ?? '', `${room}/${peerId}`, Date.now(), json('member-left', { peerId, reason }), ...tail, userRoomsPrefix],
       )) as 'ok' | 'gone' | 'not_a_member' | 'alive';
+    },
+
+    /**
+     * Removes every member `sessionId` holds, in every room, whichever process serves
+     * their streams: after a logout. Their streams end on the `member-left`.
+     */
+    async leaveSession(userId: number, sessionId: string): Promise<void> {
+      await Promise.all(
+        (await entries(userId)).map(async ({ entry, room, peerId }) => {
+          const result = await roomState.leave(room, peerId, sessionId, 'left');
+          // A member that is gone already (its room's state lost, say) leaves a stale entry.
+          if (result === 'gone') await redis.srem(userRooms(userId), entry);
+        }),
+      );
+    },
+
+    /** Puts the user's new profile into each of its member records and tells each room (`member-updated`). */
+    async updateUser(user: PublicUser): Promise<void> {
+      await Promise.all(
+        (await entries(user.id)).map(async ({ entry, room, peerId }) => {
+          const k = keysOf(room);
+          const result = await UPDATE_MEMBER_USER.run(redis, [k.members, k.events, k.channel], [peerId, user.id, JSON.stringify(user), ...tail]);
+          if (result === 'gone') await redis.srem(userRooms(user.id), entry);
+        }),
+      );
     },
 
     async close(room: string) {
@@ -147,7 +193,7 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
       await CLOSE.run(
         redis,
         [k.meta, k.members, k.sids, deadlines, k.events, k.channel],
-        [room, json('room-closed', { reason: 'deleted' }), ...tail],
+        [room, json('room-closed', { reason: 'deleted' }), ...tail, userRoomsPrefix],
       );
     },
 
@@ -169,10 +215,22 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
       return results.map(([err, n]) => (err ? 0 : Number(n)));
     },
 
-    async snapshot(room: string): Promise<{ members: Member[]; lastId: string }> {
+    /**
+     * Checks that `sessionId` holds `peerId` and reads where its stream starts, in one
+     * atomic step: the caller is subscribed already, so every event after that step
+     * reaches it live. With `lastEventId`, what was missed since, when it can be replayed
+     * whole; else the members and the id of the latest event, for a welcome.
+     */
+    async startStream(room: string, peerId: string, sessionId: string, lastEventId?: string): Promise<StreamStart> {
       const k = keysOf(room);
-      const [members, lastId] = (await SNAPSHOT.run(redis, [k.members, k.events], [])) as [string[], string];
-      return { members: members.map((m) => JSON.parse(m) as Member), lastId };
+      if (lastEventId) {
+        const replay = await roomState.replay(room, lastEventId, { peerId, sessionId });
+        if (replay === 'not_a_member') return { kind: 'not_a_member' };
+        if (replay.complete) return { kind: 'replay', events: replay.events };
+      }
+      const result = (await MEMBER_SNAPSHOT.run(redis, [k.members, k.sids, k.events], [peerId, sessionId])) as [string, string[]?, string?];
+      if (result[0] !== 'ok') return { kind: 'not_a_member' };
+      return { kind: 'welcome', members: (result[1] ?? []).map((m) => JSON.parse(m) as Member), lastId: result[2] ?? '0-0' };
     },
 
     /**
@@ -180,11 +238,16 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
      * no longer kept (trimmed, or the stream expired) and the client must
      * start over from a fresh snapshot.
      */
-    async replay(room: string, lastId: string): Promise<ReplayResult> {
+    async replay(room: string, lastId: string, holder: { peerId: string; sessionId: string }): Promise<ReplayResult | 'not_a_member'> {
       const k = keysOf(room);
-      const results = (await redis.multi().call('XINFO', 'STREAM', k.events).xrange(k.events, `(${lastId}`, '+').exec()) ?? [];
-      const [infoErr, info] = results[0] ?? [];
-      const [rangeErr, range] = results[1] ?? [];
+      // MULTI makes the membership check and the reads one atomic step (see startStream).
+      const results =
+        (await redis.multi().hget(k.sids, holder.peerId).call('XINFO', 'STREAM', k.events).xrange(k.events, `(${lastId}`, '+').exec()) ?? [];
+      const [holderErr, holds] = results[0] ?? [];
+      if (holderErr) throw holderErr;
+      if (holds !== holder.sessionId) return 'not_a_member';
+      const [infoErr, info] = results[1] ?? [];
+      const [rangeErr, range] = results[2] ?? [];
       if (infoErr) {
         // No stream at all: nothing happened since (only if the client had seen nothing either).
         return lastId === '0-0' ? { complete: true, events: [] } : { complete: false };
@@ -205,13 +268,22 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
       return { complete: true, events };
     },
 
-    /** Pushes the deadlines of members whose streams are open here; never re-adds a member that left. */
+    /**
+     * Pushes the deadlines of members whose streams are open here; never re-adds a member
+     * that left. Returns the entries that had no deadline: members that are gone.
+     */
     async refreshDeadlines(entries: Array<{ room: string; peerId: string }>, deadline: number) {
+      const gone: Array<{ room: string; peerId: string }> = [];
       for (let i = 0; i < entries.length; i += 1000) {
+        const batch = entries.slice(i, i + 1000);
+        const ids = batch.map((e) => `${e.room}/${e.peerId}`);
         const args: Array<string | number> = [];
-        for (const e of entries.slice(i, i + 1000)) args.push(deadline, `${e.room}/${e.peerId}`);
-        await redis.zadd(deadlines, 'XX', ...args);
+        for (const id of ids) args.push(deadline, id);
+        const [[scoreErr, scores] = [], [addErr] = []] = (await redis.multi().zmscore(deadlines, ...ids).zadd(deadlines, 'XX', ...args).exec()) ?? [];
+        if (scoreErr || addErr) throw scoreErr ?? addErr;
+        (scores as Array<string | null>).forEach((score, j) => score === null && gone.push(batch[j]!));
       }
+      return gone;
     },
 
     /** Members whose deadline has passed, oldest first. */
@@ -223,6 +295,7 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
       });
     },
   };
+  return roomState;
 }
 
 export type RoomState = ReturnType<typeof createRoomState>;

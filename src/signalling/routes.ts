@@ -68,20 +68,20 @@ export function signallingRoutes({ db, state, hub }: { db: Db; state: RoomState;
       const room = await requireRoom(db, c.req.param('name'));
       const peerId = c.req.query('peer') ?? '';
       if (!PEER_ID_PATTERN.test(peerId)) throw invalidInput('peer must be the peerId this tab got when joining');
-      if (!(await state.holds(room.name, peerId, c.var.session.id))) throw notAMember();
       if (c.req.method === 'HEAD') {
+        if (!(await state.holds(room.name, peerId, c.var.session.id))) throw notAMember();
         // Hono answers HEAD with this GET handler and then writes a response of its own, which
         // failed (ERR_HTTP_HEADERS_SENT, printed by the adapter) after a stream had been opened
-        // on it. HEAD gets the checks above and the stream's type, never a stream. Found by
-        // src/http/hostile-input.test.ts.
-        return c.body(null, 200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform' });
+        // on it. HEAD gets the same checks (membership here; a stream checks it atomically
+        // with its subscription, in hub.open) and the stream's head, never a stream.
+        return c.body(null, 200, hub.streamHeaders);
       }
       const outgoing = c.env.outgoing;
       if (!outgoing) throw new Error('event streams need the Node HTTP server');
       const lastEventId = c.req.header('last-event-id');
       // The session id lets a logout end this stream (hub.endSession).
       const resumeFrom = lastEventId && isEventId(lastEventId) ? lastEventId : undefined;
-      await hub.open(room.name, peerId, outgoing, resumeFrom, c.var.session.id);
+      if ((await hub.open(room.name, peerId, outgoing, resumeFrom, c.var.session.id)) === 'not_a_member') throw notAMember();
       // The stream now owns the response; tell the adapter not to write one.
       return RESPONSE_ALREADY_SENT;
     })

@@ -23,6 +23,20 @@ local function emit(events, channel, etype, to, exclude, stop, data, maxlen, ttl
 end
 `;
 
+/**
+ * Removes `entry` (room/peer) from the set of memberships of the user in the
+ * member record `raw`. The set's key is built here from the user id, so these
+ * scripts assume one Redis, not a cluster (as the shared deadlines key does).
+ */
+const FORGET_MEMBERSHIP = `
+local function forget(prefix, raw, entry)
+  local ok, member = pcall(cjson.decode, raw)
+  if ok and type(member) == 'table' and type(member.user) == 'table' and member.user.id then
+    redis.call('SREM', prefix .. tostring(member.user.id), entry)
+  end
+end
+`;
+
 export class LuaScript {
   private readonly sha: string;
 
@@ -119,12 +133,14 @@ return 'ok'
 
 /**
  * Removes a member: on request of its own session (sessionId given), or by
- * the sweeper once its deadline has passed (sessionId empty, now given).
+ * the sweeper once its deadline has passed (sessionId empty, now given). The
+ * member's entry in its user's set of memberships (`userRoomsPrefix` + user
+ * id, a key derived here because the sweeper does not know the user) goes too.
  * KEYS members, sids, deadlines, events, channel
- * ARGV peerId, sessionId, deadlineMember, now, eventJson, maxlen, ttl
+ * ARGV peerId, sessionId, deadlineMember, now, eventJson, maxlen, ttl, userRoomsPrefix
  * → 'ok' | 'gone' | 'not_a_member' | 'alive'
  */
-export const LEAVE = new LuaScript(`${EMIT}
+export const LEAVE = new LuaScript(`${EMIT}${FORGET_MEMBERSHIP}
 if ARGV[2] ~= '' then
   local holder = redis.call('HGET', KEYS[2], ARGV[1])
   if not holder then return 'gone' end
@@ -135,19 +151,25 @@ else
   if tonumber(deadline) > tonumber(ARGV[4]) then return 'alive' end
 end
 redis.call('ZREM', KEYS[3], ARGV[3])
-if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 'gone' end
+local member = redis.call('HGET', KEYS[1], ARGV[1])
+if not member then return 'gone' end
+redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
+forget(ARGV[8], member, ARGV[3])
 emit(KEYS[4], KEYS[5], 'member-left', '-', '-', ARGV[1], ARGV[5], ARGV[6], ARGV[7])
 return 'ok'
 `);
 
 /**
  * KEYS meta, members, sids, deadlines, events, channel
- * ARGV roomName, eventJson, maxlen, ttl
+ * ARGV roomName, eventJson, maxlen, ttl, userRoomsPrefix
  */
-export const CLOSE = new LuaScript(`${EMIT}
-for _, peer in ipairs(redis.call('HKEYS', KEYS[3])) do
-  redis.call('ZREM', KEYS[4], ARGV[1] .. '/' .. peer)
+export const CLOSE = new LuaScript(`${EMIT}${FORGET_MEMBERSHIP}
+local members = redis.call('HGETALL', KEYS[2])
+for i = 1, #members, 2 do
+  local entry = ARGV[1] .. '/' .. members[i]
+  redis.call('ZREM', KEYS[4], entry)
+  forget(ARGV[5], members[i + 1], entry)
 end
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
 emit(KEYS[5], KEYS[6], 'room-closed', '-', '-', '*', ARGV[2], ARGV[3], ARGV[4])
@@ -156,13 +178,37 @@ return 'ok'
 `);
 
 /**
- * The members and the id of the room's latest event, read together so that
- * a welcome snapshot and the events after it line up exactly.
- * KEYS members, events → {members[], lastId}
+ * Puts a user's new profile into one of its member records and tells the room.
+ * KEYS members, events, channel
+ * ARGV peerId, userId, userJson, maxlen, ttl
+ * → 'ok' | 'gone'
  */
-export const SNAPSHOT = new LuaScript(`
-local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
+export const UPDATE_MEMBER_USER = new LuaScript(`${EMIT}
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then return 'gone' end
+local member = cjson.decode(raw)
+if tostring(member.user.id) ~= ARGV[2] then return 'gone' end
+member.user = cjson.decode(ARGV[3])
+local encoded = cjson.encode(member)
+redis.call('HSET', KEYS[1], ARGV[1], encoded)
+emit(KEYS[2], KEYS[3], 'member-updated', '-', '-', '-', '{"member":' .. encoded .. '}', ARGV[4], ARGV[5])
+return 'ok'
+`);
+
+/**
+ * Checks that `sessionId` holds `peerId` and, in the same step, reads the
+ * members and the id of the room's latest event, so that a welcome snapshot
+ * and the events after it line up exactly. The stream opening this is already
+ * subscribed: a removal after this check is published after it, so it reaches
+ * the stream live and ends it; a removal before it makes this refuse.
+ * KEYS members, sids, events
+ * ARGV peerId, sessionId
+ * → {'ok', members[], lastId} | {'not_a_member'}
+ */
+export const MEMBER_SNAPSHOT = new LuaScript(`
+if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return {'not_a_member'} end
+local last = redis.call('XREVRANGE', KEYS[3], '+', '-', 'COUNT', 1)
 local lastId = '0-0'
 if last[1] then lastId = last[1][1] end
-return {redis.call('HVALS', KEYS[1]), lastId}
+return {'ok', redis.call('HVALS', KEYS[1]), lastId}
 `);

@@ -258,6 +258,30 @@ describe('membership over time', () => {
   });
 });
 
+describe('a member’s new display name', () => {
+  it('reaches every room the user is in as member-updated, across processes, and the member lists', async () => {
+    const { ann, bob, room, bobPeer, annStream, bobStream } = await roomWithTwo();
+    await bobStream.nextOf('welcome');
+    // Bob is in a second room too, with his stream on the other process.
+    const other = uniqueRoomName();
+    await createRoom(ann, other);
+    const annOther = await join(ann, other);
+    const annOtherStream = track(await openStream(ann, other, annOther));
+    await annOtherStream.nextOf('welcome');
+    const bobOther = await join(bob, other);
+    expect((await bob.client.patch('/api/me', { displayName: 'Robert' })).status).toBe(200);
+
+    for (const [stream, peerId] of [[annStream, bobPeer], [bobStream, bobPeer], [annOtherStream, bobOther]] as const) {
+      const updated = await stream.nextOf('member-updated');
+      expect(updated.data.member).toMatchObject({ peerId, user: { username: bob.username, displayName: 'Robert' }, inCall: false, muted: false });
+    }
+    for (const name of [room, other]) {
+      const members = (await ann.client.get(`/api/rooms/${name}`)).body.members as Array<{ user: { username: string; displayName: string } }>;
+      expect(members.find((m) => m.user.username === bob.username)?.user.displayName).toBe('Robert');
+    }
+  });
+});
+
 describe('sessions on event streams', () => {
   it('serves the stream intact when the session is due for renewal (renewal waits for an ordinary request)', async () => {
     const s = await startTestServer({ REDIS_PREFIX: a.config.redisPrefix, SESSION_CACHE_MS: '0' });

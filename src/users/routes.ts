@@ -7,6 +7,7 @@ import { readJson } from '../http/read-json.js';
 import type { Logger } from '../logging/logger.js';
 import type { SessionCache } from '../auth/session-cache.js';
 import type { KeySpace, Redis } from '../redis/client.js';
+import type { RoomState } from '../signalling/room-state.js';
 import { onlineUserIds } from './presence.js';
 import { searchUsersByPrefix, toPublicUser, updateDisplayName } from './store.js';
 import { displayNameSchema } from './validation.js';
@@ -18,7 +19,15 @@ const searchQuerySchema = z
   .transform((s) => s.trim().toLowerCase())
   .refine((s) => /^[a-z0-9_.-]{1,32}$/.test(s), 'q must be 1-32 characters of a-z, 0-9, _ . -');
 
-export type UserRoutesDeps = { db: Db; redis: Redis; key: KeySpace; logger: Logger; sessionCache: SessionCache };
+export type UserRoutesDeps = {
+  db: Db;
+  redis: Redis;
+  key: KeySpace;
+  logger: Logger;
+  sessionCache: SessionCache;
+  /** The rooms the user is in learn the new name (member-updated). */
+  rooms?: Pick<RoomState, 'updateUser'>;
+};
 
 /** `/api/me` and `/api/users`: every route here sits behind `requireUser`. */
 export function userRoutes(deps: UserRoutesDeps) {
@@ -29,6 +38,8 @@ export function userRoutes(deps: UserRoutesDeps) {
       const user = await updateDisplayName(deps.db, c.var.user.id, displayName);
       if (!user) throw new ApiError(401, 'unauthenticated', 'This account no longer exists.');
       await deps.sessionCache.revokeUser(user.id);
+      // The name is stored; rooms that miss it show the old one until the member rejoins.
+      await deps.rooms?.updateUser(user).catch((err) => deps.logger.warn({ err: { message: err.message } }, 'could not update member records'));
       return c.json({ user });
     })
     .get('/users', async (c) => {

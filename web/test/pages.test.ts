@@ -92,6 +92,29 @@ describe('text in real browsers', () => {
     await bob.context().close();
   }, 60_000);
 
+  it('shows a member’s new display name in the room without a reload', async () => {
+    const ann = await openPage(env.browser, env.server);
+    const bob = await openPage(env.browser, env.server);
+    await signUp(ann, 'ann');
+    await signUp(bob, 'bob');
+    const name = roomName();
+    await ann.getByLabel('Room name').fill(name);
+    await ann.getByRole('button', { name: 'Create room' }).click();
+    const people = ann.getByRole('list', { name: 'People in this room' });
+    await people.getByText(`@${ann.username}`).waitFor();
+    await bob.goto(`/r/${name}`);
+    await people.getByText(`@${bob.username}`).waitFor();
+    const status = await bob.evaluate(async () => {
+      const res = await fetch('/api/me', { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ displayName: 'Robert Renamed' }) });
+      return res.status;
+    });
+    expect(status).toBe(200);
+    await people.getByText('Robert Renamed').waitFor();
+    expect([...ann.problems, ...bob.problems]).toEqual([]);
+    await ann.context().close();
+    await bob.context().close();
+  }, 60_000);
+
   it('exchanges a DM live in every tab, with Sent, Seen and typing; markup stays text', async () => {
     const ann = await openPage(env.browser, env.server);
     const bob = await openPage(env.browser, env.server);

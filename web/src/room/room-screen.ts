@@ -253,6 +253,11 @@ export function renderRoom(name: string, user: User): Screen {
       } else offerIfLater(who);
       renderMembers();
     });
+    on('member-updated', ({ member }) => {
+      if (!members.has(member.peerId)) return;
+      members.set(member.peerId, member);
+      renderMembers();
+    });
     on('signal', ({ from, type, data }) => {
       // Only a member shown in the call may start a connection to it: the answer carries this
       // tab's microphone. Anyone else is told no, so that it does not wait for an answer.
