@@ -61,6 +61,9 @@ export function createDirectMessages(deps: DirectMessagesDeps) {
     directory,
     presenceTimeoutMs: config.dm.presenceTimeoutMs,
     connectTimeoutMs: config.dm.connectTimeoutMs,
+    // Ten times what the per-user limits let through in their 10 s window: no client that
+    // keeps to them comes near, and a flood is cut off after a bounded number of events.
+    socketBudget: { maxEvents: 10 * (config.dm.rateMax + config.dm.typingRateMax + config.dm.readRateMax), windowMs: 10_000 },
     logger,
   });
   notify = sockets.notify;

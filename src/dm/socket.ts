@@ -13,6 +13,7 @@ import { createAdapterParser } from './adapter-parser.js';
 import type { Presence } from './presence.js';
 import { DM_NAMESPACE } from './protocol.js';
 import { userRoom, type DmService } from './service.js';
+import { createSocketBudget } from './socket-budget.js';
 import type { UserDirectory } from './user-directory.js';
 
 /**
@@ -39,6 +40,8 @@ export type DmSocketDeps = {
   presenceTimeoutMs: number;
   /** A connection that joins no namespace in this time is closed. */
   connectTimeoutMs?: number;
+  /** Events one socket may emit per window before it is disconnected as a flood. */
+  socketBudget: { maxEvents: number; windowMs: number };
   logger: Logger;
 };
 
@@ -79,12 +82,14 @@ function refusal(code: string, message: string): Error {
 const REFUSALS = {
   unauthenticated: () => refusal('unauthenticated', 'Sign in first: the handshake needs the session cookie from login.'),
   unavailable: () => refusal('unavailable', 'The session cannot be checked right now; try again.'),
+  flooding: (seconds: number) => refusal('rate_limited', `Too many events from this account; connect again in ${seconds} s.`),
   origin: (verdict: 'foreign' | 'duplicate') => refusal(ORIGIN_REFUSALS[verdict].code, ORIGIN_REFUSALS[verdict].message),
 };
 
 export function createDmSockets(deps: DmSocketDeps) {
   const { service, presence, directory, logger } = deps;
   const parser = createAdapterParser();
+  const budget = createSocketBudget(deps.socketBudget);
   const io = new Server({
     path: '/socket.io/',
     serveClient: false,
@@ -120,6 +125,8 @@ export function createDmSockets(deps: DmSocketDeps) {
     try {
       const result = await resolveSessionToken(deps.session, token, true);
       if (!result) return next(REFUSALS.unauthenticated());
+      const cooling = budget.coolingDown(result.user.id);
+      if (cooling > 0) return next(REFUSALS.flooding(cooling));
       (socket as DmSocket).data = { user: result.user, sessionId: result.session.id, token, expiresAt: result.session.expiresAt.getTime() };
       next();
     } catch {
@@ -131,6 +138,13 @@ export function createDmSockets(deps: DmSocketDeps) {
     const socket = raw as DmSocket;
     const { user, sessionId } = socket.data;
     socket.join([userRoom(user.id), sessionRoom(sessionId)]);
+    // Before any handler: a flooding socket is cut off at the cost of counting its events.
+    socket.use((_packet, next) => {
+      if (budget.take(socket.id, user.id)) return next();
+      if (!socket.connected) return;
+      logger.warn({ userId: user.id }, 'dm socket over its event budget: disconnected');
+      socket.disconnect(true);
+    });
 
     presence
       .connect(user.id, socket.id)
@@ -157,6 +171,7 @@ export function createDmSockets(deps: DmSocketDeps) {
     socket.on('dm:typing', (payload: unknown) => void service.typing(user, payload));
 
     socket.on('disconnect', () => {
+      budget.forget(socket.id);
       presence
         .disconnect(user.id, socket.id)
         .then((last) => (last ? announce(user.id, false) : undefined))
