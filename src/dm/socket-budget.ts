@@ -25,6 +25,7 @@ export function createSocketBudget(options: { maxEvents: number; windowMs: numbe
       if (!w || w.endsAt <= now) windows.set(socketId, (w = { count: 0, endsAt: now + options.windowMs }));
       w.count += 1;
       if (w.count <= options.maxEvents) return true;
+      if (cooling.size >= 10_000) for (const [id, until] of cooling) if (until <= now) cooling.delete(id);
       cooling.set(userId, now + options.windowMs);
       return false;
     },
