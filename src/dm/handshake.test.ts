@@ -115,13 +115,14 @@ describe('namespaces other than /dm', () => {
 
   it('closes an engine connection that joins no namespace at all, and one refused on /dm', async () => {
     const bare = bareManager();
-    const bareEnd = closed(bare);
-    await opened(bare);
-    const anonymous = dmSocket({ ...(await person(server)) }, { cookie: false });
-    closers.push(() => anonymous.disconnect());
-    const anonymousEnd = closed(anonymous.io);
-    await expect(connected(anonymous)).rejects.toThrow('unauthenticated');
-    await withTimeout(Promise.all([bareEnd, anonymousEnd]), 8000, 'a connection without a namespace was still open');
+    const refused = bareManager();
+    const ends = [closed(bare), closed(refused)];
+    await Promise.all([opened(bare), opened(refused)]);
+    const refusal = new Promise<string>((resolve) => refused.engine.on('message', (data) => resolve(String(data))));
+    // A Socket.IO CONNECT packet for "/dm", without a cookie.
+    refused.engine.send('0/dm,');
+    expect(await refusal).toMatch(/^4\/dm,.*unauthenticated/);
+    await withTimeout(Promise.all(ends), 8000, 'a connection without a namespace was still open');
   });
 
   it('still serves /dm to a signed-in browser tab', async () => {
