@@ -53,6 +53,9 @@ const schema = z.object({
   HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
   DM_RATE_MAX: z.coerce.number().int().min(1).default(30),
   DM_PRESENCE_TIMEOUT_MS: z.coerce.number().int().min(300).max(600_000).default(30_000),
+  DM_TYPING_RATE_MAX: z.coerce.number().int().min(1).default(30),
+  DM_READ_RATE_MAX: z.coerce.number().int().min(1).default(60),
+  DM_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(200).max(60_000).default(10_000),
   ROOM_MEMBER_TIMEOUT_MS: z.coerce.number().int().min(200).max(600_000).default(20_000),
   ROOM_REPLAY_EVENTS: z.coerce.number().int().min(10).max(100_000).default(1000),
   SSE_KEEPALIVE_MS: z.coerce.number().int().min(100).max(25_000).default(20_000),
@@ -111,6 +114,11 @@ export type Config = {
     rateMax: number;
     /** A socket whose process stops renewing it is considered gone after this long. */
     presenceTimeoutMs: number;
+    /** `dm:typing` and `dm:read` events one user may emit per 10 s. */
+    typingRateMax: number;
+    readRateMax: number;
+    /** A Socket.IO connection that has joined no namespace is closed after this long. */
+    connectTimeoutMs: number;
   };
   rooms: {
     /** A member whose event stream stays closed this long has left (the contract says 20 s). */
@@ -163,7 +171,13 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       // Node refuses a request timeout shorter than the headers timeout.
       requestTimeoutMs: Math.max(e.HTTP_REQUEST_TIMEOUT_MS, e.HTTP_HEADERS_TIMEOUT_MS),
     },
-    dm: { rateMax: e.DM_RATE_MAX, presenceTimeoutMs: e.DM_PRESENCE_TIMEOUT_MS },
+    dm: {
+      rateMax: e.DM_RATE_MAX,
+      presenceTimeoutMs: e.DM_PRESENCE_TIMEOUT_MS,
+      typingRateMax: e.DM_TYPING_RATE_MAX,
+      readRateMax: e.DM_READ_RATE_MAX,
+      connectTimeoutMs: e.DM_CONNECT_TIMEOUT_MS,
+    },
     rooms: {
       memberTimeoutMs: e.ROOM_MEMBER_TIMEOUT_MS,
       replayEvents: e.ROOM_REPLAY_EVENTS,

@@ -52,7 +52,7 @@ async function rowCounts(): Promise<Counts> {
 
 beforeAll(async () => {
   watch.start();
-  server = await startTestServer({ DM_RATE_MAX: '1000000' }, createLogger('error', watch.log));
+  server = await startTestServer({ DM_RATE_MAX: '1000000', DM_TYPING_RATE_MAX: '1000000', DM_READ_RATE_MAX: '1000000' }, createLogger('error', watch.log));
   ann = await person(server, 'ann');
   bob = await person(server, 'bob');
   carol = await person(server, 'carol');

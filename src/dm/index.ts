@@ -4,6 +4,7 @@ import type { Config } from '../config/config.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logging/logger.js';
 import { closeRedis, type KeySpace, type Redis } from '../redis/client.js';
+import { createBlockCache } from './block-cache.js';
 import { createPresence } from './presence.js';
 import { blockRoutes, dmRoutes } from './routes.js';
 import { createDmService } from './service.js';
@@ -28,6 +29,7 @@ export function createDirectMessages(deps: DirectMessagesDeps) {
   const directory = createUserDirectory(pool);
   const writer = createMessageWriter(pool);
   const presence = createPresence(redis, key, config.dm.presenceTimeoutMs);
+  const blocks = createBlockCache({ pool, redis, channel: key('dm', 'blocks') });
   // The Socket.IO adapter's Redis connections: its own pair, so room streams and DMs do not
   // share listeners. The adapter calls publish and (un)subscribe without handling failures;
   // here a failure during a Redis outage is dropped instead of becoming an unhandled
@@ -43,7 +45,10 @@ export function createDirectMessages(deps: DirectMessagesDeps) {
     limiter: deps.limiter,
     logger,
     notify: (rooms, event, data) => notify(rooms, event, data),
+    blocks,
     sendLimit: { max: config.dm.rateMax, windowSeconds: 10 },
+    typingLimit: { max: config.dm.typingRateMax, windowSeconds: 10 },
+    readLimit: { max: config.dm.readRateMax, windowSeconds: 10 },
   });
   const sockets = createDmSockets({
     session: deps.session,
@@ -55,6 +60,10 @@ export function createDirectMessages(deps: DirectMessagesDeps) {
     presence,
     directory,
     presenceTimeoutMs: config.dm.presenceTimeoutMs,
+    connectTimeoutMs: config.dm.connectTimeoutMs,
+    // Ten times what the per-user limits let through in their 10 s window: no client that
+    // keeps to them comes near, and a flood is cut off after a bounded number of events.
+    socketBudget: { maxEvents: 10 * (config.dm.rateMax + config.dm.typingRateMax + config.dm.readRateMax), windowMs: 10_000 },
     logger,
   });
   notify = sockets.notify;
@@ -73,14 +82,16 @@ export function createDirectMessages(deps: DirectMessagesDeps) {
   return {
     sockets,
     writer,
+    blocks,
     routes: dmRoutes({ pool, redis, key, directory }),
-    blockRoutes: blockRoutes({ pool, directory }),
+    blockRoutes: blockRoutes({ pool, directory, blocks }),
     async close() {
       redis.off('ready', onReady);
       await sockets.close();
       await writer.drain();
       await closeRedis(adapterPub);
       await closeRedis(adapterSub);
+      await blocks.close();
     },
   };
 }

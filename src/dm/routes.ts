@@ -6,6 +6,7 @@ import { ApiError, invalidInput } from '../http/errors.js';
 import type { KeySpace, Redis } from '../redis/client.js';
 import { onlineUserIds } from '../users/presence.js';
 import { usernameSchema } from '../users/validation.js';
+import type { BlockCache } from './block-cache.js';
 import { toWireMessage } from './service.js';
 import { block, conversationsOf, messagesBetween, unblock } from './store.js';
 import type { UserDirectory } from './user-directory.js';
@@ -65,17 +66,19 @@ export function dmRoutes({ pool, redis, key, directory }: DmRoutesDeps) {
     });
 }
 
-/** Blocking: `/api/users/:username/block`. */
-export function blockRoutes({ pool, directory }: Pick<DmRoutesDeps, 'pool' | 'directory'>) {
+/** Blocking: `/api/users/:username/block`. Every process forgets what it cached about the pair. */
+export function blockRoutes({ pool, directory, blocks }: Pick<DmRoutesDeps, 'pool' | 'directory'> & { blocks: BlockCache }) {
   return new Hono<AuthedEnv>()
     .post('/:username/block', async (c) => {
       const other = await otherUser(directory, c.req.param('username'), c.var.user.id);
       await block(pool, c.var.user.id, other.id);
+      await blocks.changed(c.var.user.id, other.id);
       return c.body(null, 204);
     })
     .delete('/:username/block', async (c) => {
       const other = await otherUser(directory, c.req.param('username'), c.var.user.id);
       await unblock(pool, c.var.user.id, other.id);
+      await blocks.changed(c.var.user.id, other.id);
       return c.body(null, 204);
     });
 }

@@ -5,7 +5,9 @@ import type { SessionUser } from '../auth/session.js';
 import { isDependencyDown } from '../http/errors.js';
 import type { Logger } from '../logging/logger.js';
 import { readSchema, sendSchema, typingSchema, type DirectMessage, type DmAck, type DmErrorCode } from './protocol.js';
-import { isBlocked, markRead, type StoredMessage } from './store.js';
+import type { BlockCache } from './block-cache.js';
+import { createEventLimit } from './event-limit.js';
+import { markRead, type StoredMessage } from './store.js';
 import type { UserDirectory } from './user-directory.js';
 import type { MessageWriter } from './writer.js';
 
@@ -25,7 +27,10 @@ export type DmServiceDeps = {
   limiter: RateLimiter;
   logger: Logger;
   notify: Notify;
+  blocks: BlockCache;
   sendLimit: { max: number; windowSeconds: number };
+  typingLimit: { max: number; windowSeconds: number };
+  readLimit: { max: number; windowSeconds: number };
 };
 
 const fail = (code: DmErrorCode, message: string): DmAck<never> => ({ ok: false, error: { code, message } });
@@ -42,7 +47,10 @@ export function toWireMessage(m: StoredMessage, from: string, to: string): Direc
 }
 
 export function createDmService(deps: DmServiceDeps) {
-  const { pool, writer, directory, limiter, logger, notify } = deps;
+  const { pool, writer, directory, limiter, logger, notify, blocks } = deps;
+  // Counted before anything is looked up, so that a flood is refused at the door.
+  const typingLimit = createEventLimit(limiter, 'dm-typing', deps.typingLimit);
+  const readLimit = createEventLimit(limiter, 'dm-read', deps.readLimit);
 
   /** Turns storage and Redis outages into `unavailable`; anything else is a bug, logged. */
   function failure(err: unknown, what: string): DmAck<never> {
@@ -68,7 +76,9 @@ export function createDmService(deps: DmServiceDeps) {
         const storedTo =
           outcome.message.recipientId === recipient.id ? recipient : await directory.byId(outcome.message.recipientId);
         const message = toWireMessage(outcome.message, user.username, storedTo?.username ?? to);
-        notify([userRoom(user.id), userRoom(outcome.message.recipientId)], 'dm:message', message);
+        // Announced once, when stored. A retry was announced the first time; announcing it again
+        // would reach a recipient who may have blocked the sender since, and count it unread anew.
+        if (outcome.fresh) notify([userRoom(user.id), userRoom(outcome.message.recipientId)], 'dm:message', message);
         return { ok: true, message };
       } catch (err) {
         return failure(err, 'dm:send');
@@ -79,12 +89,15 @@ export function createDmService(deps: DmServiceDeps) {
       const input = parse(readSchema, payload);
       if (!input.ok) return input.ack;
       try {
+        if (!(await readLimit.take(user.id))) return fail('rate_limited', 'Too many read markers; wait a few seconds.');
         const other = await directory.byUsername(input.value.with);
         if (!other) return fail('unknown_user', 'No user has that name.');
-        const known = await markRead(pool, user.id, other.id, input.value.upTo);
-        if (!known) return fail('invalid_input', 'with: there is no conversation with that user');
-        // The other person sees "Seen"; the reader's other tabs clear their unread count.
-        notify([userRoom(other.id), userRoom(user.id)], 'dm:read', { by: user.username, with: other.username, upTo: input.value.upTo });
+        const upTo = await markRead(pool, user.id, other.id, input.value.upTo);
+        if (upTo === undefined) return fail('invalid_input', 'with: there is no conversation with that user');
+        // The other person sees "Seen" (unless they blocked the reader); the reader's other tabs
+        // clear their unread count. Only the marker as stored is told, never the upTo asked for.
+        const rooms = (await blocks.isBlocked(other.id, user.id)) ? [userRoom(user.id)] : [userRoom(other.id), userRoom(user.id)];
+        notify(rooms, 'dm:read', { by: user.username, with: other.username, upTo });
         return { ok: true };
       } catch (err) {
         return failure(err, 'dm:read');
@@ -95,9 +108,10 @@ export function createDmService(deps: DmServiceDeps) {
       const input = parse(typingSchema, payload);
       if (!input.ok) return;
       try {
+        if (!(await typingLimit.take(user.id))) return;
         const other = await directory.byUsername(input.value.to);
         if (!other || other.id === user.id) return;
-        if (await isBlocked(pool, other.id, user.id)) return;
+        if (await blocks.isBlocked(other.id, user.id)) return;
         notify([userRoom(other.id)], 'dm:typing', { from: user.username });
       } catch {
         // Typing indicators are best effort.

@@ -6,12 +6,14 @@ import { Server, type Namespace, type Socket } from 'socket.io';
 import { sessionCookieName } from '../auth/cookie.js';
 import { resolveSessionToken, type SessionDeps } from '../auth/middleware.js';
 import { validateSessionToken, type SessionUser } from '../auth/session.js';
+import { judgeOrigin, ORIGIN_REFUSALS } from '../http/origin.js';
 import type { Logger } from '../logging/logger.js';
 import type { Redis } from '../redis/client.js';
 import { createAdapterParser } from './adapter-parser.js';
 import type { Presence } from './presence.js';
 import { DM_NAMESPACE } from './protocol.js';
 import { userRoom, type DmService } from './service.js';
+import { createSocketBudget } from './socket-budget.js';
 import type { UserDirectory } from './user-directory.js';
 
 /**
@@ -36,6 +38,10 @@ export type DmSocketDeps = {
   presence: Presence;
   directory: UserDirectory;
   presenceTimeoutMs: number;
+  /** A connection that joins no namespace in this time is closed. */
+  connectTimeoutMs?: number;
+  /** Events one socket may emit per window before it is disconnected as a flood. */
+  socketBudget: { maxEvents: number; windowMs: number };
   logger: Logger;
 };
 
@@ -65,18 +71,33 @@ function coalesceWrites(transport: Transport) {
   };
 }
 
-function refusal(message: string): Error {
-  return new Error(message);
+/**
+ * A handshake refusal: the client's `connect_error` has the code as its
+ * message (what the contract names) and `{code, message}` as its `data`.
+ */
+function refusal(code: string, message: string): Error {
+  return Object.assign(new Error(code), { data: { code, message } });
 }
+
+const REFUSALS = {
+  unauthenticated: () => refusal('unauthenticated', 'Sign in first: the handshake needs the session cookie from login.'),
+  unavailable: () => refusal('unavailable', 'The session cannot be checked right now; try again.'),
+  flooding: (seconds: number) => refusal('rate_limited', `Too many events from this account; connect again in ${seconds} s.`),
+  origin: (verdict: 'foreign' | 'duplicate') => refusal(ORIGIN_REFUSALS[verdict].code, ORIGIN_REFUSALS[verdict].message),
+};
 
 export function createDmSockets(deps: DmSocketDeps) {
   const { service, presence, directory, logger } = deps;
   const parser = createAdapterParser();
+  const budget = createSocketBudget(deps.socketBudget);
   const io = new Server({
     path: '/socket.io/',
     serveClient: false,
     // A direct message is at most 4000 characters; nothing legitimate comes near this.
     maxHttpBufferSize: 64 * 1024,
+    // Socket.IO keeps a connection that has joined no namespace for 45 s by default; an
+    // anonymous client could hold thousands that way. Refused handshakes end here too.
+    connectTimeout: deps.connectTimeoutMs ?? 10_000,
     adapter: createAdapter(deps.pub, deps.sub, { key: deps.adapterKey, parser }),
   });
   const nsp: Namespace = io.of(DM_NAMESPACE);
@@ -89,22 +110,29 @@ export function createDmSockets(deps: DmSocketDeps) {
     if (user) nsp.emit('presence', { username: user.username, online });
   }
 
+  // Only `/dm` is served. Socket.IO always has the default namespace `/`; nobody may join it.
+  io.of('/').use((_socket, next) => next(refusal('invalid_namespace', 'Connect to the /dm namespace.')));
+
   // The handshake carries the same cookie as HTTP requests and is checked the same way,
-  // Origin included, before any event of the socket is handled.
+  // Origin included, before any event of the socket is handled. Without a cookie there is
+  // nothing a foreign page could abuse, so the answer is `unauthenticated`, which tells a
+  // script what it lacks. With one, the Origin is checked before the session: a cookie sent
+  // along by another site's page (CSRF on websockets) is refused whatever it holds.
   nsp.use(async (socket, next) => {
     const headers = socket.handshake.headers;
-    if (headers.origin !== deps.origin && headers['sec-fetch-site'] !== 'same-origin') {
-      return next(refusal('forbidden_origin'));
-    }
     const token = parseCookies(headers.cookie ?? '', sessionCookieName(deps.session))[sessionCookieName(deps.session)];
-    if (!token) return next(refusal('unauthenticated'));
+    if (!token) return next(REFUSALS.unauthenticated());
+    const origin = judgeOrigin(headers.origin, headers['sec-fetch-site'] as string | undefined, deps.origin);
+    if (origin !== 'same') return next(REFUSALS.origin(origin));
     try {
       const result = await resolveSessionToken(deps.session, token, true);
-      if (!result) return next(refusal('unauthenticated'));
+      if (!result) return next(REFUSALS.unauthenticated());
+      const cooling = budget.coolingDown(result.user.id);
+      if (cooling > 0) return next(REFUSALS.flooding(cooling));
       (socket as DmSocket).data = { user: result.user, sessionId: result.session.id, token, expiresAt: result.session.expiresAt.getTime() };
       next();
     } catch {
-      next(refusal('unavailable'));
+      next(REFUSALS.unavailable());
     }
   });
 
@@ -112,6 +140,13 @@ export function createDmSockets(deps: DmSocketDeps) {
     const socket = raw as DmSocket;
     const { user, sessionId } = socket.data;
     socket.join([userRoom(user.id), sessionRoom(sessionId)]);
+    // Before any handler: a flooding socket is cut off at the cost of counting its events.
+    socket.use((_packet, next) => {
+      if (budget.take(socket.id, user.id)) return next();
+      if (!socket.connected) return;
+      logger.warn({ userId: user.id }, 'dm socket over its event budget: disconnected');
+      socket.disconnect(true);
+    });
 
     presence
       .connect(user.id, socket.id)
@@ -138,6 +173,7 @@ export function createDmSockets(deps: DmSocketDeps) {
     socket.on('dm:typing', (payload: unknown) => void service.typing(user, payload));
 
     socket.on('disconnect', () => {
+      budget.forget(socket.id);
       // A stopping process leaves its sockets' presence to expire: the same people reconnect
       // to another process before it does, and so never appear offline (see close()).
       if (stopping) return;

@@ -8,7 +8,8 @@ import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
 
 export type NewMessage = { senderId: number; recipientId: number; body: string; clientId: string };
 export type StoredMessage = NewMessage & { id: number; createdAt: Date };
-export type WriteOutcome = { kind: 'stored'; message: StoredMessage } | { kind: 'blocked' };
+/** `fresh` is false for a retry: the message was stored before, by an earlier send with its clientId. */
+export type WriteOutcome = { kind: 'stored'; message: StoredMessage; fresh: boolean } | { kind: 'blocked' };
 
 /** A `direct_messages` row (snake_case columns) as a StoredMessage. */
 function toStoredMessage(r: RowDataPacket): StoredMessage {
@@ -72,12 +73,24 @@ export async function writeMessages(
   try {
     // A plain (consistent, unlocked) read: inside or outside the transaction it promises the same.
     const pairs = [...new Map(batch.map((m) => [`${m.recipientId}/${m.senderId}`, [m.recipientId, m.senderId]])).values()];
-    const [blockRows] = await conn.query<RowDataPacket[]>(
-      'SELECT blocker_id, blocked_id FROM user_blocks WHERE (blocker_id, blocked_id) IN (?)',
-      [pairs],
-    );
+    // Sent back to back with the block check: which clientIds were already used, so that a retry
+    // is acked with its message but not announced again.
+    const [[blockRows], [earlierRows]] = await all([
+      conn.query<RowDataPacket[]>('SELECT blocker_id, blocked_id FROM user_blocks WHERE (blocker_id, blocked_id) IN (?)', [pairs]),
+      conn.query<RowDataPacket[]>('SELECT sender_id, client_id FROM direct_messages WHERE (sender_id, client_id) IN (?)', [
+        batch.map((m) => [m.senderId, m.clientId]),
+      ]),
+    ] as const);
     const blocked = new Set(blockRows.map((r) => `${r.blocker_id}/${r.blocked_id}`));
     const allowed = batch.filter((m) => !blocked.has(`${m.recipientId}/${m.senderId}`));
+    // Fresh: the first allowed message of the batch under a clientId not used before.
+    const used = new Set(earlierRows.map((r) => keyOf(Number(r.sender_id), String(r.client_id))));
+    const fresh = new Set<NewMessage>();
+    for (const m of allowed) {
+      const key = keyOf(m.senderId, m.clientId);
+      if (!used.has(key)) fresh.add(m);
+      used.add(key);
+    }
 
     const stored = new Map<string, StoredMessage>();
     if (allowed.length > 0) {
@@ -126,7 +139,7 @@ export async function writeMessages(
       // sending the two one after the other gives. Found by src/dm/hostile-events.test.ts.
       if (blocked.has(`${m.recipientId}/${m.senderId}`)) return { kind: 'blocked' };
       const message = stored.get(keyOf(m.senderId, m.clientId));
-      return message ? { kind: 'stored', message } : { kind: 'blocked' };
+      return message ? { kind: 'stored', message, fresh: fresh.has(m) } : { kind: 'blocked' };
     });
   } catch (err) {
     if (open) await conn.rollback().catch(() => {});
@@ -208,13 +221,29 @@ export async function conversationsOf(pool: Pool, userId: number, limit: number)
   }));
 }
 
-/** Moves the read marker forward (never back). Returns false when there is no such conversation. */
-export async function markRead(pool: Pool, userId: number, otherId: number, upTo: number): Promise<boolean> {
-  const [result] = await pool.query<import('mysql2').ResultSetHeader>(
-    'UPDATE dm_conversations SET last_read_id = GREATEST(last_read_id, LEAST(?, last_message_id)) WHERE user_id = ? AND other_id = ?',
-    [upTo, userId, otherId],
+/**
+ * Moves the read marker forward, never back and never past the
+ * conversation's last message. Returns the marker as stored (what may be
+ * told to the other person), or undefined when there is no such
+ * conversation. A marker that would not move costs one read and no write.
+ */
+export async function markRead(pool: Pool, userId: number, otherId: number, upTo: number): Promise<number | undefined> {
+  const [rows] = await pool.query<RowDataPacket[]>(
+    'SELECT last_read_id, last_message_id FROM dm_conversations WHERE user_id = ? AND other_id = ?',
+    [userId, otherId],
   );
-  return result.affectedRows > 0;
+  const row = rows[0];
+  if (!row) return undefined;
+  const current = Number(row.last_read_id);
+  const target = Math.max(current, Math.min(upTo, Number(row.last_message_id)));
+  if (target === current) return current;
+  // GREATEST: a concurrent read that went further is kept; the marker only moves forward.
+  await pool.query('UPDATE dm_conversations SET last_read_id = GREATEST(last_read_id, ?) WHERE user_id = ? AND other_id = ?', [
+    target,
+    userId,
+    otherId,
+  ]);
+  return target;
 }
 
 export async function block(pool: Pool, blockerId: number, blockedId: number): Promise<void> {

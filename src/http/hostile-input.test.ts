@@ -162,7 +162,7 @@ async function send(req: Req): Promise<Answer> {
 
 /** The error codes docs/api.md gives for each client-error status. */
 const DOCUMENTED: Record<number, string[]> = {
-  400: ['invalid_input', 'invalid_room_name'],
+  400: ['invalid_input', 'invalid_room_name', 'duplicate_origin'],
   401: ['unauthenticated', 'invalid_credentials'],
   403: ['forbidden_origin', 'wrong_password', 'not_a_member', 'not_room_owner'],
   404: ['not_found', 'room_not_found', 'peer_not_found', 'unknown_user'],
