@@ -22,7 +22,7 @@ async function twoInRoom(): Promise<{ ann: UserPage; bob: UserPage; name: string
   await ann.getByRole('button', { name: 'Join call' }).waitFor();
   await bob.goto(`/r/${name}`);
   await bob.getByRole('button', { name: 'Join call' }).waitFor();
-  await ann.getByRole('list', { name: 'People in this room' }).getByText('Bob').waitFor();
+  await ann.getByRole('list', { name: 'People in this room' }).getByText('Bob', { exact: true }).waitFor();
   return { ann, bob, name };
 }
 
