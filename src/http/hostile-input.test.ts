@@ -166,7 +166,7 @@ const DOCUMENTED: Record<number, string[]> = {
   401: ['unauthenticated', 'invalid_credentials'],
   403: ['forbidden_origin', 'wrong_password', 'not_a_member', 'not_room_owner'],
   404: ['not_found', 'room_not_found', 'peer_not_found', 'unknown_user'],
-  409: ['username_taken', 'room_exists', 'room_full'],
+  409: ['username_taken', 'room_exists', 'room_full', 'too_many_peers'],
   413: ['payload_too_large'],
   415: ['unsupported_media_type'],
   429: ['too_many_attempts', 'rate_limited'],

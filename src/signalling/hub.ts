@@ -173,7 +173,7 @@ export function createRoomHub(deps: { subscriber: Redis; state: RoomState; logge
         // Subscribe first, so nothing published while we catch up is missed; live
         // events are held in the stream until the catch-up is written.
         await attach(stream);
-        const replay = lastEventId ? await state.replay(room, lastEventId) : undefined;
+        const replay = lastEventId ? await state.replay(room, lastEventId, peerId) : undefined;
         const snap = replay?.complete ? undefined : await state.snapshot(room);
         // Nothing has been written yet, so a failure above still becomes a proper error answer.
         stream.begin();

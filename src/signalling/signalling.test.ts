@@ -302,9 +302,11 @@ describe('resource use', () => {
     await bobStream.nextOf('welcome');
     const channel = a.parley.hub && `${a.config.redisPrefix}room:${room}:ch`;
     const extra = [];
+    // Three more members on process a (one session holds at most two peers of a room).
     for (let i = 0; i < 3; i++) {
-      const peer = await join(ann, room);
-      extra.push(track(await openStream(ann, room, peer)));
+      const more = await person(a, 'more');
+      const peer = await join(more, room);
+      extra.push(track(await openStream(more, room, peer)));
     }
     for (const s of extra) await s.nextOf('welcome');
     const [, subscribers] = (await a.redis.pubsub('NUMSUB', channel)) as [string, number];

@@ -1,0 +1,103 @@
+import type { KeySpace, Redis } from '../redis/client.js';
+
+/**
+ * Per-user budgets for frequent requests (signals, state updates, joins): at
+ * most `max` units per window, counted in Redis so the budget holds across
+ * processes, like the limits of rate-limit.ts. What differs is the hot path:
+ * those limits wait for Redis on every hit, which would add a round trip to
+ * every signal. Here a process decides on its own while the user has spent
+ * less than half the budget (by what it last heard from Redis plus what it
+ * has counted since), and only counts in Redis afterwards; past half, each
+ * decision waits for Redis's count. Once the budget is spent, the process
+ * refuses on its own until the window ends, so a flood costs no Redis work.
+ *
+ * The half is the margin for other processes: a user spending from several
+ * at once can exceed `max` by what they let through before Redis's count
+ * reached them, about one round trip's worth.
+ */
+
+const TAKE = `
+local count = redis.call('INCRBY', KEYS[1], ARGV[2])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
+return {count, ttl}
+`;
+
+export type Budget = { max: number; windowMs: number };
+export type BudgetState = { allowed: boolean; retryAfterSeconds: number };
+export type FloodLimiter = { take(name: string, budget: Budget, cost?: number): Promise<BudgetState> };
+
+/** What this process knows of one budget: units spent (Redis's count plus local units not yet in it) and the window's end. */
+type Known = { spent: number; pending: number; until: number };
+type Waiter = { resolve: (s: BudgetState) => void; reject: (e: unknown) => void };
+type Take = { cost: number; waiter?: Waiter };
+type Batch = { known: Known; budget: Budget; takes: Take[] };
+type TakeCommand = (key: string, windowMs: number, cost: number) => Promise<[number, number]>;
+
+const SWEEP_EVERY_MS = 10_000;
+
+export function createFloodLimiter(redis: Redis, key: KeySpace): FloodLimiter {
+  if (!('parleyFloodTake' in redis)) redis.defineCommand('parleyFloodTake', { numberOfKeys: 1, lua: TAKE });
+  const command = (redis as unknown as { parleyFloodTake: TakeCommand }).parleyFloodTake.bind(redis);
+  const known = new Map<string, Known>();
+  let batches = new Map<string, Batch>();
+  let nextSweep = Date.now() + SWEEP_EVERY_MS;
+
+  const retryAfter = (k: Known, now: number) => Math.max(1, Math.ceil((k.until - now) / 1000));
+
+  // Takes of one budget in the same turn of the event loop share one script call.
+  function flush() {
+    const current = batches;
+    batches = new Map();
+    for (const [redisKey, { known: k, budget, takes }] of current) {
+      const total = takes.reduce((sum, t) => sum + t.cost, 0);
+      command(redisKey, budget.windowMs, total).then(
+        ([count, ttl]) => {
+          k.pending -= total;
+          k.spent = count + k.pending;
+          k.until = Date.now() + ttl;
+          let before = count - total;
+          for (const t of takes) {
+            before += t.cost;
+            t.waiter?.resolve({ allowed: before <= budget.max, retryAfterSeconds: retryAfter(k, Date.now()) });
+          }
+        },
+        (err) => {
+          k.pending -= total;
+          for (const t of takes) t.waiter?.reject(err);
+        },
+      );
+    }
+    sweep();
+  }
+
+  function sweep() {
+    const now = Date.now();
+    if (now < nextSweep) return;
+    nextSweep = now + SWEEP_EVERY_MS;
+    for (const [redisKey, k] of known) if (k.until <= now && k.pending === 0) known.delete(redisKey);
+  }
+
+  return {
+    take(name, budget, cost = 1) {
+      const redisKey = key('fl', name);
+      const now = Date.now();
+      let k = known.get(redisKey);
+      if (k && k.until <= now && k.pending === 0) k = undefined;
+      if (!k) known.set(redisKey, (k = { spent: 0, pending: 0, until: now + budget.windowMs }));
+      const inWindow = now < k.until;
+      if (inWindow && k.spent >= budget.max) return Promise.resolve({ allowed: false, retryAfterSeconds: retryAfter(k, now) });
+      const fast = inWindow && k.spent + cost <= budget.max / 2;
+      k.spent += cost;
+      k.pending += cost;
+      if (batches.size === 0) setImmediate(flush);
+      let batch = batches.get(redisKey);
+      if (!batch) batches.set(redisKey, (batch = { known: k, budget, takes: [] }));
+      if (fast) {
+        batch.takes.push({ cost });
+        return Promise.resolve({ allowed: true, retryAfterSeconds: 0 });
+      }
+      return new Promise<BudgetState>((resolve, reject) => batch.takes.push({ cost, waiter: { resolve, reject } }));
+    },
+  };
+}
