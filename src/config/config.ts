@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 /**
@@ -60,7 +61,7 @@ const schema = z.object({
   ROOM_JOIN_MAX: z.coerce.number().int().min(1).default(30),
   ROOM_PEERS_PER_SESSION: z.coerce.number().int().min(1).max(16).default(2),
   ROOM_PEERS_PER_USER: z.coerce.number().int().min(1).max(16).default(4),
-  PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
   SSE_KEEPALIVE_MS: z.coerce.number().int().min(100).max(25_000).default(20_000),
   SSE_MAX_BUFFER_BYTES: z.coerce.number().int().min(4096).default(256 * 1024),
   ICE_SERVERS: z
@@ -171,7 +172,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     },
     signupLimits: { perIp: e.SIGNUP_MAX_PER_IP, windowSeconds: e.SIGNUP_WINDOW_SECONDS },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-    passwordHashConcurrency: e.PASSWORD_HASH_CONCURRENCY,
+    // Half the cores by default: hashing at full width starved everything else the process does.
+    passwordHashConcurrency: e.PASSWORD_HASH_CONCURRENCY ?? Math.max(1, Math.floor(availableParallelism() / 2)),
     dm: { rateMax: e.DM_RATE_MAX, presenceTimeoutMs: e.DM_PRESENCE_TIMEOUT_MS },
     rooms: {
       memberTimeoutMs: e.ROOM_MEMBER_TIMEOUT_MS,

@@ -7,7 +7,7 @@ const PER_ROOM: Limit = { max: 10, windowSeconds: 600 };
 // Every attempt per user, and per client address, across all rooms: a limit per room alone let
 // guesses spread over many locked rooms multiply the hashing. Not cleared by a right password,
 // or one known password would reset the count for guesses at the others.
-const PER_USER: Limit = { max: 30, windowSeconds: 600 };
+const PER_USER: Limit = { max: 20, windowSeconds: 600 };
 const PER_ADDRESS: Limit = { max: 60, windowSeconds: 600 };
 
 const tooMany = (retryAfterSeconds: number) =>
