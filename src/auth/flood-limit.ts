@@ -14,6 +14,14 @@ import type { KeySpace, Redis } from '../redis/client.js';
  * The half is the margin for other processes: a user spending from several
  * at once can exceed `max` by what they let through before Redis's count
  * reached them, about one round trip's worth.
+ *
+ * A refusal is answered only after `refusalDelayMs` (at most until the window
+ * ends): a client that keeps many requests in flight regardless of 429s
+ * would otherwise get hundreds of cheap refusals a second, and even cheap
+ * ones, on one event loop, delay everyone else's requests. Held this way it
+ * gets a few. Only `maxHeldPerName` refusals per budget and `maxHeld` in all
+ * are held at once (each holds a request and its socket); past that they are
+ * answered at once.
  */
 
 const TAKE = `
@@ -26,6 +34,7 @@ return {count, ttl}
 export type Budget = { max: number; windowMs: number };
 export type BudgetState = { allowed: boolean; retryAfterSeconds: number };
 export type FloodLimiter = { take(name: string, budget: Budget, cost?: number): Promise<BudgetState> };
+export type FloodLimiterOptions = { refusalDelayMs?: number; maxHeldPerName?: number; maxHeld?: number };
 
 /** What this process knows of one budget: units spent (Redis's count plus local units not yet in it) and the window's end. */
 type Known = { spent: number; pending: number; until: number };
@@ -36,14 +45,36 @@ type TakeCommand = (key: string, windowMs: number, cost: number) => Promise<[num
 
 const SWEEP_EVERY_MS = 10_000;
 
-export function createFloodLimiter(redis: Redis, key: KeySpace): FloodLimiter {
+export function createFloodLimiter(redis: Redis, key: KeySpace, options: FloodLimiterOptions = {}): FloodLimiter {
+  const { refusalDelayMs = 1000, maxHeldPerName = 32, maxHeld = 1000 } = options;
   if (!('parleyFloodTake' in redis)) redis.defineCommand('parleyFloodTake', { numberOfKeys: 1, lua: TAKE });
   const command = (redis as unknown as { parleyFloodTake: TakeCommand }).parleyFloodTake.bind(redis);
   const known = new Map<string, Known>();
   let batches = new Map<string, Batch>();
   let nextSweep = Date.now() + SWEEP_EVERY_MS;
+  const heldByName = new Map<string, number>();
+  let held = 0;
 
   const retryAfter = (k: Known, now: number) => Math.max(1, Math.ceil((k.until - now) / 1000));
+
+  function refuse(redisKey: string, k: Known): Promise<BudgetState> {
+    const mine = heldByName.get(redisKey) ?? 0;
+    const delay = Math.min(refusalDelayMs, k.until - Date.now());
+    if (delay <= 0 || mine >= maxHeldPerName || held >= maxHeld) {
+      return Promise.resolve({ allowed: false, retryAfterSeconds: retryAfter(k, Date.now()) });
+    }
+    heldByName.set(redisKey, mine + 1);
+    held += 1;
+    return new Promise((resolve) =>
+      setTimeout(() => {
+        const left = (heldByName.get(redisKey) ?? 1) - 1;
+        if (left > 0) heldByName.set(redisKey, left);
+        else heldByName.delete(redisKey);
+        held -= 1;
+        resolve({ allowed: false, retryAfterSeconds: retryAfter(k, Date.now()) });
+      }, delay),
+    );
+  }
 
   // Takes of one budget in the same turn of the event loop share one script call.
   function flush() {
@@ -59,7 +90,9 @@ export function createFloodLimiter(redis: Redis, key: KeySpace): FloodLimiter {
           let before = count - total;
           for (const t of takes) {
             before += t.cost;
-            t.waiter?.resolve({ allowed: before <= budget.max, retryAfterSeconds: retryAfter(k, Date.now()) });
+            if (!t.waiter) continue;
+            if (before <= budget.max) t.waiter.resolve({ allowed: true, retryAfterSeconds: 0 });
+            else refuse(redisKey, k).then(t.waiter.resolve);
           }
         },
         (err) => {
@@ -86,7 +119,7 @@ export function createFloodLimiter(redis: Redis, key: KeySpace): FloodLimiter {
       if (k && k.until <= now && k.pending === 0) k = undefined;
       if (!k) known.set(redisKey, (k = { spent: 0, pending: 0, until: now + budget.windowMs }));
       const inWindow = now < k.until;
-      if (inWindow && k.spent >= budget.max) return Promise.resolve({ allowed: false, retryAfterSeconds: retryAfter(k, now) });
+      if (inWindow && k.spent >= budget.max) return refuse(redisKey, k);
       const fast = inWindow && k.spent + cost <= budget.max / 2;
       k.spent += cost;
       k.pending += cost;

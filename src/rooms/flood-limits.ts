@@ -20,16 +20,18 @@ export function roomBudgets(limits: Config['rooms']['limits']): RoomBudgets {
 }
 
 /**
- * What one signal request costs: one unit, plus one for each full 8 KiB of body,
+ * What one signal request costs: one unit, plus one for each full KiB of body,
  * so that large bodies (which cost the stream, Redis and every reader more)
- * use up the budget sooner. Read from Content-Length, before the body is
- * parsed, so a refused flood costs no parsing; a body without a length is
- * charged as the largest allowed.
+ * use up the budget sooner: a user moves at most about 1 MB of signals per
+ * window, while a call's candidates (a few hundred bytes) cost one unit and
+ * its offers and answers (a few KiB) a handful. Read from Content-Length,
+ * before the body is parsed, so a refused flood costs no parsing; a body
+ * without a length is charged as the largest allowed.
  */
 export function signalCost(contentLength: string | undefined, maxBytes: number): number {
   const n = Number(contentLength);
   const bytes = contentLength !== undefined && Number.isInteger(n) && n >= 0 ? Math.min(n, maxBytes) : maxBytes;
-  return 1 + Math.floor(bytes / 8192);
+  return 1 + Math.floor(bytes / 1024);
 }
 
 export async function spend(limiter: FloodLimiter, name: string, budget: Budget, what: string, cost = 1): Promise<void> {
