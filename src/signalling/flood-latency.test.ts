@@ -13,7 +13,7 @@ import type { SseClient } from '../test/sse-client.js';
  */
 
 const SAMPLES = 25;
-const ROUNDS = 6;
+const ROUNDS = 10;
 const SENDERS = 4;
 
 let server: TestServer;
