@@ -7,13 +7,14 @@ import type { KeySpace, Redis } from '../redis/client.js';
  * those limits wait for Redis on every hit, which would add a round trip to
  * every signal. Here a process decides on its own while the user has spent
  * less than half the budget (by what it last heard from Redis plus what it
- * has counted since), and only counts in Redis afterwards; past half, each
- * decision waits for Redis's count. Once the budget is spent, the process
- * refuses on its own until the window ends, so a flood costs no Redis work.
+ * has counted since), and adds what it let through to Redis's count within
+ * `syncMs`, in one command per budget; past half, each decision waits for
+ * Redis's count. Once the budget is spent, the process refuses on its own
+ * until the window ends, so a flood costs no Redis work.
  *
  * The half is the margin for other processes: a user spending from several
  * at once can exceed `max` by what they let through before Redis's count
- * reached them, about one round trip's worth.
+ * reached them, about `syncMs` worth.
  *
  * A refusal is answered only after `refusalDelayMs` (at most until the window
  * ends): a client that keeps many requests in flight regardless of 429s
@@ -34,7 +35,7 @@ return {count, ttl}
 export type Budget = { max: number; windowMs: number };
 export type BudgetState = { allowed: boolean; retryAfterSeconds: number };
 export type FloodLimiter = { take(name: string, budget: Budget, cost?: number): Promise<BudgetState> };
-export type FloodLimiterOptions = { refusalDelayMs?: number; maxHeldPerName?: number; maxHeld?: number };
+export type FloodLimiterOptions = { syncMs?: number; refusalDelayMs?: number; maxHeldPerName?: number; maxHeld?: number };
 
 /** What this process knows of one budget: units spent (Redis's count plus local units not yet in it) and the window's end. */
 type Known = { spent: number; pending: number; until: number };
@@ -46,11 +47,14 @@ type TakeCommand = (key: string, windowMs: number, cost: number) => Promise<[num
 const SWEEP_EVERY_MS = 10_000;
 
 export function createFloodLimiter(redis: Redis, key: KeySpace, options: FloodLimiterOptions = {}): FloodLimiter {
-  const { refusalDelayMs = 1000, maxHeldPerName = 32, maxHeld = 1000 } = options;
+  const { syncMs = 100, refusalDelayMs = 1000, maxHeldPerName = 32, maxHeld = 1000 } = options;
   if (!('parleyFloodTake' in redis)) redis.defineCommand('parleyFloodTake', { numberOfKeys: 1, lua: TAKE });
   const command = (redis as unknown as { parleyFloodTake: TakeCommand }).parleyFloodTake.bind(redis);
   const known = new Map<string, Known>();
   let batches = new Map<string, Batch>();
+  // A take that waits for Redis is sent in the next turn; those decided here, within syncMs.
+  let soon: NodeJS.Immediate | undefined;
+  let later: NodeJS.Timeout | undefined;
   let nextSweep = Date.now() + SWEEP_EVERY_MS;
   const heldByName = new Map<string, number>();
   let held = 0;
@@ -76,8 +80,11 @@ export function createFloodLimiter(redis: Redis, key: KeySpace, options: FloodLi
     );
   }
 
-  // Takes of one budget in the same turn of the event loop share one script call.
+  // Takes of one budget gathered until then share one script call.
   function flush() {
+    if (soon) clearImmediate(soon);
+    if (later) clearTimeout(later);
+    soon = later = undefined;
     const current = batches;
     batches = new Map();
     for (const [redisKey, { known: k, budget, takes }] of current) {
@@ -123,13 +130,14 @@ export function createFloodLimiter(redis: Redis, key: KeySpace, options: FloodLi
       const fast = inWindow && k.spent + cost <= budget.max / 2;
       k.spent += cost;
       k.pending += cost;
-      if (batches.size === 0) setImmediate(flush);
       let batch = batches.get(redisKey);
       if (!batch) batches.set(redisKey, (batch = { known: k, budget, takes: [] }));
       if (fast) {
         batch.takes.push({ cost });
+        if (!later && !soon) (later = setTimeout(flush, syncMs)).unref();
         return Promise.resolve({ allowed: true, retryAfterSeconds: 0 });
       }
+      soon ??= setImmediate(flush);
       return new Promise<BudgetState>((resolve, reject) => batch.takes.push({ cost, waiter: { resolve, reject } }));
     },
   };
