@@ -7,10 +7,10 @@ import { hashPassword, verifyPassword } from './password.js';
  * of a core, so without a bound a burst of guesses multiplied that work and
  * everyone's login or join waited behind it. At most `concurrency` run at
  * once; the rest wait in lanes (one per client address or user), served in
- * turn, so one busy lane delays another lane's request by a few hashes at
- * most, however many it queued. A lane holding `perLane` waiting requests,
- * or a process holding `maxQueued`, refuses more at once instead of letting
- * the wait grow without end.
+ * turn, so one busy lane delays another lane's request by the hashes already
+ * running at most, however many it queued. A lane holding `perLane` waiting
+ * requests, or a process holding `maxQueued`, refuses more at once instead of
+ * letting the wait grow without end.
  */
 
 export type PasswordWork = {
@@ -23,45 +23,51 @@ export type PasswordWork = {
 export type PasswordWorkOptions = { concurrency: number; perLane?: number; maxQueued?: number };
 
 type Job = () => void;
+type Lane = { jobs: Job[]; running: number; lastServed: number };
 
 export function createPasswordWork({ concurrency, perLane = 16, maxQueued = 128 }: PasswordWorkOptions): PasswordWork {
-  // Map order is the turn order: a lane that is served moves to the back.
-  const lanes = new Map<string, Job[]>();
+  const lanes = new Map<string, Lane>();
   let running = 0;
   let waiting = 0;
+  let turn = 0;
 
+  // The next job comes from the waiting lane served longest ago (a new lane first), so a lane
+  // that just had a turn waits behind every other lane with work.
   function next() {
     while (running < concurrency) {
-      const first = lanes.entries().next();
-      if (first.done) return;
-      const [lane, jobs] = first.value;
-      lanes.delete(lane);
-      const job = jobs.shift()!;
-      if (jobs.length > 0) lanes.set(lane, jobs);
+      let pick: Lane | undefined;
+      for (const lane of lanes.values()) {
+        if (lane.jobs.length > 0 && (!pick || lane.lastServed < pick.lastServed)) pick = lane;
+      }
+      if (!pick) return;
+      pick.lastServed = ++turn;
       waiting -= 1;
-      job();
+      pick.jobs.shift()!();
     }
   }
 
-  function run<T>(lane: string, work: () => Promise<T>): Promise<T> {
-    const jobs = lanes.get(lane) ?? [];
-    if (jobs.length >= perLane) {
+  function run<T>(name: string, work: () => Promise<T>): Promise<T> {
+    const lane = lanes.get(name) ?? { jobs: [], running: 0, lastServed: 0 };
+    if (lane.jobs.length >= perLane) {
       throw new ApiError(429, 'too_many_attempts', 'Too many password checks at once; try again in a moment.', { 'Retry-After': '1' });
     }
     if (waiting >= maxQueued) {
       throw new ApiError(503, 'unavailable', 'The server is busy checking passwords; try again in a moment.', { 'Retry-After': '1' });
     }
+    lanes.set(name, lane);
     return new Promise<T>((resolve, reject) => {
-      jobs.push(() => {
+      lane.jobs.push(() => {
         running += 1;
+        lane.running += 1;
         work()
           .then(resolve, reject)
           .finally(() => {
             running -= 1;
+            lane.running -= 1;
+            if (lane.running === 0 && lane.jobs.length === 0) lanes.delete(name);
             next();
           });
       });
-      if (!lanes.has(lane)) lanes.set(lane, jobs);
       waiting += 1;
       next();
     });
