@@ -12,9 +12,11 @@ import type { KeySpace, Redis } from '../redis/client.js';
  * Redis's count. Once the budget is spent, the process refuses on its own
  * until the window ends, so a flood costs no Redis work.
  *
- * The half is the margin for other processes: a user spending from several
- * at once can exceed `max` by what they let through before Redis's count
- * reached them, about `syncMs` worth.
+ * The half is the margin for other processes. Once Redis's count shows that
+ * another process spends from the same budget in this window, every decision
+ * on it waits for Redis, so a user spending from several processes at once
+ * can exceed `max` only by what they let through before that showed, about
+ * `syncMs` or two worth at the window's start.
  *
  * A refusal is answered only after `refusalDelayMs` (at most until the window
  * ends): a client that keeps many requests in flight regardless of 429s
@@ -37,8 +39,12 @@ export type BudgetState = { allowed: boolean; retryAfterSeconds: number };
 export type FloodLimiter = { take(name: string, budget: Budget, cost?: number): Promise<BudgetState> };
 export type FloodLimiterOptions = { syncMs?: number; refusalDelayMs?: number; maxHeldPerName?: number; maxHeld?: number };
 
-/** What this process knows of one budget: units spent (Redis's count plus local units not yet in it) and the window's end. */
-type Known = { spent: number; pending: number; until: number };
+/**
+ * What this process knows of one budget in the current window: units spent (Redis's count plus
+ * local units not yet in it), units it has sent to Redis, whether another process spends from
+ * it too, and the window's end.
+ */
+type Known = { spent: number; pending: number; sent: number; shared: boolean; until: number };
 type Waiter = { resolve: (s: BudgetState) => void; reject: (e: unknown) => void };
 type Take = { cost: number; waiter?: Waiter };
 type Batch = { known: Known; budget: Budget; takes: Take[] };
@@ -92,6 +98,8 @@ export function createFloodLimiter(redis: Redis, key: KeySpace, options: FloodLi
       command(redisKey, budget.windowMs, total).then(
         ([count, ttl]) => {
           k.pending -= total;
+          k.sent += total;
+          if (count > k.sent) k.shared = true;
           k.spent = count + k.pending;
           k.until = Date.now() + ttl;
           let before = count - total;
@@ -124,10 +132,10 @@ export function createFloodLimiter(redis: Redis, key: KeySpace, options: FloodLi
       const now = Date.now();
       let k = known.get(redisKey);
       if (k && k.until <= now && k.pending === 0) k = undefined;
-      if (!k) known.set(redisKey, (k = { spent: 0, pending: 0, until: now + budget.windowMs }));
+      if (!k) known.set(redisKey, (k = { spent: 0, pending: 0, sent: 0, shared: false, until: now + budget.windowMs }));
       const inWindow = now < k.until;
       if (inWindow && k.spent >= budget.max) return refuse(redisKey, k);
-      const fast = inWindow && k.spent + cost <= budget.max / 2;
+      const fast = inWindow && !k.shared && k.spent + cost <= budget.max / 2;
       k.spent += cost;
       k.pending += cost;
       let batch = batches.get(redisKey);

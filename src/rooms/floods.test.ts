@@ -140,7 +140,7 @@ describe('rate limits per user', () => {
     expect((await signal(cat, room, { from: catPeer, to: annPeer, type: 'candidate', data: candidate })).status).toBe(202);
   });
 
-  it('state updates: 60 per 10 s, counted apart from other signals', async () => {
+  it('state updates: 60 per 10 s, counted apart from other signals (one process: exactly)', async () => {
     const ann = await person(a, 'ann');
     const bob = await person(a, 'bob');
     const room = uniqueRoomName('mute');
@@ -149,7 +149,7 @@ describe('rate limits per user', () => {
     const bobPeer = await join(bob, room);
     const statuses: number[] = [];
     for (let i = 0; i < 61; i++) {
-      const res = await signal(sameSessionOn(ann, i % 2 ? a : b), room, { from: annPeer, type: 'state', data: { inCall: true, muted: i % 2 === 0 } });
+      const res = await signal(ann, room, { from: annPeer, type: 'state', data: { inCall: true, muted: i % 2 === 0 } });
       statuses.push(res.status);
     }
     expect(statuses).toEqual([...Array(60).fill(202), 429]);

@@ -59,9 +59,9 @@ function nestedDeeperThan(value: unknown, max: number): boolean {
 
 const notAMember = () => new ApiError(403, 'not_a_member', 'That peer is not yours, or has left the room.');
 
-/** The room event stream and signal posting: `/api/rooms/:name/events` and `/signal`. */
 export type SignallingDeps = { db: Db; state: RoomState; hub: RoomHub; floods: FloodLimiter; budgets: RoomBudgets };
 
+/** The room event stream and signal posting: `/api/rooms/:name/events` and `/signal`. */
 export function signallingRoutes({ db, state, hub, floods, budgets }: SignallingDeps) {
   return new Hono<AuthedEnv>()
     .get('/:name/events', async (c) => {

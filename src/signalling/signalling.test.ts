@@ -323,7 +323,8 @@ describe('resource use', () => {
   });
 
   it('drops a client that stops reading, without holding up the others', async () => {
-    const [s] = await startTestCluster(1, { SSE_MAX_BUFFER_BYTES: '8192' });
+    // Bob sends up to 6 MB of offers, far past his signal budget; this test is about the reader.
+    const [s] = await startTestCluster(1, { SSE_MAX_BUFFER_BYTES: '8192', ROOM_SIGNAL_MAX: '1000000' });
     try {
       const { ann, bob, room, annPeer, bobPeer } = await seatTwo(s!);
       const bobStream = track(await openStream(bob, room, bobPeer));
