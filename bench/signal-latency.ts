@@ -13,6 +13,7 @@ import { BENCH_ORIGIN, BENCH_REDIS_URL, fmt, freePort, percentile, RawStream, si
 
 const COUNT = Number(process.env.COUNT ?? 3000);
 const WARMUP = 300;
+const SENDERS = 12;
 const REDIS_URL = BENCH_REDIS_URL;
 const DB = 'parley_bench_signal';
 const ORIGIN = BENCH_ORIGIN;
@@ -47,15 +48,21 @@ async function parleyHop(): Promise<number[]> {
     };
     const signup = (username: string) => signupToken(base, username);
     const ann = await signup('bench_ann');
-    const bob = await signup('bench_bob');
-    await call('/api/rooms', ann, { name: 'bench' });
+    await call('/api/rooms', ann, { name: 'bench', capacity: 16 });
     const annPeer = (await call('/api/rooms/bench/join', ann)).json.peerId as string;
-    const bobPeer = (await call('/api/rooms/bench/join', bob)).json.peerId as string;
+    // The signals come from SENDERS members in turn, as in a busy room: one user sending 3,300
+    // signals in a few seconds would be a flood, and its per-user budget (ROOM_SIGNAL_MAX, 1000
+    // per 10 s, decided without Redis up to half of it) would refuse it.
+    const senders: Array<{ token: string; peer: string }> = [];
+    for (let i = 0; i < SENDERS; i++) {
+      const token = await signup(`bench_sender${i}`);
+      senders.push({ token, peer: (await call('/api/rooms/bench/join', token)).json.peerId as string });
+    }
     const stream = new RawStream(port, `/api/rooms/bench/events?peer=${annPeer}`, { cookie: `parley_session=${ann}` }, 'event: signal');
     await sleep(300);
-    const body = (i: number) => JSON.stringify({ from: bobPeer, to: annPeer, type: 'candidate', data: { candidate: `candidate:${i} 1 udp 2122260223 127.0.0.1 5000${i % 10} typ host`, sdpMid: '0' } });
-    const headers = { origin: ORIGIN, 'content-type': 'application/json', cookie: `parley_session=${bob}` };
-    const times = await measure({ stream, post: (i) => fetch(`${base}/api/rooms/bench/signal`, { method: 'POST', headers, body: body(i) }) });
+    const body = (i: number) => JSON.stringify({ from: senders[i % SENDERS]!.peer, to: annPeer, type: 'candidate', data: { candidate: `candidate:${i} 1 udp 2122260223 127.0.0.1 5000${i % 10} typ host`, sdpMid: '0' } });
+    const headers = (i: number) => ({ origin: ORIGIN, 'content-type': 'application/json', cookie: `parley_session=${senders[i % SENDERS]!.token}` });
+    const times = await measure({ stream, post: (i) => fetch(`${base}/api/rooms/bench/signal`, { method: 'POST', headers: headers(i), body: body(i) }) });
     stream.close();
     return times;
   } finally {

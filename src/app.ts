@@ -1,7 +1,9 @@
 import type { Server as HttpServer } from 'node:http';
 import { Hono } from 'hono';
 import { loadSession, requireUser } from './auth/middleware.js';
+import { createFloodLimiter } from './auth/flood-limit.js';
 import { createDummyHash } from './auth/password.js';
+import { createPasswordWork } from './auth/password-queue.js';
 import { createRateLimiter } from './auth/rate-limit.js';
 import { createSessionCache } from './auth/session-cache.js';
 import { deleteExpiredSessions } from './auth/session.js';
@@ -12,6 +14,7 @@ import { createDirectMessages, type DirectMessages } from './dm/index.js';
 import { healthRoutes } from './health/routes.js';
 import { iceRoutes } from './ice/routes.js';
 import { chatRoutes } from './rooms/chat-routes.js';
+import { roomBudgets } from './rooms/flood-limits.js';
 import { roomRoutes } from './rooms/routes.js';
 import { createRoomHub, type RoomHub } from './signalling/hub.js';
 import { createRoomState } from './signalling/room-state.js';
@@ -56,6 +59,8 @@ export function createApp({ config, database, redis, logger, web }: AppDeps): Pa
   const db = database.db;
   const key = keySpace(config.redisPrefix);
   const limiter = createRateLimiter(redis, key);
+  const floods = createFloodLimiter(redis, key);
+  const passwords = createPasswordWork({ concurrency: config.passwordHashConcurrency });
   const dummyHash = createDummyHash();
   // The dummy hash is awaited only on login; keep its rejection from going unhandled meanwhile.
   dummyHash.catch((err) => logger.error({ err }, 'could not prepare the dummy password hash'));
@@ -105,6 +110,7 @@ export function createApp({ config, database, redis, logger, web }: AppDeps): Pa
       limiter,
       sessionCache,
       dummyHash,
+      passwords,
       config,
       // Streams here are ended directly too, in case the Redis announcement is lost.
       onLogout: async ({ id: sid, userId }) => {
@@ -120,9 +126,11 @@ export function createApp({ config, database, redis, logger, web }: AppDeps): Pa
   const authed = new Hono<AuthedEnv>();
   authed.use(requireUser());
   authed.route('/', userRoutes({ db, redis, key, logger, sessionCache, rooms: state }));
-  authed.route('/rooms', roomRoutes({ db, state, limiter }));
+  const budgets = roomBudgets(config.rooms.limits);
+  const peers = { perSession: config.rooms.peersPerSession, perUser: config.rooms.peersPerUser };
+  authed.route('/rooms', roomRoutes({ db, state, limiter, floods, budgets, passwords, peers }));
   authed.route('/rooms', chatRoutes({ db, state, limiter }));
-  authed.route('/rooms', signallingRoutes({ db, state, hub }));
+  authed.route('/rooms', signallingRoutes({ db, state, hub, floods, budgets }));
   authed.route('/ice-servers', iceRoutes({ ice: config.ice }));
   authed.route('/dm', dm.routes);
   authed.route('/users', dm.blockRoutes);

@@ -8,7 +8,7 @@ import { readJson } from '../http/read-json.js';
 import { findUserByUsername, insertUser, toPublicUser } from '../users/store.js';
 import { displayNameSchema, newPasswordSchema, usernameSchema } from '../users/validation.js';
 import { clearSessionCookie, setSessionCookie } from './cookie.js';
-import { hashPassword, verifyPassword } from './password.js';
+import type { PasswordWork } from './password-queue.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { SessionCache } from './session-cache.js';
 import { createSession, generateSessionToken, invalidateSession } from './session.js';
@@ -32,6 +32,7 @@ export type AuthRoutesDeps = {
   /** Called after a logout, e.g. to disconnect the session's sockets; the answer waits for it. */
   onLogout?: (session: { id: string; userId: number }) => void | Promise<void>;
   dummyHash: Promise<string>;
+  passwords: PasswordWork;
   config: Pick<Config, 'secure' | 'sessionDays' | 'loginLimits' | 'signupLimits'>;
 };
 
@@ -61,7 +62,7 @@ export function authRoutes(deps: AuthRoutesDeps) {
       const ipState = await limiter.hit(`signup:ip:${c.var.clientIp}`, signupIpLimit);
       if (!ipState.allowed) throw tooManyAttempts(ipState.retryAfterSeconds);
 
-      const passwordHash = await hashPassword(input.password);
+      const passwordHash = await deps.passwords.hash(input.password, `ip:${c.var.clientIp}`);
       let user;
       try {
         user = await insertUser(db, {
@@ -94,7 +95,7 @@ export function authRoutes(deps: AuthRoutesDeps) {
       const row = await findUserByUsername(db, input.username);
       // An unknown name is checked against a dummy hash so it costs as much
       // as a wrong password and timing does not reveal which names exist.
-      const valid = await verifyPassword(row?.passwordHash ?? (await deps.dummyHash), input.password);
+      const valid = await deps.passwords.verify(row?.passwordHash ?? (await deps.dummyHash), input.password, `ip:${c.var.clientIp}`);
       if (!row || !valid) {
         throw new ApiError(401, 'invalid_credentials', 'Wrong username or password.');
       }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 /**
@@ -58,6 +59,14 @@ const schema = z.object({
   DM_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(200).max(60_000).default(10_000),
   ROOM_MEMBER_TIMEOUT_MS: z.coerce.number().int().min(200).max(600_000).default(20_000),
   ROOM_REPLAY_EVENTS: z.coerce.number().int().min(10).max(100_000).default(1000),
+  // At least one event of the largest size (a 64 KiB signal) must fit.
+  ROOM_REPLAY_BYTES: z.coerce.number().int().min(128 * 1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  ROOM_SIGNAL_MAX: z.coerce.number().int().min(1).default(1000),
+  ROOM_STATE_MAX: z.coerce.number().int().min(1).default(60),
+  ROOM_JOIN_MAX: z.coerce.number().int().min(1).default(30),
+  ROOM_PEERS_PER_SESSION: z.coerce.number().int().min(1).max(16).default(2),
+  ROOM_PEERS_PER_USER: z.coerce.number().int().min(1).max(16).default(4),
+  PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
   SSE_KEEPALIVE_MS: z.coerce.number().int().min(100).max(25_000).default(20_000),
   SSE_MAX_BUFFER_BYTES: z.coerce.number().int().min(4096).default(256 * 1024),
   ICE_SERVERS: z
@@ -109,6 +118,8 @@ export type Config = {
   shutdownTimeoutMs: number;
   /** A request whose headers, or whole request, take longer than this to arrive is answered 408 and cut off. */
   http: { headersTimeoutMs: number; requestTimeoutMs: number };
+  /** How many argon2 hashes or verifications run at once in this process. */
+  passwordHashConcurrency: number;
   dm: {
     /** Direct messages one user may send per 10 s. */
     rateMax: number;
@@ -125,6 +136,13 @@ export type Config = {
     memberTimeoutMs: number;
     /** At least this many recent events per room are kept for Last-Event-ID replay. */
     replayEvents: number;
+    /** ...and at most this many bytes of event data. */
+    replayBytes: number;
+    /** Per user: signal units per 10 s, state updates per 10 s, joins per minute. */
+    limits: { signal: number; state: number; join: number };
+    /** How many peers one session, and one user, may hold in one room. */
+    peersPerSession: number;
+    peersPerUser: number;
     keepAliveMs: number;
     /** A stream whose unsent output grows past this is dropped; the client reconnects and replays. */
     maxBufferedBytes: number;
@@ -166,6 +184,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     },
     signupLimits: { perIp: e.SIGNUP_MAX_PER_IP, windowSeconds: e.SIGNUP_WINDOW_SECONDS },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    // Half the cores by default: hashing at full width starved everything else the process does.
+    passwordHashConcurrency: e.PASSWORD_HASH_CONCURRENCY ?? Math.max(1, Math.floor(availableParallelism() / 2)),
     http: {
       headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
       // Node refuses a request timeout shorter than the headers timeout.
@@ -181,6 +201,10 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     rooms: {
       memberTimeoutMs: e.ROOM_MEMBER_TIMEOUT_MS,
       replayEvents: e.ROOM_REPLAY_EVENTS,
+      replayBytes: e.ROOM_REPLAY_BYTES,
+      limits: { signal: e.ROOM_SIGNAL_MAX, state: e.ROOM_STATE_MAX, join: e.ROOM_JOIN_MAX },
+      peersPerSession: e.ROOM_PEERS_PER_SESSION,
+      peersPerUser: e.ROOM_PEERS_PER_USER,
       keepAliveMs: e.SSE_KEEPALIVE_MS,
       maxBufferedBytes: e.SSE_MAX_BUFFER_BYTES,
     },

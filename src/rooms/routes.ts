@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { hashPassword, verifyPassword } from '../auth/password.js';
+import type { FloodLimiter } from '../auth/flood-limit.js';
+import type { PasswordWork } from '../auth/password-queue.js';
 import type { RateLimiter } from '../auth/rate-limit.js';
 import { isDuplicateKeyError, type Db } from '../db/client.js';
 import type { AuthedEnv } from '../http/app-env.js';
@@ -9,12 +10,13 @@ import { readJson } from '../http/read-json.js';
 import { peerIdSchema, type Member } from '../signalling/protocol.js';
 import type { RoomState } from '../signalling/room-state.js';
 import { toPublicUser } from '../users/store.js';
+import { spend, type RoomBudgets } from './flood-limits.js';
 import { parseRoomName } from './names.js';
+import { checkRoomPassword } from './room-password.js';
 import { deleteRoom, findRoomByName, insertRoom, listRooms, type RoomWithOwner } from './store.js';
 
 const LIST_LIMIT = 500;
 const CREATE_LIMIT = { max: 30, windowSeconds: 3600 };
-const JOIN_PASSWORD_LIMIT = { max: 10, windowSeconds: 600 };
 
 const roomPassword = z
   .string({ error: 'password must be a string' })
@@ -62,10 +64,18 @@ export async function requireRoom(db: Db, rawName: string): Promise<RoomWithOwne
   return room;
 }
 
-export type RoomRoutesDeps = { db: Db; state: RoomState; limiter: RateLimiter };
+export type RoomRoutesDeps = {
+  db: Db;
+  state: RoomState;
+  limiter: RateLimiter;
+  floods: FloodLimiter;
+  budgets: RoomBudgets;
+  passwords: PasswordWork;
+  peers: { perSession: number; perUser: number };
+};
 
 /** Creating, listing, joining, leaving and deleting rooms: `/api/rooms`. */
-export function roomRoutes({ db, state, limiter }: RoomRoutesDeps) {
+export function roomRoutes({ db, state, limiter, floods, budgets, passwords, peers }: RoomRoutesDeps) {
   return new Hono<AuthedEnv>()
     .get('/', async (c) => {
       const rows = await listRooms(db, LIST_LIMIT);
@@ -82,7 +92,7 @@ export function roomRoutes({ db, state, limiter }: RoomRoutesDeps) {
         });
       }
       const password = input.password ? input.password : null;
-      const passwordHash = password ? await hashPassword(password) : null;
+      const passwordHash = password ? await passwords.hash(password, `user:${c.var.user.id}`) : null;
       let row;
       try {
         row = await insertRoom(db, { name, ownerId: c.var.user.id, passwordHash, capacity: input.capacity });
@@ -103,26 +113,24 @@ export function roomRoutes({ db, state, limiter }: RoomRoutesDeps) {
       return c.json({ room: toPublicRoom(room, count), members });
     })
     .post('/:name/join', async (c) => {
+      // Before anything else, so a flood of joins costs neither MySQL nor hashing.
+      await spend(floods, `join:${c.var.user.id}`, budgets.join, 'joins');
       const room = await requireRoom(db, c.req.param('name'));
       const input = await readJson(c, joinSchema, { emptyAs: {} });
       if (room.passwordHash && room.ownerId !== c.var.user.id) {
-        const limitKey = `rooms:join:${c.var.user.id}:${room.name}`;
-        // Counted before the password is checked, in one atomic step: a check first and a
-        // hit after the (slow) hash let concurrent guesses all pass the check. The right
-        // password clears the count, so in effect only wrong ones accumulate.
-        const attempts = await limiter.hit(limitKey, JOIN_PASSWORD_LIMIT);
-        if (!attempts.allowed) {
-          throw new ApiError(429, 'too_many_attempts', 'Too many wrong passwords; try again later.', {
-            'Retry-After': String(attempts.retryAfterSeconds),
-          });
-        }
-        if (!input.password || !(await verifyPassword(room.passwordHash, input.password))) {
-          throw new ApiError(403, 'wrong_password', 'That is not the room’s password.');
-        }
-        await limiter.reset(limitKey);
+        await checkRoomPassword(
+          { limiter, passwords },
+          { userId: c.var.user.id, clientIp: c.var.clientIp, room: room.name, passwordHash: room.passwordHash, password: input.password },
+        );
       }
-      const joined = await state.join(room, toPublicUser(c.var.user), c.var.session.id);
-      if (!joined.ok) throw new ApiError(409, 'room_full', `The room is full (${room.capacity} people).`);
+      const joined = await state.join(room, toPublicUser(c.var.user), c.var.session.id, peers);
+      if (joined.ok === false && joined.reason === 'room_full') {
+        throw new ApiError(409, 'room_full', `The room is full (${room.capacity} people).`);
+      }
+      if (joined.ok === false) {
+        const [held, max] = joined.reason === 'session' ? ['This browser', peers.perSession] : ['Your account', peers.perUser];
+        throw new ApiError(409, 'too_many_peers', `${held} already holds ${max} places in this room; leave one (close a tab) first.`);
+      }
       return c.json({
         room: toPublicRoom(room, joined.members.length),
         peerId: joined.member.peerId,

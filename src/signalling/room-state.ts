@@ -23,10 +23,21 @@ export type StreamStart =
   | { kind: 'replay'; events: StoredEvent[] }
   | { kind: 'welcome'; members: Member[]; lastId: string };
 
-export type RoomStateOptions = { memberTimeoutMs: number; replayEvents: number };
+export type RoomStateOptions = { memberTimeoutMs: number; replayEvents: number; replayBytes: number; maxBufferedBytes: number };
 
-// Idle rooms' event streams expire after a day; replay never reaches further back.
-const EVENTS_TTL_MS = 24 * 60 * 60 * 1000;
+export type JoinResult =
+  | { ok: true; member: Member; members: Member[] }
+  | { ok: false; reason: 'room_full' | 'session' | 'user' };
+
+// An idle room's event stream expires after this long. Replay serves members reconnecting within
+// the member timeout (20 s by default); a member whose stream stayed open saw every event live,
+// and starts over with a welcome if it reconnects after the stream expired.
+const MIN_EVENTS_TTL_MS = 10 * 60 * 1000;
+
+// Replays running at once in this process: each reads up to the stream's byte bound from Redis,
+// so this bounds what reconnecting clients (a network blip, or one client reconnecting in a loop)
+// can hold in memory together. Others wait their turn, which takes milliseconds.
+const MAX_CONCURRENT_REPLAYS = 4;
 
 export function newPeerId(): string {
   return randomBytes(16).toString('base64url');
@@ -63,7 +74,9 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
     events: key('room', room, 'events'),
     channel: key('room', room, 'ch'),
   });
-  const tail = [options.replayEvents, EVENTS_TTL_MS] as const;
+  const eventsTtlMs = Math.max(MIN_EVENTS_TTL_MS, 3 * options.memberTimeoutMs);
+  const tail = [`${options.replayEvents}:${options.replayBytes}`, eventsTtlMs] as const;
+  const replays = createGate(MAX_CONCURRENT_REPLAYS);
   // Each user's memberships as `room/peer`, so that a logout or a new display name reaches
   // every room the user is in, wherever its streams are. The scripts that remove a member
   // remove its entry; join adds it before the member exists, so the set never misses one.
@@ -76,6 +89,39 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
     });
   const json = <T extends keyof RoomEventData>(_type: T, data: RoomEventData[T]) => JSON.stringify(data);
 
+  async function readReplay(room: string, lastId: string, holder: { peerId: string; sessionId: string }): Promise<ReplayResult | 'not_a_member'> {
+    const k = keysOf(room);
+    // MULTI makes the membership check and the reads one atomic step (see startStream).
+    const results =
+      (await redis.multi().hget(k.sids, holder.peerId).call('XINFO', 'STREAM', k.events).xrange(k.events, `(${lastId}`, '+').exec()) ?? [];
+    const [holderErr, holds] = results[0] ?? [];
+    if (holderErr) throw holderErr;
+    if (holds !== holder.sessionId) return 'not_a_member';
+    const [infoErr, info] = results[1] ?? [];
+    const [rangeErr, range] = results[2] ?? [];
+    if (infoErr) {
+      // No stream at all: nothing happened since (only if the client had seen nothing either).
+      return lastId === '0-0' ? { complete: true, events: [] } : { complete: false };
+    }
+    const fields = info as unknown[];
+    const field = (name: string) => fields[fields.indexOf(name) + 1];
+    // An id past the newest this room issued was never sent by it: start over. Resuming
+    // "after" it would drop every live event as already seen, and after the largest
+    // possible id XRANGE fails (a 500). Found by src/http/hostile-input.test.ts.
+    if (compareEventIds(lastId, String(field('last-generated-id'))) > 0) return { complete: false };
+    if (rangeErr) throw rangeErr;
+    // Trimming removes the oldest entries only, so what is missed can be replayed whole
+    // if nothing was ever trimmed, or if the client had seen the oldest entry still kept.
+    const neverTrimmed = Number(field('entries-added')) === Number(field('length'));
+    const firstKept = (field('first-entry') as [string, unknown] | null)?.[0];
+    if (!neverTrimmed && !(firstKept && compareEventIds(lastId, firstKept) >= 0)) return { complete: false };
+    const events = (range as Array<[string, string[]]>).map(([id, f]) => toStoredEvent(id, f));
+    // A catch-up is written at once; more than a stream may buffer would have it cut off and
+    // reconnect to the same catch-up again and again. Such a peer starts over instead.
+    if (bytesFor(holder.peerId, events) > options.maxBufferedBytes) return { complete: false };
+    return { complete: true, events };
+  }
+
   const roomState = {
     keysOf,
     deadlinesKey: deadlines,
@@ -85,7 +131,8 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
       room: { id: number; name: string; capacity: number },
       user: PublicUser,
       sessionId: string,
-    ): Promise<{ ok: true; member: Member; members: Member[] } | { ok: false }> {
+      maxPeers: { perSession: number; perUser: number },
+    ): Promise<JoinResult> {
       const k = keysOf(room.name);
       const member: Member = { peerId: newPeerId(), user, inCall: false, muted: false };
       // A member that never opens its stream is gone after the usual timeout.
@@ -105,13 +152,15 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
           `${room.name}/${member.peerId}`,
           json('member-joined', { member }),
           ...tail,
+          user.id,
+          maxPeers.perSession,
+          maxPeers.perUser,
         ],
-      )) as [string, string[]?];
-      if (result[0] !== 'ok') {
-        await redis.srem(userRooms(user.id), entry);
-        return { ok: false };
-      }
-      return { ok: true, member, members: (result[1] ?? []).map((m) => JSON.parse(m) as Member) };
+      )) as [string, unknown?];
+      if (result[0] !== 'ok') await redis.srem(userRooms(user.id), entry);
+      if (result[0] === 'room_full') return { ok: false, reason: 'room_full' };
+      if (result[0] === 'too_many_peers') return { ok: false, reason: result[1] === 'session' ? 'session' : 'user' };
+      return { ok: true, member, members: ((result[1] ?? []) as string[]).map((m) => JSON.parse(m) as Member) };
     },
 
     async signal(room: string, from: string, to: string, sessionId: string, type: SignalType, data: unknown) {
@@ -235,37 +284,12 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
 
     /**
      * Every event after `lastId`, or `complete: false` when some of them are
-     * no longer kept (trimmed, or the stream expired) and the client must
+     * no longer kept (trimmed, or the stream expired), or when those for
+     * `peerId` are more than its stream may buffer, and the client must
      * start over from a fresh snapshot.
      */
     async replay(room: string, lastId: string, holder: { peerId: string; sessionId: string }): Promise<ReplayResult | 'not_a_member'> {
-      const k = keysOf(room);
-      // MULTI makes the membership check and the reads one atomic step (see startStream).
-      const results =
-        (await redis.multi().hget(k.sids, holder.peerId).call('XINFO', 'STREAM', k.events).xrange(k.events, `(${lastId}`, '+').exec()) ?? [];
-      const [holderErr, holds] = results[0] ?? [];
-      if (holderErr) throw holderErr;
-      if (holds !== holder.sessionId) return 'not_a_member';
-      const [infoErr, info] = results[1] ?? [];
-      const [rangeErr, range] = results[2] ?? [];
-      if (infoErr) {
-        // No stream at all: nothing happened since (only if the client had seen nothing either).
-        return lastId === '0-0' ? { complete: true, events: [] } : { complete: false };
-      }
-      const fields = info as unknown[];
-      const field = (name: string) => fields[fields.indexOf(name) + 1];
-      // An id past the newest this room issued was never sent by it: start over. Resuming
-      // "after" it would drop every live event as already seen, and after the largest
-      // possible id XRANGE fails (a 500). Found by src/http/hostile-input.test.ts.
-      if (compareEventIds(lastId, String(field('last-generated-id'))) > 0) return { complete: false };
-      if (rangeErr) throw rangeErr;
-      // Trimming removes the oldest entries only, so what is missed can be replayed whole
-      // if nothing was ever trimmed, or if the client had seen the oldest entry still kept.
-      const neverTrimmed = Number(field('entries-added')) === Number(field('length'));
-      const firstKept = (field('first-entry') as [string, unknown] | null)?.[0];
-      if (!neverTrimmed && !(firstKept && compareEventIds(lastId, firstKept) >= 0)) return { complete: false };
-      const events = (range as Array<[string, string[]]>).map(([id, f]) => toStoredEvent(id, f));
-      return { complete: true, events };
+      return replays.run(() => readReplay(room, lastId, holder));
     },
 
     /**
@@ -299,6 +323,33 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
 }
 
 export type RoomState = ReturnType<typeof createRoomState>;
+
+/** About the bytes of the SSE frames of the events `peerId` receives. */
+function bytesFor(peerId: string, events: StoredEvent[]): number {
+  let bytes = 0;
+  for (const e of events) {
+    if ((e.to === '-' || e.to === peerId) && e.exclude !== peerId) bytes += e.data.length + e.id.length + e.type.length + 24;
+  }
+  return bytes;
+}
+
+/** At most `limit` calls of `run` at once; the others wait in order. */
+function createGate(limit: number) {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return {
+    async run<T>(work: () => Promise<T>): Promise<T> {
+      if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+      active += 1;
+      try {
+        return await work();
+      } finally {
+        active -= 1;
+        waiting.shift()?.();
+      }
+    },
+  };
+}
 
 function toStoredEvent(id: string, fields: string[]): StoredEvent {
   const event: StoredEvent = { id, type: '', to: '-', exclude: '-', end: '-', data: '' };

@@ -6,6 +6,8 @@ import type { AuthedEnv } from '../http/app-env.js';
 import { ApiError, invalidInput } from '../http/errors.js';
 import { bodyLimit } from '../http/middleware/body-limit.js';
 import { readJson } from '../http/read-json.js';
+import type { FloodLimiter } from '../auth/flood-limit.js';
+import { signalCost, spend, type RoomBudgets } from '../rooms/flood-limits.js';
 import { requireRoom, roomNotFound } from '../rooms/routes.js';
 import { parseRoomName } from '../rooms/names.js';
 import { findRoomByName } from '../rooms/store.js';
@@ -61,8 +63,10 @@ function nestedDeeperThan(value: unknown, max: number): boolean {
 
 const notAMember = () => new ApiError(403, 'not_a_member', 'That peer is not yours, or has left the room.');
 
+export type SignallingDeps = { db: Db; state: RoomState; hub: RoomHub; floods: FloodLimiter; budgets: RoomBudgets };
+
 /** The room event stream and signal posting: `/api/rooms/:name/events` and `/signal`. */
-export function signallingRoutes({ db, state, hub }: { db: Db; state: RoomState; hub: RoomHub }) {
+export function signallingRoutes({ db, state, hub, floods, budgets }: SignallingDeps) {
   return new Hono<AuthedEnv>()
     .get('/:name/events', async (c) => {
       const room = await requireRoom(db, c.req.param('name'));
@@ -87,7 +91,10 @@ export function signallingRoutes({ db, state, hub }: { db: Db; state: RoomState;
     })
     .post('/:name/signal', bodyLimit(MAX_SIGNAL_BYTES), async (c) => {
       const name = parseRoomName(c.req.param('name'));
+      const user = c.var.user.id;
+      await spend(floods, `signal:${user}`, budgets.signal, 'signals', signalCost(c.req.header('content-length'), MAX_SIGNAL_BYTES));
       const signal = await readJson(c, signalSchema);
+      if (signal.type === 'state') await spend(floods, `state:${user}`, budgets.state, 'state updates');
       const sid = c.var.session.id;
       const result =
         signal.type === 'state'

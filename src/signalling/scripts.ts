@@ -14,9 +14,44 @@ import type { Redis } from '../redis/client.js';
  * (`*` for all, `-` for none).
  */
 
+// Each entry also carries `b`, the room's running total of event bytes up to and including it,
+// so that the bytes held from any entry on are known without reading the entries between. The
+// stream is trimmed by count (approximately, which is cheap) and by bytes: whole entries from the
+// oldest, never the newest, so what is kept is always everything after some point, which is what
+// replay relies on. `bounds` is "<maxlen>:<maxbytes>", one argument so every script passes the
+// stream's bounds the same way.
 const EMIT = `
-local function emit(events, channel, etype, to, exclude, stop, data, maxlen, ttl)
-  local id = redis.call('XADD', events, 'MAXLEN', '~', maxlen, '*', 't', etype, 'to', to, 'x', exclude, 'end', stop, 'd', data)
+local function entry_b(entry)
+  local f = entry[2]
+  for i = 1, #f, 2 do
+    if f[i] == 'b' then return tonumber(f[i + 1]) or -1 end
+  end
+  return -1
+end
+
+local function trim_bytes(events, floor)
+  if floor <= 0 then return end
+  local first = true
+  local from = '-'
+  while true do
+    local oldest = redis.call('XRANGE', events, from, '+', 'COUNT', 1)[1]
+    if not oldest then return end
+    if entry_b(oldest) >= floor then
+      if not first then redis.call('XTRIM', events, 'MINID', oldest[1]) end
+      return
+    end
+    first = false
+    from = '(' .. oldest[1]
+  end
+end
+
+local function emit(events, channel, etype, to, exclude, stop, data, bounds, ttl)
+  local maxlen, maxbytes = string.match(bounds, '^(%d+):(%d+)$')
+  local total = #data
+  local newest = redis.call('XREVRANGE', events, '+', '-', 'COUNT', 1)[1]
+  if newest then total = total + math.max(0, entry_b(newest)) end
+  local id = redis.call('XADD', events, 'MAXLEN', '~', maxlen, '*', 't', etype, 'to', to, 'x', exclude, 'end', stop, 'd', data, 'b', total)
+  trim_bytes(events, total - tonumber(maxbytes))
   redis.call('PEXPIRE', events, ttl)
   redis.call('PUBLISH', channel, id .. ' ' .. etype .. ' ' .. to .. ' ' .. exclude .. ' ' .. stop .. '\\n' .. data)
   return id
@@ -56,9 +91,12 @@ export class LuaScript {
 }
 
 /**
+ * Checks the room's capacity and how many peers the session and the user hold
+ * already, in the same step as the insert, so concurrent joins cannot exceed either.
  * KEYS meta, members, sids, deadlines, events, channel
- * ARGV roomId, capacity, peerId, memberJson, sessionId, deadline, deadlineMember, eventJson, maxlen, ttl
- * → {'ok', members[]} | {'room_full'}
+ * ARGV roomId, capacity, peerId, memberJson, sessionId, deadline, deadlineMember, eventJson, bounds, ttl,
+ *      userId, maxPerSession, maxPerUser
+ * → {'ok', members[]} | {'room_full'} | {'too_many_peers', 'session' | 'user'}
  */
 export const JOIN = new LuaScript(`${EMIT}
 if redis.call('HGET', KEYS[1], 'id') ~= ARGV[1] then
@@ -67,6 +105,16 @@ if redis.call('HGET', KEYS[1], 'id') ~= ARGV[1] then
   redis.call('DEL', KEYS[2], KEYS[3])
   redis.call('HSET', KEYS[1], 'id', ARGV[1], 'cap', ARGV[2])
 end
+local ofSession = 0
+for _, sid in ipairs(redis.call('HVALS', KEYS[3])) do
+  if sid == ARGV[5] then ofSession = ofSession + 1 end
+end
+if ofSession >= tonumber(ARGV[12]) then return {'too_many_peers', 'session'} end
+local ofUser = 0
+for _, m in ipairs(redis.call('HVALS', KEYS[2])) do
+  if tostring(cjson.decode(m).user.id) == ARGV[11] then ofUser = ofUser + 1 end
+end
+if ofUser >= tonumber(ARGV[13]) then return {'too_many_peers', 'user'} end
 if redis.call('HLEN', KEYS[2]) >= tonumber(ARGV[2]) then return {'room_full'} end
 redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
 redis.call('HSET', KEYS[3], ARGV[3], ARGV[5])

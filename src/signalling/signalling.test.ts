@@ -330,9 +330,11 @@ describe('resource use', () => {
     await bobStream.nextOf('welcome');
     const channel = a.parley.hub && `${a.config.redisPrefix}room:${room}:ch`;
     const extra = [];
+    // Three more members on process a (one session holds at most two peers of a room).
     for (let i = 0; i < 3; i++) {
-      const peer = await join(ann, room);
-      extra.push(track(await openStream(ann, room, peer)));
+      const more = await person(a, 'more');
+      const peer = await join(more, room);
+      extra.push(track(await openStream(more, room, peer)));
     }
     for (const s of extra) await s.nextOf('welcome');
     const [, subscribers] = (await a.redis.pubsub('NUMSUB', channel)) as [string, number];
@@ -349,7 +351,8 @@ describe('resource use', () => {
   });
 
   it('drops a client that stops reading, without holding up the others', async () => {
-    const [s] = await startTestCluster(1, { SSE_MAX_BUFFER_BYTES: '8192' });
+    // Bob sends up to 6 MB of offers, far past his signal budget; this test is about the reader.
+    const [s] = await startTestCluster(1, { SSE_MAX_BUFFER_BYTES: '8192', ROOM_SIGNAL_MAX: '1000000' });
     try {
       const { ann, bob, room, annPeer, bobPeer } = await seatTwo(s!);
       const bobStream = track(await openStream(bob, room, bobPeer));
