@@ -26,6 +26,22 @@ for (const path of ['returning', 'portable'] as const) {
   describe(`writeMessages (${path})`, () => {
     const options = { portable: path === 'portable' };
 
+    it('calls exactly one of two racing writes of the same clientId fresh (a retry is never announced twice)', async () => {
+      const pool = server.database.pool;
+      const [ann, bob] = await Promise.all([person(server, 'ann'), person(server, 'bob')]);
+      const [a, b] = await Promise.all([idOf(ann.username), idOf(bob.username)]);
+      const freshCounts: number[] = [];
+      for (let round = 0; round < 40; round++) {
+        const m: NewMessage = { senderId: a, recipientId: b, body: `race ${round}`, clientId: `race-${round}` };
+        // As when a client resends after a restart while its first send still commits elsewhere.
+        const outcomes = (await Promise.all([writeMessages(pool, [m], options), writeMessages(pool, [m], options)])).flat();
+        const ids = new Set(outcomes.map((o) => (o.kind === 'stored' ? o.message.id : -1)));
+        expect(ids.size).toBe(1);
+        freshCounts.push(outcomes.filter((o) => o.kind === 'stored' && o.fresh).length);
+      }
+      expect(freshCounts.filter((n) => n !== 1)).toEqual([]);
+    });
+
     it('stores a batch once, returns the original on a repeated clientId, and skips blocked senders', async () => {
       const pool = server.database.pool;
       const [ann, bob, cy] = await Promise.all([person(server, 'ann'), person(server, 'bob'), person(server, 'cy')]);

@@ -25,6 +25,17 @@ function toStoredMessage(r: RowDataPacket): StoredMessage {
 
 const keyOf = (senderId: number, clientId: string) => `${senderId}\u0000${clientId}`;
 
+let lastBatchTime = 0;
+/**
+ * The current time, but never the same millisecond twice in this process (rows keep
+ * milliseconds), so that a batch recognises the rows it inserted itself by their time. Two
+ * processes writing the same clientId within the same millisecond remain indistinguishable.
+ */
+function batchTime(): Date {
+  lastBatchTime = Math.max(Date.now(), lastBatchTime + 1);
+  return new Date(lastBatchTime);
+}
+
 const MESSAGE_COLUMNS = 'id, sender_id, recipient_id, body, client_id, created_at';
 
 /**
@@ -93,8 +104,12 @@ export async function writeMessages(
     }
 
     const stored = new Map<string, StoredMessage>();
+    // The time this batch stamps on the rows it inserts. The check above is a plain read: a
+    // retry racing its original (a client resending after a restart while the first send still
+    // commits) can pass it too; only a row this batch inserted carries this batch's time.
+    let now: Date | undefined;
     if (allowed.length > 0) {
-      const now = new Date();
+      now = batchTime();
       const values = allowed.map((m) => [m.senderId, m.recipientId, m.body, m.clientId, now]);
       // A retried clientId hits the unique key and changes nothing; the original row is what
       // comes back, from RETURNING (MariaDB) or from the select after the insert (MySQL).
@@ -139,7 +154,9 @@ export async function writeMessages(
       // sending the two one after the other gives. Found by src/dm/hostile-events.test.ts.
       if (blocked.has(`${m.recipientId}/${m.senderId}`)) return { kind: 'blocked' };
       const message = stored.get(keyOf(m.senderId, m.clientId));
-      return message ? { kind: 'stored', message, fresh: fresh.has(m) } : { kind: 'blocked' };
+      return message
+        ? { kind: 'stored', message, fresh: fresh.has(m) && message.createdAt.getTime() === now?.getTime() }
+        : { kind: 'blocked' };
     });
   } catch (err) {
     if (open) await conn.rollback().catch(() => {});

@@ -26,7 +26,7 @@ let a: TestServer;
 let b: TestServer;
 
 beforeAll(async () => {
-  [a, b] = (await startTestCluster(2, { ROOM_MEMBER_TIMEOUT_MS: '60000', LOGIN_MAX_PER_IP: '100000' })) as [TestServer, TestServer];
+  [a, b] = (await startTestCluster(2, { ROOM_MEMBER_TIMEOUT_MS: '60000', LOGIN_MAX_PER_IP: '100000', ROOM_JOIN_MAX: '100000' })) as [TestServer, TestServer];
 });
 afterAll(async () => {
   await a?.stop();
