@@ -111,12 +111,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       // connection, which the proxy gives to a process that stays.
       server.prependListener('request', (_req, res) => (res.shouldKeepAlive = false));
       const reap = setInterval(() => server.closeIdleConnections(), 50);
-      await parley.close();
       // Requests still running after the grace period are cut off.
       const force = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
-      await closed;
-      clearInterval(reap);
-      clearTimeout(force);
+      try {
+        await parley.close();
+        await closed;
+      } finally {
+        clearInterval(reap);
+        clearTimeout(force);
+      }
       await closeRedis(redis);
       await database.close().catch(() => {});
     })();

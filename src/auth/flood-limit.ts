@@ -82,7 +82,7 @@ export function createFloodLimiter(redis: Redis, key: KeySpace, options: FloodLi
         else heldByName.delete(redisKey);
         held -= 1;
         resolve({ allowed: false, retryAfterSeconds: retryAfter(k, Date.now()) });
-      }, delay),
+      }, delay).unref(), // a held refusal must not keep a stopping process alive
     );
   }
 

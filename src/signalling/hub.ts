@@ -195,6 +195,15 @@ export function createRoomHub(deps: {
         // this stream live and ending it. Nothing is missed and no removal slips between.
         await attach(stream);
         const start = await state.startStream(room, peerId, sessionId, lastEventId);
+        if (closed && start.kind !== 'not_a_member') {
+          // The process began to stop while this stream was being opened: close() did not see
+          // it. Cut it now, so that its client reconnects to a process that stays, at once
+          // rather than when the stop's grace period runs out. The member keeps its grace period.
+          stream.abandon();
+          detach(stream);
+          if (!res.headersSent) res.destroy();
+          return 'ok';
+        }
         if (start.kind === 'not_a_member' || stream.closed) {
           // No grace period: this stream never held the member (it may be someone else's).
           stream.membershipEnded = true;

@@ -122,6 +122,16 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
     return { complete: true, events };
   }
 
+  /**
+   * Drops the entry of a member that is not there. Only when the room's live state is gone
+   * (Redis lost it): in a live room "not there" may also be a join still on its way, which adds
+   * its entry before its member, and dropping that entry would hide the member from later
+   * logouts and renames. Leaves, expiries and closes remove their entries themselves.
+   */
+  async function forgetIfStale(userId: number, entry: string, room: string) {
+    if ((await redis.exists(keysOf(room).meta)) === 0) await redis.srem(userRooms(userId), entry);
+  }
+
   const roomState = {
     keysOf,
     deadlinesKey: deadlines,
@@ -220,8 +230,7 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
       await Promise.all(
         (await entries(userId)).map(async ({ entry, room, peerId }) => {
           const result = await roomState.leave(room, peerId, sessionId, 'left');
-          // A member that is gone already (its room's state lost, say) leaves a stale entry.
-          if (result === 'gone') await redis.srem(userRooms(userId), entry);
+          if (result === 'gone') await forgetIfStale(userId, entry, room);
         }),
       );
     },
@@ -232,7 +241,7 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
         (await entries(user.id)).map(async ({ entry, room, peerId }) => {
           const k = keysOf(room);
           const result = await UPDATE_MEMBER_USER.run(redis, [k.members, k.events, k.channel], [peerId, user.id, JSON.stringify(user), ...tail]);
-          if (result === 'gone') await redis.srem(userRooms(user.id), entry);
+          if (result === 'gone') await forgetIfStale(user.id, entry, room);
         }),
       );
     },

@@ -69,6 +69,7 @@ describe('PATCH /api/me', () => {
 
   it.each([
     ['an emoji sequence joined by zero-width joiners', 'Dev 👩‍💻 👨‍👩‍👧'],
+    ['joined emoji with a skin tone and a flag', 'Dev 👩🏽‍💻 🏳️‍🌈'],
     ['an emoji with a variation selector', 'Mic 🎙️'],
     ['right-to-left letters', 'نور'],
     ['accents and CJK', 'Zoë 山田'],

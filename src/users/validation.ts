@@ -27,8 +27,9 @@ export const newPasswordSchema = z
 // are letters or symbols by category but draw nothing.
 const FORBIDDEN_IN_NAMES = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u115F\u1160\u3164\uFFA0\u2800\u034F]/u;
 // The one format character a name keeps: the zero-width joiner inside an emoji sequence
-// (👩‍💻 is three code points joined by U+200D), where it draws a single picture.
-const EMOJI_JOINER = /(?<=\p{Extended_Pictographic}\uFE0F?)\u200D(?=\p{Extended_Pictographic})/gu;
+// (👩‍💻 is three code points joined by U+200D; 👩🏽‍💻 has a skin tone before the joiner), where
+// it draws a single picture.
+const EMOJI_JOINER = /(?<=[\p{Extended_Pictographic}\p{Emoji_Modifier}]\uFE0F?)\u200D(?=\p{Extended_Pictographic})/gu;
 
 /** Whether `name` has a character that draws nothing or reorders its surroundings. */
 export function hasInvisibleCharacters(name: string): boolean {

@@ -146,6 +146,9 @@ export class PeerLink {
     const pc = this.pc;
     if (type === 'offer' || type === 'answer') {
       const description = data as RTCSessionDescriptionInit;
+      // The description must be what the signal says it is: an offer posted as an `answer`
+      // would skip the checks that only members in the call may offer.
+      if (!description || description.type !== type) return;
       // Signals are applied one at a time, so an answer being applied never looks like a collision.
       const collision = description.type === 'offer' && (this.makingOffer || pc.signalingState !== 'stable');
       this.ignoreOffer = !this.polite && collision;
