@@ -84,29 +84,25 @@ export async function writeMessages(
   try {
     // A plain (consistent, unlocked) read: inside or outside the transaction it promises the same.
     const pairs = [...new Map(batch.map((m) => [`${m.recipientId}/${m.senderId}`, [m.recipientId, m.senderId]])).values()];
-    // Sent back to back with the block check: which clientIds were already used, so that a retry
-    // is acked with its message but not announced again.
-    const [[blockRows], [earlierRows]] = await all([
-      conn.query<RowDataPacket[]>('SELECT blocker_id, blocked_id FROM user_blocks WHERE (blocker_id, blocked_id) IN (?)', [pairs]),
-      conn.query<RowDataPacket[]>('SELECT sender_id, client_id FROM direct_messages WHERE (sender_id, client_id) IN (?)', [
-        batch.map((m) => [m.senderId, m.clientId]),
-      ]),
-    ] as const);
+    const [blockRows] = await conn.query<RowDataPacket[]>('SELECT blocker_id, blocked_id FROM user_blocks WHERE (blocker_id, blocked_id) IN (?)', [
+      pairs,
+    ]);
     const blocked = new Set(blockRows.map((r) => `${r.blocker_id}/${r.blocked_id}`));
     const allowed = batch.filter((m) => !blocked.has(`${m.recipientId}/${m.senderId}`));
-    // Fresh: the first allowed message of the batch under a clientId not used before.
-    const used = new Set(earlierRows.map((r) => keyOf(Number(r.sender_id), String(r.client_id))));
-    const fresh = new Set<NewMessage>();
+    // A retry is acked with its message but never announced again. Of the batch's messages under
+    // one clientId only the first can be new; whether it is, the stored row tells (see `now`).
+    const seen = new Set<string>();
+    const first = new Set<NewMessage>();
     for (const m of allowed) {
       const key = keyOf(m.senderId, m.clientId);
-      if (!used.has(key)) fresh.add(m);
-      used.add(key);
+      if (!seen.has(key)) first.add(m);
+      seen.add(key);
     }
 
     const stored = new Map<string, StoredMessage>();
-    // The time this batch stamps on the rows it inserts. The check above is a plain read: a
-    // retry racing its original (a client resending after a restart while the first send still
-    // commits) can pass it too; only a row this batch inserted carries this batch's time.
+    // The time this batch stamps on the rows it inserts: a row that comes back with it was
+    // inserted by this batch, one with an earlier time by the send this one retries (even when
+    // that send is still committing on another process, as after a restart).
     let now: Date | undefined;
     if (allowed.length > 0) {
       now = batchTime();
@@ -155,7 +151,7 @@ export async function writeMessages(
       if (blocked.has(`${m.recipientId}/${m.senderId}`)) return { kind: 'blocked' };
       const message = stored.get(keyOf(m.senderId, m.clientId));
       return message
-        ? { kind: 'stored', message, fresh: fresh.has(m) && message.createdAt.getTime() === now?.getTime() }
+        ? { kind: 'stored', message, fresh: first.has(m) && message.createdAt.getTime() === now?.getTime() }
         : { kind: 'blocked' };
     });
   } catch (err) {
