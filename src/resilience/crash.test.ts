@@ -2,7 +2,7 @@ import mysql, { type RowDataPacket } from 'mysql2/promise';
 import type { Browser } from 'playwright-core';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { audioOver, callStats, connectedTo, launchBrowser, openPage, signUp, waitFor, type UserPage } from '../../web/test/browser.js';
+import { audioOver, callStats, launchBrowser, twoInACall, waitFor } from '../../web/test/browser.js';
 import { startBalancer } from '../test/balancer.js';
 import { TestClient } from '../test/client.js';
 import { uniquePrefix, uniqueUsername, workerDatabaseUrl, type TestServer } from '../test/harness.js';
@@ -159,22 +159,8 @@ describe('kill -9 of one of two processes', () => {
 
     // --- A call in two browsers, both pages (and their streams and sockets) through the balancer.
     const site = { baseUrl: lb.origin } as TestServer;
-    const ann: UserPage = await openPage(browser!, site);
-    const bob: UserPage = await openPage(browser!, site);
+    const { ann, bob, room: callRoom } = await twoInACall(browser!, site, 'call');
     cleanups.push(() => ann.context().close(), () => bob.context().close());
-    await signUp(ann, 'ann', 'Ann');
-    await signUp(bob, 'bob', 'Bob');
-    const callRoom = `call-${Math.random().toString(36).slice(2, 10)}`;
-    await ann.getByLabel('Room name').fill(callRoom);
-    await ann.getByRole('button', { name: 'Create room' }).click();
-    await ann.waitForURL(`**/r/${callRoom}`);
-    await bob.goto(`/r/${callRoom}`);
-    for (const page of [ann, bob]) {
-      await page.getByRole('button', { name: 'Join call' }).click();
-      await page.getByRole('button', { name: 'Leave call' }).waitFor();
-    }
-    await connectedTo(ann, 1);
-    await connectedTo(bob, 1);
     const beforeKill = await audioOver(ann, 1000);
     expect(beforeKill[0]!.energy).toBeGreaterThan(0.0001);
 

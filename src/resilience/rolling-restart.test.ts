@@ -2,7 +2,7 @@ import mysql, { type RowDataPacket } from 'mysql2/promise';
 import type { Browser, Page } from 'playwright-core';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { audioOver, callStats, connectedTo, launchBrowser, openPage, signUp, waitFor, type UserPage } from '../../web/test/browser.js';
+import { audioOver, callStats, launchBrowser, twoInACall, waitFor, type UserPage } from '../../web/test/browser.js';
 import { startBalancer } from '../test/balancer.js';
 import { TestClient } from '../test/client.js';
 import { freePort } from '../test/free-port.js';
@@ -129,22 +129,8 @@ describe('rolling restart of two processes', () => {
   it('after each SIGTERM and restart, DMs, presence, room chat and the call work again within 5 s without a reload; every acked DM is stored once', { timeout: 240_000 }, async () => {
     const site = { baseUrl: lb.origin } as TestServer;
     // Ann and Bob: each a room tab in a call together, and a DM tab open on the other.
-    const annRoom: UserPage = await openPage(browser!, site);
-    const bobRoom: UserPage = await openPage(browser!, site);
+    const { ann: annRoom, bob: bobRoom, room } = await twoInACall(browser!, site, 'roll');
     cleanups.push(() => annRoom.context().close(), () => bobRoom.context().close());
-    await signUp(annRoom, 'ann', 'Ann');
-    await signUp(bobRoom, 'bob', 'Bob');
-    const room = `roll-${Math.random().toString(36).slice(2, 10)}`;
-    await annRoom.getByLabel('Room name').fill(room);
-    await annRoom.getByRole('button', { name: 'Create room' }).click();
-    await annRoom.waitForURL(`**/r/${room}`);
-    await bobRoom.goto(`/r/${room}`);
-    for (const page of [annRoom, bobRoom]) {
-      await page.getByRole('button', { name: 'Join call' }).click();
-      await page.getByRole('button', { name: 'Leave call' }).waitFor();
-    }
-    await connectedTo(annRoom, 1);
-    await connectedTo(bobRoom, 1);
     const peersBefore = [(await callStats(annRoom))[0]!.peerId, (await callStats(bobRoom))[0]!.peerId];
 
     const annDm = (await annRoom.context().newPage()) as UserPage;

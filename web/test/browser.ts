@@ -166,3 +166,27 @@ export async function startCoturn(secret: string): Promise<{ port: number; stop(
 }
 
 export const AXE_PATH = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/**
+ * Ann and Bob, each in a browser context of their own, in a call together in a new room:
+ * signed up through the form, Ann creates the room, Bob opens its link, both join the call,
+ * and both connections are up. The caller closes the contexts.
+ */
+export async function twoInACall(browser: Browser, site: TestServer, stem: string): Promise<{ ann: UserPage; bob: UserPage; room: string }> {
+  const ann = await openPage(browser, site);
+  const bob = await openPage(browser, site);
+  await signUp(ann, 'ann', 'Ann');
+  await signUp(bob, 'bob', 'Bob');
+  const room = `${stem}-${Math.random().toString(36).slice(2, 10)}`;
+  await ann.getByLabel('Room name').fill(room);
+  await ann.getByRole('button', { name: 'Create room' }).click();
+  await ann.waitForURL(`**/r/${room}`);
+  await bob.goto(`/r/${room}`);
+  for (const page of [ann, bob]) {
+    await page.getByRole('button', { name: 'Join call' }).click();
+    await page.getByRole('button', { name: 'Leave call' }).waitFor();
+  }
+  await connectedTo(ann, 1);
+  await connectedTo(bob, 1);
+  return { ann, bob, room };
+}

@@ -11,6 +11,22 @@ async function pwned(page: UserPage) {
   return page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned);
 }
 
+/** Ann creates a new room and Bob opens its link; both are in it when this returns. */
+async function bothInARoom(displayName?: string) {
+  const ann = await openPage(env.browser, env.server);
+  const bob = await openPage(env.browser, env.server);
+  await signUp(ann, 'ann', displayName);
+  await signUp(bob, 'bob', displayName);
+  const name = roomName();
+  await ann.getByLabel('Room name').fill(name);
+  await ann.getByRole('button', { name: 'Create room' }).click();
+  const people = ann.getByRole('list', { name: 'People in this room' });
+  await people.getByText(`@${ann.username}`).waitFor();
+  await bob.goto(`/r/${name}`);
+  await people.getByText(`@${bob.username}`).waitFor();
+  return { ann, bob, people };
+}
+
 describe('text in real browsers', () => {
   it('exchanges room chat live; markup arrives as visible text and never runs', async () => {
     const ann = await openPage(env.browser, env.server);
@@ -57,17 +73,7 @@ describe('text in real browsers', () => {
   }, 60_000);
 
   it('tells two people of the same display name apart by @username; a right-to-left override stays inside its message', async () => {
-    const ann = await openPage(env.browser, env.server);
-    const bob = await openPage(env.browser, env.server);
-    await signUp(ann, 'ann', 'Alice');
-    await signUp(bob, 'bob', 'Alice');
-    const name = roomName();
-    await ann.getByLabel('Room name').fill(name);
-    await ann.getByRole('button', { name: 'Create room' }).click();
-    const people = ann.getByRole('list', { name: 'People in this room' });
-    await people.getByText(`@${ann.username}`).waitFor();
-    await bob.goto(`/r/${name}`);
-    await people.getByText(`@${bob.username}`).waitFor();
+    const { ann, bob, people } = await bothInARoom('Alice');
     // Both are "Alice"; the handles tell them apart, in the member list and in the chat.
     expect(await people.getByText('Alice', { exact: true }).count()).toBe(2);
     await ann.getByRole('log', { name: 'Room chat' }).getByText(`Alice (@${bob.username}) joined.`).waitFor();
@@ -93,17 +99,7 @@ describe('text in real browsers', () => {
   }, 60_000);
 
   it('shows a member’s new display name in the room without a reload', async () => {
-    const ann = await openPage(env.browser, env.server);
-    const bob = await openPage(env.browser, env.server);
-    await signUp(ann, 'ann');
-    await signUp(bob, 'bob');
-    const name = roomName();
-    await ann.getByLabel('Room name').fill(name);
-    await ann.getByRole('button', { name: 'Create room' }).click();
-    const people = ann.getByRole('list', { name: 'People in this room' });
-    await people.getByText(`@${ann.username}`).waitFor();
-    await bob.goto(`/r/${name}`);
-    await people.getByText(`@${bob.username}`).waitFor();
+    const { ann, bob, people } = await bothInARoom();
     const status = await bob.evaluate(async () => {
       const res = await fetch('/api/me', { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ displayName: 'Robert Renamed' }) });
       return res.status;
