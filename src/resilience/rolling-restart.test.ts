@@ -102,6 +102,7 @@ async function recordStatus(page: Page, screen: string) {
     new MutationObserver(() => w.__statusLog.push({ t: Date.now(), text: el.textContent ?? '' })).observe(el, { childList: true, characterData: true, subtree: true });
   }, `${screen} [role=status]`);
 }
+const peekStatus = (page: Page) => page.evaluate(() => (window as unknown as { __statusLog: Array<{ t: number; text: string }> }).__statusLog.map((e) => e.text));
 const statusLog = (page: Page) => page.evaluate(() => (window as unknown as { __statusLog: Array<{ t: number; text: string }> }).__statusLog.splice(0));
 const statusText = (page: Page, screen: string) => page.locator(`${screen} [role=status]`).first().textContent({ timeout: 1000 });
 
@@ -193,6 +194,14 @@ describe('rolling restart of two processes', () => {
       expect(code, procs[i]!.stderr()).toBe(0);
       // Well within the 8 s grace period: kept-alive connections do not hold the stop up.
       expect(stoppedAfter).toBeLessThan(4000);
+
+      // Every client has left for the other process before this one comes back: otherwise a
+      // client whose reconnection (0.5-1.5 s of backoff) came after the restart would be back on
+      // this same process, and the next restart, of the other process, would not touch it.
+      await waitFor(`clients moved off ${label}`, async () => {
+        const logs = await Promise.all(dmPages.map(peekStatus));
+        return logs.every((l) => l.includes('Reconnecting…') && l.at(-1) === '') && sockets.every((s) => s.connected);
+      }, 10_000);
 
       await start(i);
       const restarted = Date.now();
