@@ -81,10 +81,12 @@ export async function openPage(browser: Browser, server: TestServer, options: { 
 export async function signUp(page: UserPage, stem: string, displayName?: string): Promise<string> {
   const username = uniqueUsername(stem);
   await page.goto('/');
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill('correct horse battery');
-  if (displayName) await page.getByLabel('Display name').fill(displayName);
-  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.getByRole('link', { name: 'Create an account' }).click();
+  const form = page.getByRole('form', { name: 'Create account' });
+  await form.getByLabel('Username').fill(username);
+  await form.getByLabel('Password').fill('correct horse battery');
+  if (displayName) await form.getByLabel('Display name').fill(displayName);
+  await form.getByRole('button', { name: 'Create account' }).click();
   await page.getByRole('heading', { name: /^Hello, / }).waitFor();
   page.username = username;
   return username;

@@ -98,7 +98,7 @@ describe('the DM page after the server disconnects its socket', () => {
     for (const c of await ann.context().cookies()) elsewhere.cookies.set(c.name, c.value);
     expect((await elsewhere.post('/api/auth/logout', {})).status).toBeLessThan(300);
 
-    await ann.getByRole('button', { name: 'Sign up' }).waitFor({ timeout: 10_000 });
+    await ann.getByRole('button', { name: 'Sign in' }).waitFor({ timeout: 10_000 });
     expect(ann.problems).toEqual([]);
     await ann.context().close();
   }, 60_000);

@@ -27,6 +27,49 @@ async function bothInARoom(displayName?: string) {
   return { ann, bob, people };
 }
 
+describe('signing in and creating an account', () => {
+  it('Enter in Sign in never creates an account; errors stand beside the wrong field, which gets the focus', async () => {
+    const page = await openPage(env.browser, env.server);
+    const existing = await openPage(env.browser, env.server);
+    await signUp(existing, 'taken');
+    await page.goto('/');
+    const signIn = page.getByRole('form', { name: 'Sign in' });
+    // Password managers go by these.
+    expect(await signIn.getByLabel('Username').getAttribute('autocomplete')).toBe('username');
+    expect(await signIn.getByLabel('Password').getAttribute('autocomplete')).toBe('current-password');
+
+    // A name nobody has, and Enter: a failed sign-in, not a new account.
+    const typo = `nobody${Math.random().toString(36).slice(2, 8)}`;
+    await signIn.getByLabel('Username').fill(typo);
+    await signIn.getByLabel('Password').fill('correct horse battery');
+    await signIn.getByLabel('Password').press('Enter');
+    await signIn.getByText('Wrong username or password.').waitFor();
+    expect(await signIn.getByLabel('Password').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('password');
+    const [rows] = await env.server.database.pool.query('SELECT id FROM users WHERE username = ?', [typo]);
+    expect(rows).toEqual([]);
+
+    // Creating an account: a new password, and a taken name said beside the name.
+    await page.getByRole('link', { name: 'Create an account' }).click();
+    const create = page.getByRole('form', { name: 'Create account' });
+    expect(await create.getByLabel('Password').getAttribute('autocomplete')).toBe('new-password');
+    await create.getByLabel('Username').fill(existing.username);
+    await create.getByLabel('Password').fill('another good password');
+    await create.getByRole('button', { name: 'Create account' }).click();
+    await create.getByText('That username is taken. Pick another, or sign in if it is yours.').waitFor();
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('username');
+    // Too short a password is caught before anything is sent, beside the password.
+    await create.getByLabel('Username').fill(`fresh${Math.random().toString(36).slice(2, 8)}`);
+    await create.getByLabel('Password').fill('short');
+    await create.getByRole('button', { name: 'Create account' }).click();
+    await create.getByText('Use at least 8 characters.').waitFor();
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('password');
+    expect(page.problems).toEqual([]);
+    await page.context().close();
+    await existing.context().close();
+  }, 60_000);
+});
+
 describe('text in real browsers', () => {
   it('exchanges room chat live; markup arrives as visible text and never runs', async () => {
     const ann = await openPage(env.browser, env.server);
@@ -162,8 +205,11 @@ describe('accessibility', () => {
       expect(bad, `${screen}: ${JSON.stringify(bad)}`).toEqual([]);
     };
     await page.goto('/');
-    await page.getByRole('button', { name: 'Sign up' }).waitFor();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
     await audit('sign in');
+    await page.getByRole('link', { name: 'Create an account' }).click();
+    await page.getByRole('button', { name: 'Create account' }).waitFor();
+    await audit('create account');
     await signUp(page, 'axe');
     await audit('home');
     const name = roomName();
