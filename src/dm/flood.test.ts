@@ -101,8 +101,8 @@ describe('a user flooding dm:typing and dm:read', () => {
     const bobTab = await open(bob);
     await emitAck(bobTab, 'dm:send', { to: ann.username, body: 'hello', clientId: cid() });
     await open(dave);
-    const ROUNDS = 8;
-    const PER_PHASE = 45;
+    const ROUNDS = 10;
+    const PER_PHASE = 60;
     const senders = await victims(Math.ceil((20 + 2 * ROUNDS * PER_PHASE) / 25), dave);
     await senders.latencies(20); // warm-up
 
@@ -145,9 +145,10 @@ describe('a user flooding dm:typing and dm:read', () => {
     polling = false;
     await poll;
 
-    // A floor of 25 ms: below it the p99 of a few hundred sends on a loaded 2-core machine
-    // moves by scheduler noise alone (a couple of lost time slices), not by the flood.
-    const bound = Math.max(2 * p99(quiet), 25);
+    // 2× quiet, but at least quiet + 25 ms: below that the p99 of some hundred sends on a
+    // loaded 2-core machine moves by scheduler noise alone (a few lost time slices), not by the
+    // flood. Without the limits the flooded sends took seconds.
+    const bound = Math.max(2 * p99(quiet), p99(quiet) + 25);
     console.log(`dm:send ack p99: quiet ${p99(quiet).toFixed(1)} ms, flooded ${p99(flooded).toFixed(1)} ms (${quiet.length} + ${flooded.length} sends); health: ${health.length} polls, ${health.filter((s) => s !== 200).length} not 200`);
     expect(p99(flooded)).toBeLessThanOrEqual(bound);
     expect(health.length).toBeGreaterThan(0);
