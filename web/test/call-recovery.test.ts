@@ -78,8 +78,15 @@ describe('call setup', () => {
     await ann.getByRole('button', { name: 'Join call' }).click();
     await ann.getByRole('button', { name: 'Leave call' }).waitFor();
     await bob.getByRole('button', { name: 'Join call' }).click();
-    await connectedTo(ann, 1, 20_000);
-    await connectedTo(bob, 1, 20_000);
+    // What the pages said, for a failure to be readable: signalling states and warnings.
+    const said: string[] = [];
+    for (const [who, p] of [['ann', ann], ['bob', bob]] as const) p.on('console', (m) => said.push(`${who} ${m.type()}: ${m.text()}`));
+    const connected = async (p: typeof ann) =>
+      connectedTo(p, 1, 30_000).catch((err: Error) => {
+        throw new Error(`${err.message}\n${said.join('\n')}`);
+      });
+    await connected(ann);
+    await connected(bob);
     expect(lost).toBe(1);
     await expectAudioBothWays(ann, bob);
     await ann.context().close();

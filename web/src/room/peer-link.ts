@@ -32,6 +32,8 @@ export class PeerLink {
   // Signals are applied one at a time, in the order they arrived.
   private applying: Promise<void> = Promise.resolve();
   private watchdog: ReturnType<typeof setTimeout> | undefined;
+  // Renegotiations since the connection was last up.
+  private retries = 0;
   private queued: RTCIceCandidateInit[] = [];
   private localAttached = false;
   private restartTimer: ReturnType<typeof setTimeout> | undefined;
@@ -87,12 +89,16 @@ export class PeerLink {
   private armWatchdog() {
     clearTimeout(this.watchdog);
     if (this.closed || this.pc.connectionState === 'connected') return;
-    this.watchdog = setTimeout(() => void this.renegotiate(), CONNECT_TIMEOUT_MS * (this.polite ? 1.5 : 1));
+    // Each retry waits twice as long as the one before (5, 10, 20 s): on a slow machine or network
+    // an ICE restart every 5 s could start the checks over before they ever finish.
+    const backoff = 2 ** Math.min(this.retries, 2);
+    this.watchdog = setTimeout(() => void this.renegotiate(), CONNECT_TIMEOUT_MS * backoff * (this.polite ? 1.5 : 1));
   }
 
   private disarmWatchdog() {
     clearTimeout(this.watchdog);
     this.watchdog = undefined;
+    this.retries = 0;
   }
 
   /**
@@ -103,6 +109,7 @@ export class PeerLink {
    */
   private async renegotiate() {
     if (this.closed || this.pc.connectionState === 'connected') return;
+    this.retries += 1;
     this.armWatchdog();
     if (this.pc.signalingState === 'have-remote-offer') {
       this.enqueue(() => this.answer());
