@@ -101,9 +101,9 @@ describe('room password guesses', () => {
     expect(count('wrong_password')).toBeLessThanOrEqual(20);
     expect(count('wrong_password') + count('too_many_attempts') + count('rate_limited')).toBe(80);
     // Hashes run a few at a time and lanes take turns: the join waits for the hashes already
-    // running, not for the flood's queue: about two quiet joins. Three plus 150 ms leaves room for
-    // a busy machine; without the queue the join waited for most of the 80 hashes (525 ms against
-    // a quiet 36 ms when measured).
-    expect(during).toBeLessThanOrEqual(3 * quiet + 150);
+    // running, not for the flood's queue: about two quiet joins. Three plus 250 ms leaves room for
+    // a busy machine (408 ms against a quiet 72 ms with other test runs on both cores); without the
+    // queue the join waited for most of the 80 hashes (525 ms against a quiet 36 ms when measured).
+    expect(during).toBeLessThanOrEqual(3 * quiet + 250);
   });
 });
