@@ -5,7 +5,11 @@ import { renderHome } from './home/home-screen.js';
 import { h, replace, type Screen } from './lib/dom.js';
 import { dmPath, navigate, parseRoute, startRouter } from './lib/router.js';
 import { currentUser, loadSession, logout, onUserChange, sessionEnded } from './lib/session.js';
+import { mountCallAudio } from './room/call-audio.js';
+import { mountCallBar } from './room/call-bar-mount.js';
+import { closeRoomSession, currentPath, resumeRoomSession, roomSession } from './room/current-session.js';
 import { renderRoom } from './room/room-screen.js';
+import { renderSwitchRoom } from './room/switch-room-screen.js';
 
 /**
  * The shell: a header with navigation, one screen at a time in <main>, and
@@ -17,7 +21,14 @@ const app = document.getElementById('app')!;
 const main = h('main', { id: 'main', tabindex: '-1' });
 const nav = h('nav', { 'aria-label': 'Main' });
 const announcer = h('div', { id: 'announcer', class: 'visually-hidden', 'aria-live': 'polite', role: 'status' });
-replace(app, h('header', { class: 'top' }, h('a', { href: '/', 'data-link': true, class: 'brand' }, 'Parley'), nav), main, announcer);
+// The call bar and the call's audio live outside <main>: the call outlives the screen that started it.
+const callBar = h('div', { class: 'call-bar-mount' });
+const callAudio = h('div', { class: 'audio-box' });
+replace(app, h('header', { class: 'top' }, h('a', { href: '/', 'data-link': true, class: 'brand' }, 'Parley'), nav), callBar, main, announcer, callAudio);
+mountCallBar(callBar);
+mountCallAudio(callAudio);
+// Leaving the page (a reload, a closed tab) leaves the room at once, best effort; otherwise the server times the peer out.
+window.addEventListener('pagehide', () => roomSession.value?.leaveQuietly());
 
 let screen: Screen | undefined;
 let dm: DmClient | undefined;
@@ -46,10 +57,15 @@ function render() {
   } else {
     const route = parseRoute(location.pathname);
     dm ??= new DmClient(sessionEnded);
-    if (route.name === 'room') screen = renderRoom(route.room, user);
+    // After a reload mid-call: back into that call (shown in the call bar when on another screen).
+    resumeRoomSession(user);
+    const inCall = roomSession.value?.holdsCall ? roomSession.value : undefined;
+    if (route.name === 'room' && inCall && inCall.name !== route.room) screen = renderSwitchRoom(route.room, inCall, render);
+    else if (route.name === 'room') screen = renderRoom(route.room, user);
     else if (route.name === 'dm') screen = renderDm(route.with, user, dm);
     else screen = renderHome(user, dm);
   }
+  currentPath.value = location.pathname;
   document.title = `${screen.title} · Parley`;
   replace(main, screen.el);
   const heading = main.querySelector('h1');
@@ -64,6 +80,7 @@ onUserChange(() => {
   if (!currentUser()) {
     dm?.close();
     dm = undefined;
+    closeRoomSession();
   }
   renderNav();
   render();

@@ -1,0 +1,57 @@
+import { useSignal } from '@preact/signals';
+import { useEffect } from 'preact/hooks';
+import { parseRoute, roomPath } from '../lib/router.js';
+import { currentPath, releaseRoomSession, roomSession } from './current-session.js';
+import type { RoomSession } from './room-session.js';
+import './call-bar.css';
+
+/**
+ * The ongoing call on every other screen, as Meet and Discord keep it in view:
+ * the room (a link back to it), how long the call has lasted, mute and leave.
+ * Hidden on the call's own room screen, which has these controls already.
+ */
+export function CallBar() {
+  const session = roomSession.value;
+  if (!session || !session.inCall.value) return null;
+  const route = parseRoute(currentPath.value);
+  if (route.name === 'room' && route.room === session.name) return null;
+  const muted = session.muted.value;
+  return (
+    <section class="call-bar" role="region" aria-label="Ongoing call">
+      <span class="call-bar-dot" aria-hidden="true" />
+      <a class="call-bar-room" href={roomPath(session.name)} data-link>
+        <span class="visually-hidden">In a call in </span>
+        {session.name}
+      </a>
+      <CallTimer startedAt={session.startedAt.value} />
+      <span class="call-bar-actions">
+        <button type="button" aria-pressed={muted} onClick={() => session.toggleMute()}>
+          {muted ? 'Unmute' : 'Mute'}
+        </button>
+        <button type="button" class="leave" onClick={() => leave(session)}>
+          Leave call
+        </button>
+      </span>
+    </section>
+  );
+}
+
+/** Leaving the call away from the room screen leaves the room too: nothing shows it any more. */
+function leave(session: RoomSession) {
+  session.leaveCall();
+  releaseRoomSession(session);
+}
+
+function CallTimer({ startedAt }: { startedAt: number }) {
+  const now = useSignal(Date.now());
+  useEffect(() => {
+    const t = setInterval(() => (now.value = Date.now()), 1000);
+    return () => clearInterval(t);
+  }, []);
+  const s = Math.max(0, Math.floor((now.value - startedAt) / 1000));
+  return (
+    <span class="call-bar-timer" role="timer" aria-label="Time in call">
+      {Math.floor(s / 60)}:{String(s % 60).padStart(2, '0')}
+    </span>
+  );
+}

@@ -1,0 +1,45 @@
+import { effect } from '@preact/signals';
+import { h } from '../lib/dom.js';
+import { audioContext } from '../lib/sound.js';
+import { roomSession } from './current-session.js';
+
+/**
+ * Plays the call's remote audio from the shell, outside any screen: an
+ * <audio> that left the document would pause, and the call goes on while the
+ * person reads other screens. One element per remote member.
+ */
+let audioBox: HTMLElement | undefined;
+
+export function mountCallAudio(box: HTMLElement): void {
+  audioBox = box;
+  const playing = new Map<string, HTMLAudioElement>();
+  effect(() => {
+    const session = roomSession.value;
+    const streams = session?.remoteStreams.value ?? new Map<string, MediaStream>();
+    for (const [who, audio] of playing) {
+      if (streams.get(who) === audio.srcObject) continue;
+      audio.srcObject = null;
+      audio.remove();
+      playing.delete(who);
+    }
+    for (const [who, stream] of streams) {
+      if (playing.has(who)) continue;
+      const audio = h('audio', { autoplay: true });
+      audio.srcObject = stream;
+      box.appendChild(audio);
+      playing.set(who, audio);
+      audio.play().catch(() => {
+        // Autoplay was blocked: one click on the page lets the audio play.
+        if (session) session.audioBlocked.value = true;
+      });
+    }
+  });
+}
+
+/** The "Click to listen" intent: a user gesture that lets blocked audio play. */
+export function resumeCallAudio(): void {
+  audioContext();
+  for (const audio of audioBox?.querySelectorAll('audio') ?? []) void audio.play().catch(() => {});
+  const session = roomSession.value;
+  if (session) session.audioBlocked.value = false;
+}

@@ -1,0 +1,418 @@
+import { signal } from '@preact/signals';
+import { ApiError, api, get, post } from '../lib/api.js';
+import { audioContext, chime } from '../lib/sound.js';
+import type { ChatMessage, Member, Room, RoomEventData, SignalType, User } from '../lib/types.js';
+import { personText } from '../lib/person.js';
+import { Call, callStats, rtcConfiguration } from './call.js';
+
+export type SessionPhase = 'joining' | 'password' | 'joined' | 'failed' | 'closed';
+
+/** What a tab remembers across a reload: the room it was in and whether it was in the call. */
+export const CALL_MARKER_KEY = 'parley:call';
+export type CallMarker = { room: string; inCall: boolean };
+
+export function readCallMarker(): CallMarker | undefined {
+  try {
+    const m = JSON.parse(sessionStorage.getItem(CALL_MARKER_KEY) ?? 'null') as CallMarker | null;
+    return m && typeof m.room === 'string' ? m : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What the room screen listens to that is not state: lines for the chat log and spoken announcements. */
+export type SessionListener = {
+  chat?(message: ChatMessage): void;
+  notice?(text: string): void;
+  announce?(text: string): void;
+};
+
+/**
+ * One room as this tab takes part in it, without any DOM: joining (with the
+ * password when locked), the event stream, the members, the ordered signal
+ * queue and the call. The app shell owns it, so it outlives the room screen:
+ * a call goes on while the person reads Messages. State is in signals that
+ * screens render; screens call the methods as intents.
+ */
+export class RoomSession {
+  readonly phase = signal<SessionPhase>('joining');
+  /** Why joining failed (phase 'failed'), or what was wrong with the password (phase 'password'). */
+  readonly problem = signal<{ code: string; words: string } | undefined>(undefined);
+  readonly room = signal<Room | undefined>(undefined);
+  readonly peerId = signal('');
+  readonly members = signal<ReadonlyMap<string, Member>>(new Map());
+  /** '' while the stream is up; otherwise words about reconnecting. */
+  readonly status = signal('');
+  readonly inCall = signal(false);
+  readonly muted = signal(false);
+  readonly startedAt = signal(0);
+  readonly callError = signal('');
+  readonly peerStates = signal<ReadonlyMap<string, RTCPeerConnectionState>>(new Map());
+  readonly remoteStreams = signal<ReadonlyMap<string, MediaStream>>(new Map());
+  readonly localStream = signal<MediaStream | null>(null);
+  /** Set when the browser refused to autoplay remote audio: one click lets it play. */
+  readonly audioBlocked = signal(false);
+
+  private call: Call | undefined;
+  private stream: EventSource | undefined;
+  private iceServers: RTCIceServer[] = [];
+  private disposed = false;
+  // Whether this tab's own state {inCall: true} has come back on its stream: see offerIfLater.
+  private ownCallStateSeen = false;
+  private outgoing = Promise.resolve();
+  private readonly listeners = new Set<SessionListener>();
+
+  constructor(
+    readonly name: string,
+    private readonly user: User,
+    private readonly options: { resumeCall?: boolean; onUnauthenticated?: () => void } = {},
+  ) {
+    void this.enter();
+  }
+
+  /** In the call, or about to be again after a reload: the tab's call is this session's. */
+  get holdsCall(): boolean {
+    const alive = !this.disposed && this.phase.value !== 'failed' && this.phase.value !== 'closed';
+    return alive && (this.inCall.value || this.options.resumeCall === true);
+  }
+
+  listen(l: SessionListener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  private emit<K extends keyof SessionListener>(kind: K, arg: Parameters<NonNullable<SessionListener[K]>>[0]) {
+    for (const l of this.listeners) (l[kind] as ((a: typeof arg) => void) | undefined)?.(arg);
+  }
+
+  /** The browser's own view of each connection (tests and curious users). */
+  stats() {
+    return callStats(this.call);
+  }
+
+  // ---- entering --------------------------------------------------------------------
+  async enter(password?: string): Promise<void> {
+    const name = this.name;
+    this.problem.value = undefined;
+    this.phase.value = 'joining';
+    let room: Room;
+    try {
+      room = (await get<{ room: Room }>(`/api/rooms/${encodeURIComponent(name)}`)).room;
+    } catch (err) {
+      return this.fail(err);
+    }
+    this.room.value = room;
+    if (room.locked && room.owner !== this.user.username && password === undefined) return void (this.phase.value = 'password');
+    try {
+      const joined = await post<{ room: Room; peerId: string; members: Member[] }>(`/api/rooms/${encodeURIComponent(name)}/join`, password ? { password } : {});
+      if (this.disposed) return this.leaveQuietly(joined.peerId);
+      this.room.value = joined.room;
+      this.peerId.value = joined.peerId;
+      this.members.value = new Map(joined.members.map((m) => [m.peerId, m]));
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'wrong_password') {
+        this.problem.value = { code: err.code, words: 'That password is not right.' };
+        return void (this.phase.value = 'password');
+      }
+      return this.fail(err);
+    }
+    this.phase.value = 'joined';
+    this.openStream();
+    this.iceServers = (await get<{ iceServers: RTCIceServer[] }>('/api/ice-servers').catch(() => ({ iceServers: [] }))).iceServers;
+    // After a reload mid-call: back into the call without a click.
+    if (this.options.resumeCall && !this.disposed) {
+      await this.startCall();
+      this.options.resumeCall = false;
+    }
+  }
+
+  private fail(err: unknown) {
+    const name = this.name;
+    const code = err instanceof ApiError ? err.code : 'error';
+    const words =
+      err instanceof ApiError
+        ? err.code === 'room_not_found'
+          ? `There is no room called “${name}”. Check the link, or create it from the home page.`
+          : err.code === 'room_full'
+            ? `“${name}” is full. Try again when someone leaves.`
+            : err.code === 'too_many_attempts'
+              ? `Too many wrong passwords. Wait ${err.retryAfter ?? 600} seconds.`
+              : err.code === 'unauthenticated'
+                ? (this.options.onUnauthenticated?.(), 'Your session has ended.')
+                : err.message
+        : 'Something went wrong.';
+    if (code === 'room_not_found') this.forgetMarker();
+    this.problem.value = { code, words };
+    this.phase.value = 'failed';
+  }
+
+  // ---- the event stream ------------------------------------------------------------
+  private setMembers(update: (m: Map<string, Member>) => void) {
+    const next = new Map(this.members.value);
+    update(next);
+    this.members.value = next;
+  }
+
+  private openStream() {
+    this.stream?.close();
+    const self = () => this.peerId.value;
+    const es = new EventSource(`/api/rooms/${encodeURIComponent(this.name)}/events?peer=${encodeURIComponent(self())}`);
+    this.stream = es;
+    const on = <K extends keyof RoomEventData>(type: K, handle: (data: RoomEventData[K]) => void) =>
+      es.addEventListener(type, (e) => {
+        try {
+          handle(JSON.parse((e as MessageEvent).data));
+        } catch (err) {
+          console.warn('parley: bad room event', type, err);
+        }
+      });
+    es.onopen = () => (this.status.value = '');
+    es.onerror = () => {
+      if (this.disposed || this.stream !== es) return;
+      if (es.readyState === EventSource.CLOSED) {
+        // The server refused the stream: this tab is no longer a member (a long outage). Join again.
+        this.status.value = 'Reconnecting…';
+        es.close();
+        setTimeout(() => void this.rejoin(), 1000);
+      } else {
+        this.status.value = 'Connection lost; reconnecting…';
+      }
+    };
+    on('welcome', (d) => {
+      const before = this.members.value;
+      const now = new Map(d.members.map((m) => [m.peerId, m]));
+      this.members.value = now;
+      // Whoever came or went between this tab's join and its welcome (or while the stream was
+      // away and its events could no longer be replayed) is announced as their events would be.
+      const came = d.members.filter((m) => m.peerId !== self() && !before.has(m.peerId));
+      const went = [...before.values()].filter((m) => m.peerId !== self() && !now.has(m.peerId));
+      for (const m of went) {
+        this.dropPeer(m.peerId);
+        this.emit('notice', `${personText(m.user)} left.`);
+      }
+      for (const m of came) this.emit('notice', `${personText(m.user)} joined.`);
+      if (came.length > 0) chime('join');
+      else if (went.length > 0) chime('leave');
+    });
+    on('member-joined', ({ member }) => {
+      this.setMembers((m) => m.set(member.peerId, member));
+      chime('join');
+      this.emit('notice', `${personText(member.user)} joined.`);
+    });
+    on('member-left', ({ peerId: gone, reason }) => {
+      if (gone === self()) {
+        if (reason === 'timeout' && !this.disposed) void this.rejoin();
+        return;
+      }
+      const m = this.members.value.get(gone);
+      this.setMembers((all) => all.delete(gone));
+      this.dropPeer(gone);
+      chime('leave');
+      if (m) this.emit('notice', `${personText(m.user)} left.`);
+    });
+    on('member-state', ({ peerId: who, inCall, muted }) => {
+      const m = this.members.value.get(who);
+      if (!m) return;
+      this.setMembers((all) => all.set(who, { ...m, inCall, muted }));
+      if (who === self()) this.ownCallStateSeen = inCall;
+      else if (!inCall) this.dropPeer(who);
+      else this.offerIfLater(who);
+    });
+    on('member-updated', ({ member }) => {
+      if (!this.members.value.has(member.peerId)) return;
+      this.setMembers((m) => m.set(member.peerId, member));
+    });
+    on('signal', ({ from, type, data }) => {
+      // Only a member shown in the call may start a connection to it: the answer carries this
+      // tab's microphone. Anyone else is told no, so that it does not wait for an answer.
+      if (type === 'offer' && !(this.call?.active && this.members.value.get(from)?.inCall)) return this.signal(from, 'hangup', null);
+      void this.call?.handleSignal(from, type, data).catch((err) => console.warn('parley: signal', err));
+    });
+    on('chat', ({ message }) => this.emit('chat', message));
+    on('room-closed', () => {
+      this.endCall();
+      es.close();
+      this.forgetMarker();
+      this.phase.value = 'closed';
+    });
+  }
+
+  private async rejoin() {
+    if (this.disposed) return;
+    const wasInCall = this.call?.active;
+    this.endCall();
+    try {
+      const joined = await post<{ peerId: string; members: Member[] }>(`/api/rooms/${encodeURIComponent(this.name)}/join`, {});
+      this.peerId.value = joined.peerId;
+      this.members.value = new Map(joined.members.map((m) => [m.peerId, m]));
+      this.openStream();
+      if (wasInCall) await this.startCall();
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  // ---- signalling: one POST at a time, so they arrive in the order sent ------------
+  private signal(to: string | undefined, type: SignalType, data: unknown) {
+    const from = this.peerId.value;
+    this.outgoing = this.outgoing.then(() =>
+      api('POST', `/api/rooms/${encodeURIComponent(this.name)}/signal`, { from, ...(to ? { to } : {}), type, data }).then(
+        () => undefined,
+        (err) => {
+          if (err instanceof ApiError && to && ['peer_not_found', 'peer_not_in_call', 'not_in_call'].includes(err.code)) this.call?.drop(to);
+          else console.warn('parley: signal not sent', type, err);
+        },
+      ),
+    );
+  }
+
+  // ---- the call --------------------------------------------------------------------
+  async startCall(deviceId?: string): Promise<void> {
+    if (this.call || this.phase.value !== 'joined') return;
+    this.callError.value = '';
+    audioContext();
+    const call = new Call(this.peerId.value, rtcConfiguration(this.iceServers), {
+      signal: (to, type, data) => this.signal(to, type, data),
+      onRemoteStream: (who, s) => {
+        if (this.call !== call) return;
+        const next = new Map(this.remoteStreams.value);
+        next.set(who, s);
+        this.remoteStreams.value = next;
+      },
+      onPeerState: (who, state) => {
+        if (this.call !== call) return;
+        const next = new Map(this.peerStates.value);
+        next.set(who, state);
+        this.peerStates.value = next;
+      },
+    });
+    this.call = call;
+    try {
+      await call.start(deviceId);
+    } catch (err) {
+      this.call = undefined;
+      this.forgetMarker();
+      this.callError.value =
+        (err as DOMException).name === 'NotAllowedError'
+          ? 'Parley may not use your microphone. Allow it in the browser’s site settings, then try again.'
+          : (err as DOMException).name === 'NotFoundError'
+            ? 'No microphone was found.'
+            : `The microphone could not be opened: ${(err as Error).message}`;
+      return;
+    }
+    if (this.call !== call) return call.stop();
+    this.ownCallStateSeen = false;
+    this.signal(undefined, 'state', { inCall: true, muted: false });
+    for (const m of this.members.value.values()) if (m.inCall && m.peerId !== this.peerId.value) call.connect(m.peerId);
+    this.localStream.value = call.local;
+    this.muted.value = false;
+    this.startedAt.value = call.startedAt;
+    this.inCall.value = true;
+    this.remember(true);
+    this.emit('announce', 'You joined the call.');
+  }
+
+  /**
+   * Of two members joining the call, the one whose in-call state comes later in the room's stream
+   * offers. This tab's state is posted after the member list above was read, so everyone it shows
+   * in the call is earlier and gets an offer from here. A member whose in-call state arrives
+   * before this tab's own is earlier too, but joined too late for that list: offer now. One whose
+   * state arrives after this tab's own offers to this tab itself (it sees this tab in the call).
+   * Without this, two people joining at once could each miss the other and never connect.
+   */
+  private offerIfLater(who: string) {
+    if (this.call?.active && !this.ownCallStateSeen) this.call.connect(who);
+  }
+
+  private dropPeer(who: string) {
+    this.call?.drop(who);
+    if (this.remoteStreams.value.has(who)) {
+      const next = new Map(this.remoteStreams.value);
+      next.delete(who);
+      this.remoteStreams.value = next;
+    }
+    if (this.peerStates.value.has(who)) {
+      const next = new Map(this.peerStates.value);
+      next.delete(who);
+      this.peerStates.value = next;
+    }
+  }
+
+  private endCall() {
+    if (!this.call) return;
+    this.call.stop();
+    this.call = undefined;
+    this.inCall.value = false;
+    this.muted.value = false;
+    this.startedAt.value = 0;
+    this.localStream.value = null;
+    this.remoteStreams.value = new Map();
+    this.peerStates.value = new Map();
+    this.audioBlocked.value = false;
+  }
+
+  leaveCall(): void {
+    if (!this.call) return;
+    this.endCall();
+    this.signal(undefined, 'state', { inCall: false, muted: false });
+    this.remember(false);
+    this.emit('announce', 'You left the call.');
+  }
+
+  toggleMute(): void {
+    if (!this.call) return;
+    this.call.setMuted(!this.call.muted);
+    this.muted.value = this.call.muted;
+    this.signal(undefined, 'state', { inCall: true, muted: this.call.muted });
+  }
+
+  async switchMicrophone(deviceId: string): Promise<void> {
+    if (!this.call || !deviceId) return;
+    try {
+      await this.call.switchMicrophone(deviceId);
+      this.localStream.value = this.call.local;
+      this.emit('announce', 'Microphone changed.');
+    } catch (err) {
+      this.callError.value = `Could not switch microphone: ${(err as Error).message}`;
+    }
+  }
+
+  /** The microphone the call is using now. */
+  microphoneId(): string | undefined {
+    return this.call?.local?.getAudioTracks()[0]?.getSettings().deviceId;
+  }
+
+  // ---- the room itself ------------------------------------------------------------
+  async deleteRoom(): Promise<void> {
+    await api('DELETE', `/api/rooms/${encodeURIComponent(this.name)}`);
+  }
+
+  private remember(inCall: boolean) {
+    sessionStorage.setItem(CALL_MARKER_KEY, JSON.stringify({ room: this.name, inCall } satisfies CallMarker));
+  }
+
+  private forgetMarker() {
+    if (readCallMarker()?.room === this.name) sessionStorage.removeItem(CALL_MARKER_KEY);
+  }
+
+  leaveQuietly(id = this.peerId.value): void {
+    if (!id) return;
+    void fetch(`/api/rooms/${encodeURIComponent(this.name)}/leave`, {
+      method: 'POST',
+      keepalive: true,
+      credentials: 'same-origin',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ peerId: id }),
+    }).catch(() => {});
+  }
+
+  /** Leaves the call and the room for good: the person went elsewhere, or signed out. */
+  leave(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.endCall();
+    this.stream?.close();
+    this.forgetMarker();
+    this.leaveQuietly();
+  }
+}
