@@ -1,5 +1,9 @@
 import { renderAuth } from './auth/auth-screen.js';
-import { DmClient } from './dm/dm-client.js';
+import { effect, signal } from '@preact/signals';
+import { createElement, render as mount } from 'preact';
+import { startDmAlerts } from './dm/dm-alerts.js';
+import { DmSession } from './dm/dm-session.js';
+import { DmToasts } from './dm/DmToasts.js';
 import { renderDm } from './dm/dm-screen.js';
 import { renderHome } from './home/home-screen.js';
 import { h, replace, type Screen } from './lib/dom.js';
@@ -17,10 +21,22 @@ const app = document.getElementById('app')!;
 const main = h('main', { id: 'main', tabindex: '-1' });
 const nav = h('nav', { 'aria-label': 'Main' });
 const announcer = h('div', { id: 'announcer', class: 'visually-hidden', 'aria-live': 'polite', role: 'status' });
-replace(app, h('header', { class: 'top' }, h('a', { href: '/', 'data-link': true, class: 'brand' }, 'Parley'), nav), main, announcer);
+const toastMount = h('div', { class: 'mount' });
+replace(app, h('header', { class: 'top' }, h('a', { href: '/', 'data-link': true, class: 'brand' }, 'Parley'), nav), main, announcer, toastMount);
+mount(createElement(DmToasts, {}), toastMount);
 
 let screen: Screen | undefined;
-let dm: DmClient | undefined;
+// The signed-in user's direct messages, from sign-in to sign-out, whatever the screen.
+let dm: DmSession | undefined;
+let stopAlerts: (() => void) | undefined;
+const dmSession = signal<DmSession | undefined>(undefined);
+const screenTitle = signal('Parley');
+const unread = () => dmSession.value?.unreadTotal.value ?? 0;
+// "(3) Rooms · Parley": the unread count shows in the tab strip too.
+effect(() => {
+  const n = unread();
+  document.title = `${n > 0 ? `(${n}) ` : ''}${screenTitle.value} · Parley`;
+});
 
 function renderNav() {
   const user = currentUser();
@@ -31,10 +47,26 @@ function renderNav() {
   replace(
     nav,
     h('a', { href: '/', 'data-link': true }, 'Rooms'),
-    h('a', { href: dmPath(), 'data-link': true }, 'Messages'),
+    messagesLink(),
     h('span', { class: 'who' }, user.displayName),
     h('button', { type: 'button', on: { click: () => void logout() } }, 'Log out'),
   );
+}
+
+/** "Messages" with the unread count as a badge; its accessible name says it in words. */
+let badgeOff: (() => void) | undefined;
+function messagesLink() {
+  const badge = h('span', { class: 'badge', 'aria-hidden': 'true', hidden: true });
+  const link = h('a', { href: dmPath(), 'data-link': true, class: 'messages-link' }, 'Messages', badge);
+  badgeOff?.();
+  badgeOff = effect(() => {
+    const n = unread();
+    badge.textContent = String(n);
+    badge.hidden = n === 0;
+    if (n > 0) link.setAttribute('aria-label', `Messages, ${n} unread`);
+    else link.removeAttribute('aria-label');
+  });
+  return link;
 }
 
 function render() {
@@ -45,12 +77,16 @@ function render() {
     screen = renderAuth();
   } else {
     const route = parseRoute(location.pathname);
-    dm ??= new DmClient(sessionEnded);
+    if (!dm) {
+      dm = new DmSession(user, sessionEnded);
+      dmSession.value = dm;
+      stopAlerts = startDmAlerts(dm, () => parseRoute(location.pathname).name === 'dm', (who) => navigate(dmPath(who)));
+    }
     if (route.name === 'room') screen = renderRoom(route.room, user);
     else if (route.name === 'dm') screen = renderDm(route.with, user, dm);
-    else screen = renderHome(user, dm);
+    else screen = renderHome(user, dm.client);
   }
-  document.title = `${screen.title} · Parley`;
+  screenTitle.value = screen.title;
   replace(main, screen.el);
   const heading = main.querySelector('h1');
   // Move focus to the new screen so keyboard and screen-reader users start there.
@@ -62,8 +98,10 @@ function render() {
 
 onUserChange(() => {
   if (!currentUser()) {
+    stopAlerts?.();
     dm?.close();
     dm = undefined;
+    dmSession.value = undefined;
   }
   renderNav();
   render();
