@@ -37,4 +37,23 @@ describe('signing out in one tab', () => {
     expect([...a.problems, ...b.problems]).toEqual([]);
     await a.context().close();
   }, 60_000);
+
+  it('signing in again in one tab signs in the others left on the sign-in screen', async () => {
+    const a = await openPage(env.browser, env.server);
+    const username = await signUp(a, 'ann');
+    const b = (await a.context().newPage()) as UserPage;
+    await b.goto('/');
+    await b.getByRole('heading', { name: /^Hello, / }).waitFor();
+    await a.getByRole('button', { name: 'Log out' }).click();
+    await b.getByRole('form', { name: 'Sign in' }).waitFor({ timeout: 2000 });
+
+    const form = a.getByRole('form', { name: 'Sign in' });
+    await form.getByLabel('Username').fill(username);
+    await form.getByLabel('Password').fill('correct horse battery');
+    await form.getByRole('button', { name: 'Sign in' }).click();
+    await a.getByRole('heading', { name: /^Hello, / }).waitFor();
+    await b.getByRole('heading', { name: /^Hello, / }).waitFor({ timeout: 2000 });
+    expect(a.problems).toEqual([]);
+    await a.context().close();
+  }, 60_000);
 });

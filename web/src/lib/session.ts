@@ -21,10 +21,13 @@ function set(user: User | null) {
  * Every tab of this browser shares the session cookie, so a sign-out in one
  * (a logout, or a 401 that says the session ended) is told to the others at
  * once: each shows the sign-in screen and closes its socket and streams.
+ * A sign-in is told too, so tabs left on the sign-in screen follow.
  */
 const tabs = typeof BroadcastChannel === 'function' ? new BroadcastChannel('parley-session') : undefined;
 tabs?.addEventListener('message', (e: MessageEvent<{ type?: string }>) => {
   if (e.data?.type === 'signed-out' && current) set(null);
+  // Signed in elsewhere: this tab shares the cookie, so it asks who that is.
+  if (e.data?.type === 'signed-in' && !current) void loadSession().catch(() => {});
 });
 
 function signedOut() {
@@ -44,10 +47,12 @@ export async function loadSession(): Promise<User | null> {
 
 export async function signup(username: string, password: string, displayName?: string): Promise<void> {
   set((await api<{ user: User }>('POST', '/api/auth/signup', { username, password, ...(displayName ? { displayName } : {}) })).user);
+  tabs?.postMessage({ type: 'signed-in' });
 }
 
 export async function login(username: string, password: string): Promise<void> {
   set((await api<{ user: User }>('POST', '/api/auth/login', { username, password })).user);
+  tabs?.postMessage({ type: 'signed-in' });
 }
 
 export async function logout(): Promise<void> {
