@@ -8,7 +8,7 @@ import { onlineUserIds } from '../users/presence.js';
 import { usernameSchema } from '../users/validation.js';
 import type { BlockCache } from './block-cache.js';
 import { toWireMessage } from './service.js';
-import { block, conversationsOf, messagesBetween, unblock } from './store.js';
+import { block, conversationsOf, messagesBetween, readMarkers, unblock } from './store.js';
 import type { UserDirectory } from './user-directory.js';
 
 const CONVERSATION_LIMIT = 100;
@@ -56,13 +56,13 @@ export function dmRoutes({ pool, redis, key, directory }: DmRoutesDeps) {
       if (!page.success) throw invalidInput(page.error.issues[0]?.message ?? 'bad paging');
       const { before = MAX_ID, limit } = page.data;
       // One more than asked tells whether an older page exists.
-      const rows = await messagesBetween(pool, me.id, other.id, before, limit + 1);
+      const [rows, markers] = await Promise.all([messagesBetween(pool, me.id, other.id, before, limit + 1), readMarkers(pool, me.id, other.id)]);
       const hasMore = rows.length > limit;
       const messages = rows
         .slice(0, limit)
         .reverse()
         .map((m) => (m.senderId === me.id ? toWireMessage(m, me.username, other.username) : toWireMessage(m, other.username, me.username)));
-      return c.json({ messages, hasMore });
+      return c.json({ messages, hasMore, theirReadUpTo: markers.theirs, myReadUpTo: markers.mine });
     });
 }
 

@@ -202,6 +202,23 @@ export async function messagesBetween(pool: Pool, a: number, b: number, before: 
   return rows.map(toStoredMessage);
 }
 
+/**
+ * How far each side of a conversation has read: `mine` is the user's own
+ * marker, `theirs` the other person's (what "Seen" shows). Null where no
+ * marker has moved yet (0 in the table) or there is no conversation.
+ */
+export async function readMarkers(pool: Pool, userId: number, otherId: number): Promise<{ mine: number | null; theirs: number | null }> {
+  const [rows] = await pool.query<RowDataPacket[]>(
+    'SELECT user_id, last_read_id FROM dm_conversations WHERE (user_id = ? AND other_id = ?) OR (user_id = ? AND other_id = ?)',
+    [userId, otherId, otherId, userId],
+  );
+  const marker = (id: number) => {
+    const v = Number(rows.find((r) => Number(r.user_id) === id)?.last_read_id ?? 0);
+    return v > 0 ? v : null;
+  };
+  return { mine: marker(userId), theirs: marker(otherId) };
+}
+
 export type ConversationRow = {
   otherId: number;
   username: string;

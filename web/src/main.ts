@@ -1,5 +1,9 @@
 import { renderAuth } from './auth/auth-screen.js';
-import { DmClient } from './dm/dm-client.js';
+import { effect, signal } from '@preact/signals';
+import { createElement, render as mount } from 'preact';
+import { startDmAlerts } from './dm/dm-alerts.js';
+import { DmSession } from './dm/dm-session.js';
+import { DmToasts } from './dm/DmToasts.js';
 import { renderDm } from './dm/dm-screen.js';
 import { renderHome } from './home/home-screen.js';
 import { h, replace, type Screen } from './lib/dom.js';
@@ -24,14 +28,26 @@ const announcer = h('div', { id: 'announcer', class: 'visually-hidden', 'aria-li
 // The call bar and the call's audio live outside <main>: the call outlives the screen that started it.
 const callBar = h('div', { class: 'call-bar-mount' });
 const callAudio = h('div', { class: 'audio-box' });
-replace(app, h('header', { class: 'top' }, h('a', { href: '/', 'data-link': true, class: 'brand' }, 'Parley'), nav), callBar, main, announcer, callAudio);
+const toastMount = h('div', { class: 'mount' });
+replace(app, h('header', { class: 'top' }, h('a', { href: '/', 'data-link': true, class: 'brand' }, 'Parley'), nav), callBar, main, announcer, toastMount, callAudio);
 mountCallBar(callBar);
 mountCallAudio(callAudio);
+mount(createElement(DmToasts, {}), toastMount);
 // Leaving the page (a reload, a closed tab) leaves the room at once, best effort; otherwise the server times the peer out.
 window.addEventListener('pagehide', () => roomSession.value?.leaveQuietly());
 
 let screen: Screen | undefined;
-let dm: DmClient | undefined;
+// The signed-in user's direct messages, from sign-in to sign-out, whatever the screen.
+let dm: DmSession | undefined;
+let stopAlerts: (() => void) | undefined;
+const dmSession = signal<DmSession | undefined>(undefined);
+const screenTitle = signal('Parley');
+const unread = () => dmSession.value?.unreadTotal.value ?? 0;
+// "(3) Rooms · Parley": the unread count shows in the tab strip too.
+effect(() => {
+  const n = unread();
+  document.title = `${n > 0 ? `(${n}) ` : ''}${screenTitle.value} · Parley`;
+});
 
 function renderNav() {
   const user = currentUser();
@@ -42,10 +58,26 @@ function renderNav() {
   replace(
     nav,
     h('a', { href: '/', 'data-link': true }, 'Rooms'),
-    h('a', { href: dmPath(), 'data-link': true }, 'Messages'),
+    messagesLink(),
     h('span', { class: 'who' }, user.displayName),
     h('button', { type: 'button', on: { click: () => void logout() } }, 'Log out'),
   );
+}
+
+/** "Messages" with the unread count as a badge; its accessible name says it in words. */
+let badgeOff: (() => void) | undefined;
+function messagesLink() {
+  const badge = h('span', { class: 'badge', 'aria-hidden': 'true', hidden: true });
+  const link = h('a', { href: dmPath(), 'data-link': true, class: 'messages-link' }, 'Messages', badge);
+  badgeOff?.();
+  badgeOff = effect(() => {
+    const n = unread();
+    badge.textContent = String(n);
+    badge.hidden = n === 0;
+    if (n > 0) link.setAttribute('aria-label', `Messages, ${n} unread`);
+    else link.removeAttribute('aria-label');
+  });
+  return link;
 }
 
 function render() {
@@ -56,17 +88,21 @@ function render() {
     screen = renderAuth();
   } else {
     const route = parseRoute(location.pathname);
-    dm ??= new DmClient(sessionEnded);
+    if (!dm) {
+      dm = new DmSession(user, sessionEnded);
+      dmSession.value = dm;
+      stopAlerts = startDmAlerts(dm, () => parseRoute(location.pathname).name === 'dm', (who) => navigate(dmPath(who)));
+    }
     // After a reload mid-call: back into that call (shown in the call bar when on another screen).
     resumeRoomSession(user);
     const inCall = roomSession.value?.holdsCall ? roomSession.value : undefined;
     if (route.name === 'room' && inCall && inCall.name !== route.room) screen = renderSwitchRoom(route.room, inCall, render);
     else if (route.name === 'room') screen = renderRoom(route.room, user);
     else if (route.name === 'dm') screen = renderDm(route.with, user, dm);
-    else screen = renderHome(user, dm);
+    else screen = renderHome(user, dm.client);
   }
   currentPath.value = location.pathname;
-  document.title = `${screen.title} · Parley`;
+  screenTitle.value = screen.title;
   replace(main, screen.el);
   const heading = main.querySelector('h1');
   // Move focus to the new screen so keyboard and screen-reader users start there.
@@ -78,8 +114,10 @@ function render() {
 
 onUserChange(() => {
   if (!currentUser()) {
+    stopAlerts?.();
     dm?.close();
     dm = undefined;
+    dmSession.value = undefined;
     closeRoomSession();
   }
   renderNav();

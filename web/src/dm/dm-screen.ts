@@ -1,8 +1,12 @@
 import { ApiError, get } from '../lib/api.js';
 import { announce, field, formatTime, h, replace, type Screen } from '../lib/dom.js';
 import { dmPath, navigate } from '../lib/router.js';
-import type { Conversation, DirectMessage, Person, User } from '../lib/types.js';
-import { newClientId, type DmClient } from './dm-client.js';
+import type { DirectMessage, Person, User } from '../lib/types.js';
+import { effect } from '@preact/signals';
+import { createElement, render } from 'preact';
+import { DmAlertSettings } from './DmAlertSettings.js';
+import { newClientId } from './dm-client.js';
+import type { DmSession } from './dm-session.js';
 import { messageBody, personName } from '../lib/person.js';
 
 type Entry = {
@@ -23,8 +27,10 @@ const TYPING_SEND_EVERY_MS = 2000;
  * ("Load older"), with pending → sent → "Seen" states, "Retry" for a failed
  * send (same clientId, so it is stored once), and a typing indicator. Every
  * tab receives every dm:message and dm:read, so all of a user's tabs stay in step.
+ * The conversations, unread counts and presence come from the DmSession.
  */
-export function renderDm(other: string | undefined, me: User, dm: DmClient): Screen {
+export function renderDm(other: string | undefined, me: User, session: DmSession): Screen {
+  const dm = session.client;
   const el = h('section', { class: 'screen dm' });
   // Says when the page has lost its connection and is getting it back; empty otherwise.
   const status = h('p', { class: 'status', role: 'status' });
@@ -32,7 +38,6 @@ export function renderDm(other: string | undefined, me: User, dm: DmClient): Scr
   showStatus();
   const conversationList = h('ul', { class: 'conversations', 'aria-label': 'Conversations' });
   const offs: Array<() => void> = [];
-  const conversations = new Map<string, Conversation>();
   const start = h('input', { name: 'new-conversation', autocapitalize: 'none', spellcheck: 'false', maxlength: 32 });
   const startForm = h(
     'form',
@@ -51,7 +56,7 @@ export function renderDm(other: string | undefined, me: User, dm: DmClient): Scr
   );
 
   function renderConversations() {
-    const list = [...conversations.values()].sort((a, b) => b.lastMessage.id - a.lastMessage.id);
+    const list = session.conversations.value;
     if (list.length === 0) return replace(conversationList, h('li', { class: 'empty' }, 'No conversations yet.'));
     replace(
       conversationList,
@@ -73,17 +78,6 @@ export function renderDm(other: string | undefined, me: User, dm: DmClient): Scr
     );
   }
 
-  async function loadConversations() {
-    try {
-      const list = (await get<{ conversations: Conversation[] }>('/api/dm/conversations')).conversations;
-      conversations.clear();
-      for (const c of list) conversations.set(c.with.username, c);
-      if (other && conversations.has(other)) conversations.get(other)!.unread = 0;
-      renderConversations();
-    } catch {
-      // Kept as it was; the next event refreshes it.
-    }
-  }
 
   // ---- one conversation ------------------------------------------------------------------
   const thread = h('ol', { class: 'plain' });
@@ -157,7 +151,11 @@ export function renderDm(other: string | undefined, me: User, dm: DmClient): Scr
 
   async function loadHistory(before?: number) {
     const q = new URLSearchParams({ limit: '50', ...(before ? { before: String(before) } : {}) });
-    const page = await get<{ messages: DirectMessage[]; hasMore: boolean }>(`/api/dm/${encodeURIComponent(other!)}/messages?${q}`);
+    const page = await get<{ messages: DirectMessage[]; hasMore: boolean; theirReadUpTo?: number | null }>(
+      `/api/dm/${encodeURIComponent(other!)}/messages?${q}`,
+    );
+    // Their read marker as stored: "Seen" after a reload and in a new tab (absent from older servers).
+    if (typeof page.theirReadUpTo === 'number') seenUpTo = Math.max(seenUpTo, page.theirReadUpTo);
     const height = threadBox.scrollHeight;
     for (const m of page.messages) accept(m);
     if (page.messages[0]) oldestId = Math.min(oldestId ?? Infinity, page.messages[0].id);
@@ -229,7 +227,7 @@ export function renderDm(other: string | undefined, me: User, dm: DmClient): Scr
   older.addEventListener('click', () => oldestId && void loadHistory(oldestId).catch(() => {}));
 
   async function openConversation(withUser: string) {
-    let person: Person | undefined = conversations.get(withUser)?.with;
+    let person: Person | undefined = session.conversations.value.find((c) => c.with.username === withUser)?.with;
     try {
       const found = (await get<{ users: Person[] }>(`/api/users?q=${encodeURIComponent(withUser)}`)).users;
       person = found.find((u) => u.username === withUser) ?? person;
@@ -248,7 +246,10 @@ export function renderDm(other: string | undefined, me: User, dm: DmClient): Scr
     };
     showPresence(person.online);
     offs.push(
-      dm.on('presence', (p) => p.username === withUser && showPresence(p.online)),
+      effect(() => {
+        const online = session.online.value.get(withUser);
+        if (online !== undefined) showPresence(online);
+      }),
       // Changes announced while this page was disconnected never reach it: ask again.
       dm.on('connected', () => {
         get<{ users: Person[] }>(`/api/users?q=${encodeURIComponent(withUser)}`)
@@ -280,14 +281,6 @@ export function renderDm(other: string | undefined, me: User, dm: DmClient): Scr
   offs.push(
     dm.on('message', (m) => {
       const partner = m.from === me.username ? m.to : m.from;
-      const known = conversations.get(partner);
-      if (known) {
-        if (m.id > known.lastMessage.id) known.lastMessage = m;
-        if (m.from === partner && partner !== other) known.unread += 1;
-        renderConversations();
-      } else {
-        void loadConversations();
-      }
       if (partner !== other) return;
       const follow = atBottom();
       accept(m);
@@ -302,13 +295,6 @@ export function renderDm(other: string | undefined, me: User, dm: DmClient): Scr
         // The other person read up to here: "Seen" under my messages up to it.
         seenUpTo = Math.max(seenUpTo, r.upTo);
         for (const e of byId.values()) if (e.message!.from === me.username) renderEntry(e);
-      } else if (r.by === me.username) {
-        // Read in another of my tabs.
-        const c = conversations.get(r.with);
-        if (c && c.unread > 0) {
-          c.unread = 0;
-          renderConversations();
-        }
       }
     }),
     dm.on('typing', (t) => {
@@ -317,24 +303,20 @@ export function renderDm(other: string | undefined, me: User, dm: DmClient): Scr
       clearTimeout(typingTimer);
       typingTimer = setTimeout(() => (typing.textContent = ''), TYPING_SHOW_MS);
     }),
-    dm.on('presence', (p) => {
-      const c = conversations.get(p.username);
-      if (c) {
-        c.with.online = p.online;
-        renderConversations();
-      }
-    }),
     dm.on('status', showStatus),
-    // After a reconnection, fetch what may have arrived meanwhile.
+    // After a reconnection, fetch what may have arrived meanwhile (the session refreshes the conversations).
     dm.on('connected', () => {
-      void loadConversations();
       if (other) void loadHistory().catch(() => {});
     }),
+    effect(() => void renderConversations()),
   );
+  session.openThread.value = other?.toLowerCase();
   const onVisible = () => other && markRead();
   document.addEventListener('visibilitychange', onVisible);
 
   const main = h('div', { class: 'card thread-card' });
+  const settings = h('div', { class: 'mount' });
+  render(createElement(DmAlertSettings, {}), settings);
   replace(
     el,
     h('h1', {}, other ? `Messages with ${other}` : 'Messages'),
@@ -342,11 +324,11 @@ export function renderDm(other: string | undefined, me: User, dm: DmClient): Scr
     h(
       'div',
       { class: 'columns dm-columns' },
-      h('section', { class: 'card', 'aria-labelledby': 'conv-h' }, h('h2', { id: 'conv-h' }, 'Conversations'), conversationList, startForm),
+      h('section', { class: 'card', 'aria-labelledby': 'conv-h' }, h('h2', { id: 'conv-h' }, 'Conversations'), conversationList, startForm, settings),
       main,
     ),
   );
-  void loadConversations();
+  void session.reload();
   if (other) void openConversation(other.toLowerCase());
   else replace(main, h('p', {}, 'Choose a conversation, or write to someone by username.'));
 
@@ -355,6 +337,8 @@ export function renderDm(other: string | undefined, me: User, dm: DmClient): Scr
     title: other ? `Messages with ${other}` : 'Messages',
     dispose() {
       for (const off of offs) off();
+      render(null, settings);
+      if (session.openThread.peek() === other?.toLowerCase()) session.openThread.value = undefined;
       clearTimeout(typingTimer);
       document.removeEventListener('visibilitychange', onVisible);
     },

@@ -1,0 +1,125 @@
+import { batch, computed, signal } from '@preact/signals';
+import { get } from '../lib/api.js';
+import type { Conversation, DirectMessage, User } from '../lib/types.js';
+import { DmClient, type DmStatus } from './dm-client.js';
+
+/**
+ * Direct messages for the whole signed-in time, DOM-free: the one DmClient
+ * (socket, reconnection, resends), the conversations with their unread
+ * counts, and who is online, as signals. The shell owns it from sign-in to
+ * sign-out, so the header, the title and the alerts know about a new message
+ * whatever screen is shown; screens read it and send intents through `client`.
+ */
+export class DmSession {
+  readonly client: DmClient;
+  readonly status = signal<DmStatus>('connecting');
+  /** Newest first. */
+  readonly conversations = signal<readonly Conversation[]>([]);
+  /** Presence of everyone this page has heard about (conversations and live events). */
+  readonly online = signal<ReadonlyMap<string, boolean>>(new Map());
+  readonly unreadByPerson = computed(() => new Map(this.conversations.value.map((c) => [c.with.username, c.unread])));
+  readonly unreadTotal = computed(() => this.conversations.value.reduce((n, c) => n + c.unread, 0));
+  /**
+   * The conversation the DM screen shows, if any. Messages in it are read
+   * there, so they do not count as unread while the page is visible.
+   */
+  readonly openThread = signal<string | undefined>(undefined);
+  private readonly incoming = new Set<(m: DirectMessage, sender: Conversation['with'] | undefined) => void>();
+  private loading: Promise<void> | undefined;
+  private reloadAgain = false;
+
+  constructor(
+    readonly me: User,
+    onSessionEnded: () => void,
+  ) {
+    this.client = new DmClient(onSessionEnded);
+    this.client.on('status', (s) => (this.status.value = s));
+    // What arrived or changed while disconnected is never announced: ask again on each connection.
+    this.client.on('connected', () => void this.reload());
+    this.client.on('message', (m) => this.onMessage(m));
+    this.client.on('read', (r) => {
+      // Read in one of my tabs (this one included): nothing of that person is unread any more.
+      if (r.by === me.username) this.update(r.with, (c) => ({ ...c, unread: 0 }));
+    });
+    this.client.on('presence', (p) => {
+      const next = new Map(this.online.value);
+      next.set(p.username, p.online);
+      batch(() => {
+        this.online.value = next;
+        this.update(p.username, (c) => ({ ...c, with: { ...c.with, online: p.online } }));
+      });
+    });
+    void this.reload();
+  }
+
+  /** A message from someone else (not from another tab of mine): for sounds, notifications and toasts. */
+  onIncoming(handler: (m: DirectMessage, sender: Conversation['with'] | undefined) => void): () => void {
+    this.incoming.add(handler);
+    return () => this.incoming.delete(handler);
+  }
+
+  /** Fetches the conversations; calls made while one is under way make one more afterwards. */
+  reload(): Promise<void> {
+    if (this.loading) {
+      this.reloadAgain = true;
+      return this.loading;
+    }
+    this.loading = (async () => {
+      do {
+        this.reloadAgain = false;
+        try {
+          const list = (await get<{ conversations: Conversation[] }>('/api/dm/conversations')).conversations;
+          const open = this.openThread.value;
+          batch(() => {
+            this.conversations.value = list.map((c) => (c.with.username === open && visible() ? { ...c, unread: 0 } : c));
+            const next = new Map(this.online.value);
+            for (const c of list) next.set(c.with.username, c.with.online);
+            this.online.value = next;
+          });
+        } catch {
+          // Kept as it was; the next connection or message asks again.
+        }
+      } while (this.reloadAgain);
+      this.loading = undefined;
+    })();
+    return this.loading;
+  }
+
+  private onMessage(m: DirectMessage) {
+    const mine = m.from === this.me.username;
+    const partner = mine ? m.to : m.from;
+    const known = this.conversations.value.find((c) => c.with.username === partner);
+    if (!known) {
+      // A new conversation: its person (display name, presence) comes from the server.
+      void this.reload().then(() => !mine && this.tellIncoming(m));
+      return;
+    }
+    const readHere = partner === this.openThread.value && visible();
+    this.conversations.value = [
+      { ...known, lastMessage: m.id > known.lastMessage.id ? m : known.lastMessage, unread: !mine && !readHere ? known.unread + 1 : known.unread },
+      ...this.conversations.value.filter((c) => c !== known),
+    ];
+    if (!mine) this.tellIncoming(m);
+  }
+
+  private tellIncoming(m: DirectMessage) {
+    const sender = this.conversations.value.find((c) => c.with.username === m.from)?.with;
+    for (const handler of this.incoming) handler(m, sender);
+  }
+
+  private update(username: string, change: (c: Conversation) => Conversation) {
+    const list = this.conversations.value;
+    const i = list.findIndex((c) => c.with.username === username);
+    if (i < 0) return;
+    const next = [...list];
+    next[i] = change(list[i]!);
+    this.conversations.value = next;
+  }
+
+  close(): void {
+    this.client.close();
+    this.incoming.clear();
+  }
+}
+
+const visible = () => document.visibilityState === 'visible';
