@@ -45,7 +45,7 @@ describe('signing in and creating an account', () => {
     await signIn.getByLabel('Password').press('Enter');
     await signIn.getByText('Wrong username or password.').waitFor();
     expect(await signIn.getByLabel('Password').getAttribute('aria-invalid')).toBe('true');
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('password');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('password');
     const [rows] = await env.server.database.pool.query('SELECT id FROM users WHERE username = ?', [typo]);
     expect(rows).toEqual([]);
 
@@ -57,13 +57,13 @@ describe('signing in and creating an account', () => {
     await create.getByLabel('Password').fill('another good password');
     await create.getByRole('button', { name: 'Create account' }).click();
     await create.getByText('That username is taken. Pick another, or sign in if it is yours.').waitFor();
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('username');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('username');
     // Too short a password is caught before anything is sent, beside the password.
     await create.getByLabel('Username').fill(`fresh${Math.random().toString(36).slice(2, 8)}`);
     await create.getByLabel('Password').fill('short');
     await create.getByRole('button', { name: 'Create account' }).click();
     await create.getByText('Use at least 8 characters.').waitFor();
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('password');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('password');
     expect(page.problems).toEqual([]);
     await page.context().close();
     await existing.context().close();

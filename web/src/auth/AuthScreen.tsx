@@ -1,5 +1,5 @@
 import { useSignal } from '@preact/signals';
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 import { ApiError } from '../lib/api.js';
 import { login, signup } from '../lib/session.js';
 import { Field } from '../ui/Field.js';
@@ -131,7 +131,7 @@ function CreateForm({ onSignIn }: { onSignIn(): void }) {
 
 /** After a failed submit, the first field with an error gets the focus. */
 function useFocusFirstError(errors: Errors, fields: Partial<Record<keyof Errors, { current: HTMLInputElement | null }>>) {
-  useEffect(() => {
+  useLayoutEffect(() => {
     for (const key of ['username', 'password', 'displayName'] as const) {
       if (errors[key]) return void fields[key]?.current?.focus();
     }
