@@ -6,6 +6,7 @@ import { h, replace, type Screen } from './lib/dom.js';
 import { dmPath, navigate, parseRoute, startRouter } from './lib/router.js';
 import { currentUser, loadSession, logout, onUserChange, sessionEnded } from './lib/session.js';
 import { renderRoom } from './room/room-screen.js';
+import { personName } from './lib/person.js';
 
 /**
  * The shell: a header with navigation, one screen at a time in <main>, and
@@ -32,7 +33,7 @@ function renderNav() {
     nav,
     h('a', { href: '/', 'data-link': true }, 'Rooms'),
     h('a', { href: dmPath(), 'data-link': true }, 'Messages'),
-    h('span', { class: 'who' }, user.displayName),
+    h('span', { class: 'who' }, personName(user)),
     h('button', { type: 'button', on: { click: () => void logout() } }, 'Log out'),
   );
 }

@@ -1,9 +1,13 @@
-import { ApiError, get } from '../lib/api.js';
+import { ApiError, get, OUTAGE_TEXT } from '../lib/api.js';
 import { announce, field, formatTime, h, replace, type Screen } from '../lib/dom.js';
 import { dmPath, navigate } from '../lib/router.js';
 import type { Conversation, DirectMessage, Person, User } from '../lib/types.js';
 import { newClientId, type DmClient } from './dm-client.js';
-import { messageBody, personName } from '../lib/person.js';
+import { messageBody, personName, personText } from '../lib/person.js';
+
+const RETRY_FIRST_MS = 1000;
+const RETRY_MAX_MS = 30_000;
+const SELF_TEXT = 'You can’t send messages to yourself. Choose someone else.';
 
 type Entry = {
   clientId: string;
@@ -34,6 +38,7 @@ export function renderDm(other: string | undefined, me: User, dm: DmClient): Scr
   const offs: Array<() => void> = [];
   const conversations = new Map<string, Conversation>();
   const start = h('input', { name: 'new-conversation', autocapitalize: 'none', spellcheck: 'false', maxlength: 32 });
+  const startError = h('p', { class: 'error', role: 'alert' });
   const startForm = h(
     'form',
     {
@@ -41,13 +46,15 @@ export function renderDm(other: string | undefined, me: User, dm: DmClient): Scr
       on: {
         submit: (e: SubmitEvent) => {
           e.preventDefault();
-          const who = start.value.trim().toLowerCase();
-          if (who) navigate(dmPath(who));
+          const who = start.value.trim().toLowerCase().replace(/^@/, '');
+          startError.textContent = who === me.username ? SELF_TEXT : '';
+          if (who && who !== me.username) navigate(dmPath(who));
         },
       },
     },
     field('Write to (username)', start),
     h('button', { type: 'submit' }, 'Open'),
+    startError,
   );
 
   function renderConversations() {
@@ -73,15 +80,25 @@ export function renderDm(other: string | undefined, me: User, dm: DmClient): Scr
     );
   }
 
+  let failures = 0;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let disposed = false;
   async function loadConversations() {
+    clearTimeout(retryTimer);
     try {
       const list = (await get<{ conversations: Conversation[] }>('/api/dm/conversations')).conversations;
+      failures = 0;
       conversations.clear();
       for (const c of list) conversations.set(c.with.username, c);
       if (other && conversations.has(other)) conversations.get(other)!.unread = 0;
       renderConversations();
     } catch {
-      // Kept as it was; the next event refreshes it.
+      // Not "No conversations yet": we do not know. Try again, less often the longer it lasts.
+      failures += 1;
+      if (disposed) return;
+      if (conversations.size === 0) replace(conversationList, h('li', { class: 'error outage' }, OUTAGE_TEXT));
+      clearTimeout(retryTimer);
+      retryTimer = setTimeout(() => void loadConversations(), Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (failures - 1)));
     }
   }
 
@@ -98,6 +115,8 @@ export function renderDm(other: string | undefined, me: User, dm: DmClient): Scr
   let oldestId: number | undefined;
   let seenUpTo = 0;
   let typingTimer: ReturnType<typeof setTimeout> | undefined;
+  // The display name once the other person is known; their username until then.
+  let typingName = other ?? '';
   let lastTypingSent = 0;
 
   function renderEntry(entry: Entry) {
@@ -229,6 +248,10 @@ export function renderDm(other: string | undefined, me: User, dm: DmClient): Scr
   older.addEventListener('click', () => oldestId && void loadHistory(oldestId).catch(() => {}));
 
   async function openConversation(withUser: string) {
+    if (withUser === me.username) {
+      replace(main, h('h2', {}, personName(me)), h('p', { class: 'error', role: 'alert' }, SELF_TEXT));
+      return;
+    }
     let person: Person | undefined = conversations.get(withUser)?.with;
     try {
       const found = (await get<{ users: Person[] }>(`/api/users?q=${encodeURIComponent(withUser)}`)).users;
@@ -247,6 +270,10 @@ export function renderDm(other: string | undefined, me: User, dm: DmClient): Scr
       presenceText.textContent = online ? 'online' : 'offline';
     };
     showPresence(person.online);
+    const shown = person;
+    typingName = shown.displayName;
+    heading.textContent = `Messages with ${personText(shown)}`;
+    document.title = `${heading.textContent} · Parley`;
     offs.push(
       dm.on('presence', (p) => p.username === withUser && showPresence(p.online)),
       // Changes announced while this page was disconnected never reach it: ask again.
@@ -313,7 +340,7 @@ export function renderDm(other: string | undefined, me: User, dm: DmClient): Scr
     }),
     dm.on('typing', (t) => {
       if (t.from !== other) return;
-      typing.textContent = `${other} is typing…`;
+      typing.textContent = `${typingName} is typing…`;
       clearTimeout(typingTimer);
       typingTimer = setTimeout(() => (typing.textContent = ''), TYPING_SHOW_MS);
     }),
@@ -335,9 +362,10 @@ export function renderDm(other: string | undefined, me: User, dm: DmClient): Scr
   document.addEventListener('visibilitychange', onVisible);
 
   const main = h('div', { class: 'card thread-card' });
+  const heading = h('h1', {}, other ? `Messages with @${other}` : 'Messages');
   replace(
     el,
-    h('h1', {}, other ? `Messages with ${other}` : 'Messages'),
+    heading,
     status,
     h(
       'div',
@@ -352,8 +380,10 @@ export function renderDm(other: string | undefined, me: User, dm: DmClient): Scr
 
   return {
     el,
-    title: other ? `Messages with ${other}` : 'Messages',
+    title: other ? `Messages with @${other}` : 'Messages',
     dispose() {
+      disposed = true;
+      clearTimeout(retryTimer);
       for (const off of offs) off();
       clearTimeout(typingTimer);
       document.removeEventListener('visibilitychange', onVisible);
