@@ -249,6 +249,7 @@ export function renderDm(other: string | undefined, me: User, dm: DmClient): Scr
 
   async function openConversation(withUser: string) {
     if (withUser === me.username) {
+      heading.textContent = 'Messages';
       replace(main, h('h2', {}, personName(me)), h('p', { class: 'error', role: 'alert' }, SELF_TEXT));
       return;
     }
