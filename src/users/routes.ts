@@ -9,15 +9,18 @@ import type { SessionCache } from '../auth/session-cache.js';
 import type { KeySpace, Redis } from '../redis/client.js';
 import type { RoomState } from '../signalling/room-state.js';
 import { onlineUserIds } from './presence.js';
-import { searchUsersByPrefix, toPublicUser, updateDisplayName } from './store.js';
-import { displayNameSchema } from './validation.js';
+import { searchUsers, toPublicUser, updateDisplayName } from './store.js';
+import { displayNameSchema, hasInvisibleCharacters } from './validation.js';
 
 const SEARCH_LIMIT = 50;
 const patchMeSchema = z.object({ displayName: displayNameSchema });
 const searchQuerySchema = z
   .string()
-  .transform((s) => s.trim().toLowerCase())
-  .refine((s) => /^[a-z0-9_.-]{1,32}$/.test(s), 'q must be 1-32 characters of a-z, 0-9, _ . -');
+  .transform((s) => s.trim().replace(/\s+/g, ' '))
+  // People look for "Ann Lee" or "José" as well as "ann_lee": any visible text, as long as a
+  // display name can be, so a name that can be chosen can also be found.
+  .refine((s) => [...s].length >= 1 && [...s].length <= 64, 'q must be 1-64 characters')
+  .refine((s) => !hasInvisibleCharacters(s), 'q must not contain control or invisible characters');
 
 export type UserRoutesDeps = {
   db: Db;
@@ -45,7 +48,7 @@ export function userRoutes(deps: UserRoutesDeps) {
     .get('/users', async (c) => {
       const parsed = searchQuerySchema.safeParse(c.req.query('q') ?? '');
       if (!parsed.success) throw invalidInput(parsed.error.issues[0]?.message ?? 'bad q');
-      const found = await searchUsersByPrefix(deps.db, parsed.data, SEARCH_LIMIT);
+      const found = await searchUsers(deps.db, parsed.data, SEARCH_LIMIT);
       let online = new Set<number>();
       try {
         online = await onlineUserIds(deps.redis, deps.key, found.map((u) => u.id));

@@ -1,4 +1,4 @@
-import { asc, eq, like } from 'drizzle-orm';
+import { asc, eq, like, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { users, type UserRow } from '../db/schema.js';
 
@@ -33,13 +33,19 @@ export async function updateDisplayName(db: Db, userId: number, displayName: str
   return rows[0];
 }
 
-/** Users whose name starts with `prefix`, in name order. Uses the unique index on username. */
-export async function searchUsersByPrefix(db: Db, prefix: string, limit: number): Promise<PublicUser[]> {
-  const escaped = prefix.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+/**
+ * People search: usernames that start with `query` (lower-cased), and display names that start
+ * with it or have a word that does ("ann" finds "Ann Lee" and "Mary Ann"). Display names compare
+ * case- and accent-insensitively through the column's utf8mb4_general_ci collation. Username
+ * matches come first, then by username; `%`, `_` and `\` in the query are literal.
+ */
+export async function searchUsers(db: Db, query: string, limit: number): Promise<PublicUser[]> {
+  const escaped = query.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+  const byUsername = like(users.username, `${escaped.toLowerCase()}%`);
   return db
     .select({ id: users.id, username: users.username, displayName: users.displayName })
     .from(users)
-    .where(like(users.username, `${escaped}%`))
-    .orderBy(asc(users.username))
+    .where(or(byUsername, like(users.displayName, `${escaped}%`), like(users.displayName, `% ${escaped}%`)))
+    .orderBy(sql`case when ${byUsername} then 0 else 1 end`, asc(users.username))
     .limit(limit);
 }

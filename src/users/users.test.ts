@@ -125,7 +125,29 @@ describe('GET /api/users', () => {
     for (const u of res.body.users) expect(Object.keys(u).sort()).toEqual(['displayName', 'online', 'username']);
   });
 
-  it.each([[''], ['?q='], ['?q=%25'], ['?q=a%20b'], [`?q=${'a'.repeat(33)}`]])(
+  it('finds display names by their start or the start of a word, case-insensitively, after username matches', async () => {
+    const stem = uniqueUsername('dn').slice(0, 20);
+    const word = `Zq${stem.replace(/[^a-z0-9]/g, '').slice(-8)}`;
+    await insertUser(server.database.db, { username: `${stem}1`, displayName: `${word} Lee`, passwordHash: 'x' });
+    await insertUser(server.database.db, { username: `${stem}2`, displayName: `Mary ${word}`, passwordHash: 'x' });
+    await insertUser(server.database.db, { username: `${stem}3`, displayName: `Mary${word}`, passwordHash: 'x' });
+    const names = async (q: string) => (await client.get(`/api/users?q=${encodeURIComponent(q)}`)).body.users.map((u: { username: string }) => u.username);
+    expect(await names(word.toLowerCase())).toEqual([`${stem}1`, `${stem}2`]);
+    expect(await names(`  ${word.toUpperCase()}   lee `)).toEqual([`${stem}1`]);
+    expect(await names(`mary ${word}`)).toEqual([`${stem}2`]);
+  });
+
+  it('accepts non-ASCII and treats % literally', async () => {
+    const stem = uniqueUsername('nx').slice(0, 20);
+    await insertUser(server.database.db, { username: `${stem}1`, displayName: `Zoë ${stem}`, passwordHash: 'x' });
+    await insertUser(server.database.db, { username: `${stem}2`, displayName: `100% ${stem}`, passwordHash: 'x' });
+    const names = async (q: string) => (await client.get(`/api/users?q=${encodeURIComponent(q)}`)).body.users.map((u: { username: string }) => u.username);
+    expect(await names(`Zoë ${stem}`)).toEqual([`${stem}1`]);
+    expect(await names(`100% ${stem}`)).toEqual([`${stem}2`]);
+    expect(await names(`1%0 ${stem}`)).toEqual([]);
+  });
+
+  it.each([[''], ['?q='], ['?q=%20%20'], ['?q=a%00b'], ['?q=a%E2%80%8Bb'], [`?q=${'a'.repeat(65)}`]])(
     'refuses the query %s with 400 invalid_input',
     async (query) => {
       const res = await client.get(`/api/users${query}`);

@@ -14,6 +14,7 @@ import { mountCallBar } from './room/call-bar-mount.js';
 import { closeRoomSession, currentPath, resumeRoomSession, roomSession } from './room/current-session.js';
 import { renderRoom } from './room/room-screen.js';
 import { renderSwitchRoom } from './room/switch-room-screen.js';
+import { personName } from './lib/person.js';
 
 /**
  * The shell: a header with navigation, one screen at a time in <main>, and
@@ -59,7 +60,7 @@ function renderNav() {
     nav,
     h('a', { href: '/', 'data-link': true }, 'Rooms'),
     messagesLink(),
-    h('span', { class: 'who' }, user.displayName),
+    h('span', { class: 'who' }, personName(user)),
     h('button', { type: 'button', on: { click: () => void logout() } }, 'Log out'),
   );
 }

@@ -135,7 +135,7 @@ describe('text in real browsers', () => {
 
     // A direct message's header and the conversation list name the person by handle too.
     await ann.goto(`/dm/${bob.username}`);
-    await ann.getByRole('heading', { name: new RegExp(`@${bob.username}`) }).waitFor();
+    await ann.getByRole('heading', { level: 1, name: new RegExp(`@${bob.username}`) }).waitFor();
     expect([...ann.problems, ...bob.problems]).toEqual([]);
     await ann.context().close();
     await bob.context().close();

@@ -1,4 +1,4 @@
-import { ApiError, get } from '../lib/api.js';
+import { ApiError, get, OUTAGE_TEXT } from '../lib/api.js';
 import { announce, field, formatTime, h, replace, type Screen } from '../lib/dom.js';
 import { dmPath, navigate } from '../lib/router.js';
 import type { DirectMessage, Person, User } from '../lib/types.js';
@@ -7,7 +7,9 @@ import { createElement, render } from 'preact';
 import { DmAlertSettings } from './DmAlertSettings.js';
 import { newClientId } from './dm-client.js';
 import type { DmSession } from './dm-session.js';
-import { messageBody, personName } from '../lib/person.js';
+import { messageBody, personName, personText } from '../lib/person.js';
+
+const SELF_TEXT = 'You can’t send messages to yourself. Choose someone else.';
 
 type Entry = {
   clientId: string;
@@ -39,6 +41,7 @@ export function renderDm(other: string | undefined, me: User, session: DmSession
   const conversationList = h('ul', { class: 'conversations', 'aria-label': 'Conversations' });
   const offs: Array<() => void> = [];
   const start = h('input', { name: 'new-conversation', autocapitalize: 'none', spellcheck: 'false', maxlength: 32 });
+  const startError = h('p', { class: 'error', role: 'alert' });
   const startForm = h(
     'form',
     {
@@ -46,17 +49,21 @@ export function renderDm(other: string | undefined, me: User, session: DmSession
       on: {
         submit: (e: SubmitEvent) => {
           e.preventDefault();
-          const who = start.value.trim().toLowerCase();
-          if (who) navigate(dmPath(who));
+          const who = start.value.trim().toLowerCase().replace(/^@/, '');
+          startError.textContent = who === me.username ? SELF_TEXT : '';
+          if (who && who !== me.username) navigate(dmPath(who));
         },
       },
     },
     field('Write to (username)', start),
     h('button', { type: 'submit' }, 'Open'),
+    startError,
   );
 
   function renderConversations() {
     const list = session.conversations.value;
+    // Not "No conversations yet" while Parley cannot be reached: we do not know.
+    if (list.length === 0 && session.unreachable.value) return replace(conversationList, h('li', { class: 'error outage' }, OUTAGE_TEXT));
     if (list.length === 0) return replace(conversationList, h('li', { class: 'empty' }, 'No conversations yet.'));
     replace(
       conversationList,
@@ -92,6 +99,8 @@ export function renderDm(other: string | undefined, me: User, session: DmSession
   let oldestId: number | undefined;
   let seenUpTo = 0;
   let typingTimer: ReturnType<typeof setTimeout> | undefined;
+  // The display name once the other person is known; their username until then.
+  let typingName = other ?? '';
   let lastTypingSent = 0;
 
   function renderEntry(entry: Entry) {
@@ -227,6 +236,11 @@ export function renderDm(other: string | undefined, me: User, session: DmSession
   older.addEventListener('click', () => oldestId && void loadHistory(oldestId).catch(() => {}));
 
   async function openConversation(withUser: string) {
+    if (withUser === me.username) {
+      heading.textContent = 'Messages';
+      replace(main, h('h2', {}, personName(me)), h('p', { class: 'error', role: 'alert' }, SELF_TEXT));
+      return;
+    }
     let person: Person | undefined = session.conversations.value.find((c) => c.with.username === withUser)?.with;
     try {
       const found = (await get<{ users: Person[] }>(`/api/users?q=${encodeURIComponent(withUser)}`)).users;
@@ -245,6 +259,10 @@ export function renderDm(other: string | undefined, me: User, session: DmSession
       presenceText.textContent = online ? 'online' : 'offline';
     };
     showPresence(person.online);
+    const shown = person;
+    typingName = shown.displayName;
+    heading.textContent = `Messages with ${personText(shown)}`;
+    document.title = `${heading.textContent} · Parley`;
     offs.push(
       effect(() => {
         const online = session.online.value.get(withUser);
@@ -299,7 +317,7 @@ export function renderDm(other: string | undefined, me: User, session: DmSession
     }),
     dm.on('typing', (t) => {
       if (t.from !== other) return;
-      typing.textContent = `${other} is typing…`;
+      typing.textContent = `${typingName} is typing…`;
       clearTimeout(typingTimer);
       typingTimer = setTimeout(() => (typing.textContent = ''), TYPING_SHOW_MS);
     }),
@@ -317,9 +335,10 @@ export function renderDm(other: string | undefined, me: User, session: DmSession
   const main = h('div', { class: 'card thread-card' });
   const settings = h('div', { class: 'mount' });
   render(createElement(DmAlertSettings, {}), settings);
+  const heading = h('h1', {}, other ? `Messages with @${other}` : 'Messages');
   replace(
     el,
-    h('h1', {}, other ? `Messages with ${other}` : 'Messages'),
+    heading,
     status,
     h(
       'div',
@@ -334,7 +353,7 @@ export function renderDm(other: string | undefined, me: User, session: DmSession
 
   return {
     el,
-    title: other ? `Messages with ${other}` : 'Messages',
+    title: other ? `Messages with @${other}` : 'Messages',
     dispose() {
       for (const off of offs) off();
       render(null, settings);

@@ -15,6 +15,10 @@ export class DmSession {
   readonly status = signal<DmStatus>('connecting');
   /** Newest first. */
   readonly conversations = signal<readonly Conversation[]>([]);
+  /** True while the conversations could not be fetched; they are fetched again with a growing wait. */
+  readonly unreachable = signal(false);
+  private failures = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
   /** Presence of everyone this page has heard about (conversations and live events). */
   readonly online = signal<ReadonlyMap<string, boolean>>(new Map());
   readonly unreadByPerson = computed(() => new Map(this.conversations.value.map((c) => [c.with.username, c.unread])));
@@ -76,8 +80,14 @@ export class DmSession {
             for (const c of list) next.set(c.with.username, c.with.online);
             this.online.value = next;
           });
+          this.failures = 0;
+          this.unreachable.value = false;
         } catch {
-          // Kept as it was; the next connection or message asks again.
+          // Kept as it was; asked again after 1, 2, 4 … 30 s (and on the next connection or message).
+          this.failures += 1;
+          this.unreachable.value = true;
+          clearTimeout(this.retryTimer);
+          this.retryTimer = setTimeout(() => void this.reload(), Math.min(30_000, 1000 * 2 ** (this.failures - 1)));
         }
       } while (this.reloadAgain);
       this.loading = undefined;
@@ -117,6 +127,7 @@ export class DmSession {
   }
 
   close(): void {
+    clearTimeout(this.retryTimer);
     this.client.close();
     this.incoming.clear();
   }

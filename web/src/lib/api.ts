@@ -1,3 +1,6 @@
+/** What a list says instead of looking empty when the API cannot be reached; it retries by itself. */
+export const OUTAGE_TEXT = 'Can’t reach Parley right now — retrying…';
+
 /** The HTTP API, with its `{error: {code, message}}` answers turned into ApiError. */
 export class ApiError extends Error {
   constructor(

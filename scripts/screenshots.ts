@@ -1,0 +1,113 @@
+/**
+ * Pictures of every screen for the README and for review: sign-in, Home, Messages, and a room
+ * with two people in a call, at desktop (1280×800) and phone (390×844) width, in light and dark.
+ * Starts its own Parley on loopback (a scratch database, dropped afterwards) and drives
+ * Debian's Chromium with fake devices, as the browser tests do. PNGs at device scale 1 go to
+ * docs/screenshots/<screen>-<width>-<theme>.png.
+ *
+ *   npm run screenshots        (needs MySQL, Redis and /usr/bin/chromium; builds the web client first)
+ */
+import { mkdir } from 'node:fs/promises';
+import type { BrowserContext, Page } from 'playwright-core';
+import { build } from 'vite';
+import { launchBrowser } from '../web/test/browser.js';
+import { startParley } from '../bench/lib.js';
+
+const OUT = new URL('../docs/screenshots/', import.meta.url).pathname;
+const SIZES = [
+  { name: 'desktop', width: 1280, height: 800 },
+  { name: 'phone', width: 390, height: 844 },
+] as const;
+const THEMES = ['light', 'dark'] as const;
+const WAIT_MS = 20_000;
+
+await build({ configFile: new URL('../web/vite.config.ts', import.meta.url).pathname, logLevel: 'warn' });
+await mkdir(OUT, { recursive: true });
+const tag = /^[a-z0-9]{1,16}$/.test(process.env.TEST_RUN_TAG ?? '') ? `_${process.env.TEST_RUN_TAG}` : '';
+const parley = await startParley(`parley_screenshots${tag}`, {}, { browserOrigin: true });
+const browser = await launchBrowser();
+const problems: string[] = [];
+
+/** A person with a browser context of their own, signed up through the API. */
+async function person(username: string, displayName: string): Promise<Page> {
+  const context: BrowserContext = await browser.newContext({ baseURL: parley.base, permissions: ['microphone'], deviceScaleFactor: 1 });
+  const res = await context.request.post('/api/auth/signup', { data: { username, password: 'correct horse battery', displayName }, headers: { origin: parley.base } });
+  if (!res.ok()) throw new Error(`signup ${username}: ${res.status()} ${await res.text()}`);
+  const page = await context.newPage();
+  page.on('pageerror', (err) => problems.push(`${username}: ${err.message}`));
+  return page;
+}
+
+async function shoot(page: Page, screen: string, size: (typeof SIZES)[number], theme: string) {
+  // Let fonts, transitions and the polite refreshes settle.
+  await page.evaluate(() => document.fonts.ready);
+  await page.waitForTimeout(300);
+  const path = `${OUT}${screen}-${size.name}-${theme}.png`;
+  await page.screenshot({ path, fullPage: false });
+  console.log(path);
+}
+
+try {
+  const ann = await person('ann', 'Ann Lee');
+  const bob = await person('bob', 'Bob Marley');
+  await person('carol', 'Carol Ng');
+  const signedOut = await (await browser.newContext({ baseURL: parley.base, deviceScaleFactor: 1 })).newPage();
+
+  // Something to show: two rooms, a conversation, and Bob waiting in a call.
+  for (const [name, extra] of [['design-review', {}], ['friday-standup', { password: 'sesame12', capacity: 4 }]] as const) {
+    const res = await ann.context().request.post('/api/rooms', { data: { name, ...extra }, headers: { origin: parley.base } });
+    if (!res.ok()) throw new Error(`create room: ${res.status()}`);
+  }
+  await ann.goto('/dm/bob');
+  await bob.goto('/dm/ann');
+  const say = async (page: Page, text: string) => {
+    await page.getByLabel('Message', { exact: true }).fill(text);
+    await page.getByLabel('Message', { exact: true }).press('Enter');
+    await page.getByRole('log', { name: 'Messages' }).getByText(text).waitFor({ timeout: WAIT_MS });
+  };
+  await say(ann, 'Are you joining the design review?');
+  await say(bob, 'Yes, in five minutes. Starting the call now.');
+  await say(ann, 'Great, see you there.');
+  await bob.goto('/r/design-review');
+  await bob.getByRole('button', { name: 'Join call' }).click();
+  await bob.getByRole('button', { name: 'Leave call' }).waitFor({ timeout: WAIT_MS });
+
+  for (const size of SIZES) {
+    for (const theme of THEMES) {
+      for (const page of [ann, signedOut]) {
+        await page.setViewportSize({ width: size.width, height: size.height });
+        await page.emulateMedia({ colorScheme: theme });
+      }
+      await signedOut.goto('/');
+      await signedOut.getByRole('form', { name: 'Sign in' }).waitFor({ timeout: WAIT_MS });
+      await shoot(signedOut, 'sign-in', size, theme);
+
+      await ann.goto('/');
+      await ann.getByRole('region', { name: 'Rooms' }).getByRole('link', { name: 'design-review' }).waitFor({ timeout: WAIT_MS });
+      await shoot(ann, 'home', size, theme);
+
+      await ann.goto('/dm/bob');
+      await ann.getByRole('log', { name: 'Messages' }).getByText('see you there').waitFor({ timeout: WAIT_MS });
+      await shoot(ann, 'messages', size, theme);
+
+      await ann.goto('/r/design-review');
+      await ann.getByRole('button', { name: 'Join call' }).click();
+      await ann.getByRole('button', { name: 'Leave call' }).waitFor({ timeout: WAIT_MS });
+      await ann.waitForFunction(
+        `window.__parley.stats().then((s) => s.length === 1 && s[0].state === 'connected')`,
+        undefined,
+        { timeout: WAIT_MS, polling: 100 },
+      );
+      await shoot(ann, 'call', size, theme);
+      await ann.getByRole('button', { name: 'Leave call' }).click();
+      await ann.getByRole('button', { name: 'Join call' }).waitFor({ timeout: WAIT_MS });
+    }
+  }
+  if (problems.length > 0) {
+    console.error(`page errors:\n${problems.join('\n')}`);
+    process.exitCode = 1;
+  }
+} finally {
+  await browser.close();
+  await parley.stop();
+}
