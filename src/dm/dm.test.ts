@@ -212,7 +212,7 @@ describe('history and conversations', () => {
     const page2 = await ann.client.get(`/api/dm/${bob.username}/messages?limit=3&before=${page1.body.messages[0].id}`);
     expect(page2.body.messages.map((m: { body: string }) => m.body)).toEqual(['m1', 'm2', 'm3']);
     const page3 = await bob.client.get(`/api/dm/${ann.username}/messages?limit=3&before=${page2.body.messages[0].id}`);
-    expect(page3.body).toEqual({ messages: [expect.objectContaining({ body: 'm0', from: ann.username, to: bob.username })], hasMore: false });
+    expect(page3.body).toEqual({ messages: [expect.objectContaining({ body: 'm0', from: ann.username, to: bob.username })], hasMore: false, theirReadUpTo: null, myReadUpTo: null });
     const all = await bob.client.get(`/api/dm/${ann.username}/messages`);
     expect(all.body.messages.map((m: { id: number }) => m.id)).toEqual(ids);
   });

@@ -259,6 +259,32 @@ export async function markRead(pool: Pool, userId: number, otherId: number, upTo
   return target;
 }
 
+/**
+ * Both read markers of a conversation: how far `userId` read the other's
+ * messages and how far the other read theirs (message ids; null for none).
+ */
+export async function readMarkers(pool: Pool, userId: number, otherId: number): Promise<{ mine: number | null; theirs: number | null }> {
+  const [rows] = await pool.query<RowDataPacket[]>(
+    'SELECT user_id, last_read_id FROM dm_conversations WHERE (user_id, other_id) IN ((?, ?), (?, ?))',
+    [userId, otherId, otherId, userId],
+  );
+  const marker = (id: number) => {
+    const value = Number(rows.find((r) => Number(r.user_id) === id)?.last_read_id ?? 0);
+    return value > 0 ? value : null;
+  };
+  return { mine: marker(userId), theirs: marker(otherId) };
+}
+
+/** The people `blockerId` blocked, by name. */
+export async function blockedBy(pool: Pool, blockerId: number): Promise<{ username: string; displayName: string }[]> {
+  const [rows] = await pool.query<RowDataPacket[]>(
+    `SELECT u.username, u.display_name FROM user_blocks b JOIN users u ON u.id = b.blocked_id
+      WHERE b.blocker_id = ? ORDER BY u.username`,
+    [blockerId],
+  );
+  return rows.map((r) => ({ username: String(r.username), displayName: String(r.display_name) }));
+}
+
 export async function block(pool: Pool, blockerId: number, blockedId: number): Promise<void> {
   await pool.query('INSERT IGNORE INTO user_blocks (blocker_id, blocked_id, created_at) VALUES (?, ?, ?)', [
     blockerId,

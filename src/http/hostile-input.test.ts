@@ -735,7 +735,7 @@ describe('hostile input on every HTTP route', () => {
       async (i) => {
         if (i.kind === 'history') {
           const ans = await sendAndJudge({ method: 'GET', path: `/api/dm/${i.name}/messages${i.query}` }, 'dm-rest');
-          if (ans.status === 200) expect(ans.json).toEqual({ messages: [], hasMore: false });
+          if (ans.status === 200) expect(ans.json).toEqual({ messages: [], hasMore: false, theirReadUpTo: null, myReadUpTo: null });
           return;
         }
         const method = i.kind === 'block' ? 'POST' : 'DELETE';

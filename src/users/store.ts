@@ -1,4 +1,4 @@
-import { asc, eq, like } from 'drizzle-orm';
+import { and, asc, eq, isNull, like } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { users, type UserRow } from '../db/schema.js';
 
@@ -7,6 +7,11 @@ export type PublicUser = { id: number; username: string; displayName: string };
 
 export function toPublicUser(row: Pick<UserRow, 'id' | 'username' | 'displayName'>): PublicUser {
   return { id: row.id, username: row.username, displayName: row.displayName };
+}
+
+export async function findUserById(db: Db, id: number): Promise<UserRow | undefined> {
+  const rows = await db.select().from(users).where(eq(users.id, id)).limit(1);
+  return rows[0];
 }
 
 export async function findUserByUsername(db: Db, username: string): Promise<UserRow | undefined> {
@@ -33,13 +38,13 @@ export async function updateDisplayName(db: Db, userId: number, displayName: str
   return rows[0];
 }
 
-/** Users whose name starts with `prefix`, in name order. Uses the unique index on username. */
+/** Users whose name starts with `prefix`, in name order, deleted accounts left out. Uses the unique index on username. */
 export async function searchUsersByPrefix(db: Db, prefix: string, limit: number): Promise<PublicUser[]> {
   const escaped = prefix.replace(/[\\%_]/g, (ch) => `\\${ch}`);
   return db
     .select({ id: users.id, username: users.username, displayName: users.displayName })
     .from(users)
-    .where(like(users.username, `${escaped}%`))
+    .where(and(like(users.username, `${escaped}%`), isNull(users.deletedAt)))
     .orderBy(asc(users.username))
     .limit(limit);
 }
