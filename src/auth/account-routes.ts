@@ -1,4 +1,4 @@
-import { and, eq, or } from 'drizzle-orm';
+import { eq, or } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Config } from '../config/config.js';
@@ -118,7 +118,7 @@ export function accountRoutes(deps: AccountRoutesDeps) {
         await tx.update(users).set({ deletedAt: new Date(), displayName: DELETED_DISPLAY_NAME, passwordHash: '' }).where(eq(users.id, me.id));
         await tx.delete(userBlocks).where(or(eq(userBlocks.blockerId, me.id), eq(userBlocks.blockedId, me.id)));
         const rows = await tx.select({ id: sessions.id }).from(sessions).where(eq(sessions.userId, me.id));
-        await tx.delete(sessions).where(and(eq(sessions.userId, me.id)));
+        await tx.delete(sessions).where(eq(sessions.userId, me.id));
         return rows.map((r) => r.id);
       });
       await endAll(me.id, ended);

@@ -295,7 +295,7 @@ describe('DELETE /api/me', () => {
     const history = (await bob.client.get(`/api/dm/${ann.username}/messages`)).body;
     expect(history.messages.map((m: { id: number }) => m.id)).toEqual([sent.id, reply.id]);
     const conversations = (await bob.client.get('/api/dm/conversations')).body.conversations;
-    expect(conversations[0].with).toMatchObject({ username: ann.username, displayName: 'Deleted user', online: false });
+    expect(conversations[0].with).toEqual({ username: ann.username, displayName: 'Deleted user', online: false, deleted: true });
     // She cannot be written to, from either process, nor found.
     const refused = await emitAck(bobTab, 'dm:send', { to: ann.username, body: 'still there?', clientId: cid() });
     expect(refused).toMatchObject({ ok: false, error: { code: 'unknown_user' } });

@@ -42,7 +42,8 @@ export function dmRoutes({ pool, redis, key, directory, blocks }: DmRoutesDeps &
         conversations: rows.map((r) => {
           const fromMe = r.lastMessage.senderId === me.id;
           return {
-            with: { username: r.username, displayName: r.displayName, online: online.has(r.otherId) },
+            // `deleted` only when true: a display name of "Deleted user" proves nothing, anyone can pick it.
+            with: { username: r.username, displayName: r.displayName, online: online.has(r.otherId), ...(r.deleted ? { deleted: true } : {}) },
             lastMessage: toWireMessage(r.lastMessage, fromMe ? me.username : r.username, fromMe ? r.username : me.username),
             unread: r.unread,
           };
