@@ -149,6 +149,8 @@ describe('GET /api/me/sessions', () => {
       expect(Number.isNaN(Date.parse(s.lastUsedAt))).toBe(false);
     }
     expect(list.filter((s) => s.current)).toHaveLength(1);
+    // Recorded at signup too (Node's fetch calls itself "node").
+    expect(list.find((s) => s.current)!.userAgent).toBe('node');
     const phoneEntry = list.find((s) => !s.current)!;
     expect(phoneEntry.userAgent).toBe(long.slice(0, 255));
     // The phone sees the same ids, with itself as current.
