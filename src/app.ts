@@ -7,6 +7,7 @@ import { createPasswordWork } from './auth/password-queue.js';
 import { createRateLimiter } from './auth/rate-limit.js';
 import { createSessionCache } from './auth/session-cache.js';
 import { deleteExpiredSessions } from './auth/session.js';
+import { accountRoutes } from './auth/account-routes.js';
 import { authRoutes } from './auth/routes.js';
 import type { Config } from './config/config.js';
 import type { Database } from './db/client.js';
@@ -79,6 +80,8 @@ export function createApp({ config, database, redis, logger, web }: AppDeps): Pa
       sessionCache.apply(message);
       // A logout anywhere also ends that session's room event streams held here.
       if (message.startsWith('s:')) hub.endSession(message.slice(2));
+      // A changed or deleted account: the DM directory re-reads it (see DELETE /api/me).
+      if (message.startsWith('u:')) dm.directory.forget(Number(message.slice(2)));
     }
   });
 
@@ -103,6 +106,20 @@ export function createApp({ config, database, redis, logger, web }: AppDeps): Pa
   const sessionDeps = { db, cache: sessionCache, secure: config.secure, sessionDays: config.sessionDays };
   const dm = createDirectMessages({ config, database, redis, key, limiter, session: sessionDeps, logger });
   app.use('/api/*', loadSession(sessionDeps));
+  /**
+   * Ends a session whose row is gone, everywhere: every process's cache (the announcement,
+   * which also ends its room streams there), its /dm sockets on any process (through the
+   * adapter), and its room members. Streams here are ended directly too, in case the Redis
+   * announcement is lost.
+   */
+  async function endSession({ id: sid, userId }: { id: string; userId: number }) {
+    await sessionCache.revokeSession(sid);
+    dm.sockets.disconnectSession(sid);
+    hub.endSession(sid);
+    // Every member the session holds goes, in every room, whether or not it has a stream
+    // (or one still being opened, anywhere): each member-left ends that stream.
+    await state.leaveSession(userId, sid).catch((err) => logger.warn({ err: { message: err.message } }, 'could not remove an ended session’s members'));
+  }
   app.route(
     '/api/auth',
     authRoutes({
@@ -112,20 +129,14 @@ export function createApp({ config, database, redis, logger, web }: AppDeps): Pa
       dummyHash,
       passwords,
       config,
-      // Streams here are ended directly too, in case the Redis announcement is lost.
-      onLogout: async ({ id: sid, userId }) => {
-        dm.sockets.disconnectSession(sid);
-        hub.endSession(sid);
-        // Every member the session holds goes, in every room, whether or not it has a stream
-        // (or one still being opened, anywhere): each member-left ends that stream.
-        await state.leaveSession(userId, sid).catch((err) => logger.warn({ err: { message: err.message } }, 'could not remove a logged-out session’s members'));
-      },
+      onLogout: endSession,
     }),
   );
 
   const authed = new Hono<AuthedEnv>();
   authed.use(requireUser());
   authed.route('/', userRoutes({ db, redis, key, logger, sessionCache, rooms: state }));
+  authed.route('/me', accountRoutes({ db, limiter, passwords, sessionCache, endSession, rooms: state, logger, config }));
   const budgets = roomBudgets(config.rooms.limits);
   const peers = { perSession: config.rooms.peersPerSession, perUser: config.rooms.peersPerUser };
   authed.route('/rooms', roomRoutes({ db, state, limiter, floods, budgets, passwords, peers }));

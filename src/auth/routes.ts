@@ -29,14 +29,14 @@ export type AuthRoutesDeps = {
   db: Db;
   limiter: RateLimiter;
   sessionCache: SessionCache;
-  /** Called after a logout, e.g. to disconnect the session's sockets; the answer waits for it. */
+  /** Ends a logged-out session everywhere (cache, sockets, streams); the answer waits for it. */
   onLogout?: (session: { id: string; userId: number }) => void | Promise<void>;
   dummyHash: Promise<string>;
   passwords: PasswordWork;
   config: Pick<Config, 'secure' | 'sessionDays' | 'loginLimits' | 'signupLimits'>;
 };
 
-function tooManyAttempts(retryAfterSeconds: number): ApiError {
+export function tooManyAttempts(retryAfterSeconds: number): ApiError {
   return new ApiError(429, 'too_many_attempts', `Too many attempts; try again in ${retryAfterSeconds} s.`, {
     'Retry-After': String(retryAfterSeconds),
   });
@@ -51,7 +51,7 @@ export function authRoutes(deps: AuthRoutesDeps) {
 
   async function startSession(c: Parameters<typeof setSessionCookie>[0], userId: number) {
     const token = generateSessionToken();
-    const session = await createSession(db, token, userId, config.sessionDays);
+    const session = await createSession(db, token, userId, config.sessionDays, c.req.header('user-agent'));
     setSessionCookie(c, token, session.expiresAt, config);
   }
 
@@ -92,7 +92,9 @@ export function authRoutes(deps: AuthRoutesDeps) {
       const userState = await limiter.hit(userKey, loginUserLimit);
       if (!userState.allowed) throw tooManyAttempts(userState.retryAfterSeconds);
 
-      const row = await findUserByUsername(db, input.username);
+      const found = await findUserByUsername(db, input.username);
+      // A deleted account's tombstone signs nobody in: it answers as an unknown name does.
+      const row = found && !found.deletedAt ? found : undefined;
       // An unknown name is checked against a dummy hash so it costs as much
       // as a wrong password and timing does not reveal which names exist.
       const valid = await deps.passwords.verify(row?.passwordHash ?? (await deps.dummyHash), input.password, `ip:${c.var.clientIp}`);
@@ -107,8 +109,9 @@ export function authRoutes(deps: AuthRoutesDeps) {
       const session = c.var.session;
       if (!session) throw unauthenticated();
       await invalidateSession(db, session.id);
-      await deps.sessionCache.revokeSession(session.id);
-      await deps.onLogout?.({ id: session.id, userId: session.userId });
+      // onLogout (src/app.ts endSession) announces the revocation along with the rest.
+      if (deps.onLogout) await deps.onLogout({ id: session.id, userId: session.userId });
+      else await deps.sessionCache.revokeSession(session.id);
       clearSessionCookie(c, config);
       return c.body(null, 204);
     });

@@ -92,3 +92,30 @@ describe('renewal opt-out', () => {
     expect(Math.abs(row!.expiresAt.getTime() - soon.getTime())).toBeLessThan(1000);
   });
 });
+
+describe('last used', () => {
+  const lastUsed = async (token: string) =>
+    (await database.db.select().from(sessions).where(eq(sessions.id, sessionIdFromToken(token))))[0]!.lastUsedAt!.getTime();
+  const setLastUsed = (token: string, at: Date) =>
+    database.db.update(sessions).set({ lastUsedAt: at }).where(eq(sessions.id, sessionIdFromToken(token)));
+
+  it('is written at most once a minute, never by a use that does not renew, and keeps a user agent short', async () => {
+    const token = generateSessionToken();
+    await createSession(database.db, token, userId, 30, `Agent\u0000 ${'y'.repeat(400)}`);
+    const [row] = await database.db.select().from(sessions).where(eq(sessions.id, sessionIdFromToken(token)));
+    expect(row!.userAgent).toBe(`Agent ${'y'.repeat(249)}`);
+    expect(row!.publicId).toMatch(/^[0-9a-f]{32}$/);
+    // Used 10 s ago: no write.
+    const recent = new Date(Date.now() - 10_000);
+    await setLastUsed(token, recent);
+    await validateSessionToken(database.db, token, 30);
+    expect(await lastUsed(token)).toBe(recent.getTime());
+    // Two minutes ago: an event stream (no renewal) still writes nothing; an ordinary use does.
+    const old = new Date(Date.now() - 120_000);
+    await setLastUsed(token, old);
+    await validateSessionToken(database.db, token, 30, { renew: false });
+    expect(await lastUsed(token)).toBe(old.getTime());
+    await validateSessionToken(database.db, token, 30);
+    expect(await lastUsed(token)).toBeGreaterThan(Date.now() - 10_000);
+  });
+});

@@ -14,6 +14,9 @@ export const users = mysqlTable(
     displayName: varchar('display_name', { length: 64 }).notNull(),
     passwordHash: varchar('password_hash', { length: 255 }).notNull(),
     createdAt: datetime('created_at', { mode: 'date', fsp: 3 }).notNull(),
+    // Set when the account was deleted: the row stays as a tombstone so the other side of its
+    // conversations keeps them and the name is never handed to someone else (docs/api.md).
+    deletedAt: datetime('deleted_at', { mode: 'date', fsp: 3 }),
   },
   (t) => [uniqueIndex('users_username_unique').on(t.username)],
 );
@@ -29,8 +32,14 @@ export const sessions = mysqlTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     expiresAt: datetime('expires_at', { mode: 'date', fsp: 3 }).notNull(),
     createdAt: datetime('created_at', { mode: 'date', fsp: 3 }).notNull(),
+    // What the session is called in `/api/me/sessions`: random, unrelated to the token, so
+    // listing or naming a session never reveals anything that could be replayed.
+    publicId: varchar('public_id', { length: 32 }).notNull(), // ascii_bin in SQL (drizzle/0004)
+    // Written at most once a minute (src/auth/session.ts); null until first used after sign-in.
+    lastUsedAt: datetime('last_used_at', { mode: 'date', fsp: 3 }),
+    userAgent: varchar('user_agent', { length: 255 }),
   },
-  (t) => [index('sessions_user_id_idx').on(t.userId), index('sessions_expires_at_idx').on(t.expiresAt)],
+  (t) => [uniqueIndex('sessions_public_id_unique').on(t.publicId), index('sessions_user_id_idx').on(t.userId), index('sessions_expires_at_idx').on(t.expiresAt)],
 );
 
 export const rooms = mysqlTable(

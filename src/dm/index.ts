@@ -82,8 +82,9 @@ export function createDirectMessages(deps: DirectMessagesDeps) {
   return {
     sockets,
     writer,
+    directory,
     blocks,
-    routes: dmRoutes({ pool, redis, key, directory }),
+    routes: dmRoutes({ pool, redis, key, directory, blocks }),
     blockRoutes: blockRoutes({ pool, directory, blocks }),
     async close() {
       redis.off('ready', onReady);

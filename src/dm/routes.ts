@@ -8,7 +8,7 @@ import { onlineUserIds } from '../users/presence.js';
 import { usernameSchema } from '../users/validation.js';
 import type { BlockCache } from './block-cache.js';
 import { toWireMessage } from './service.js';
-import { block, conversationsOf, messagesBetween, readMarkers, unblock } from './store.js';
+import { block, blockedBy, conversationsOf, messagesBetween, readMarkers, unblock } from './store.js';
 import type { UserDirectory } from './user-directory.js';
 
 const CONVERSATION_LIMIT = 100;
@@ -32,7 +32,7 @@ async function otherUser(directory: UserDirectory, raw: string, meId: number) {
 }
 
 /** Conversations and history: `/api/dm/*`. */
-export function dmRoutes({ pool, redis, key, directory }: DmRoutesDeps) {
+export function dmRoutes({ pool, redis, key, directory, blocks }: DmRoutesDeps & { blocks: BlockCache }) {
   return new Hono<AuthedEnv>()
     .get('/conversations', async (c) => {
       const me = c.var.user;
@@ -42,7 +42,8 @@ export function dmRoutes({ pool, redis, key, directory }: DmRoutesDeps) {
         conversations: rows.map((r) => {
           const fromMe = r.lastMessage.senderId === me.id;
           return {
-            with: { username: r.username, displayName: r.displayName, online: online.has(r.otherId) },
+            // `deleted` only when true: a display name of "Deleted user" proves nothing, anyone can pick it.
+            with: { username: r.username, displayName: r.displayName, online: online.has(r.otherId), ...(r.deleted ? { deleted: true } : {}) },
             lastMessage: toWireMessage(r.lastMessage, fromMe ? me.username : r.username, fromMe ? r.username : me.username),
             unread: r.unread,
           };
@@ -56,19 +57,26 @@ export function dmRoutes({ pool, redis, key, directory }: DmRoutesDeps) {
       if (!page.success) throw invalidInput(page.error.issues[0]?.message ?? 'bad paging');
       const { before = MAX_ID, limit } = page.data;
       // One more than asked tells whether an older page exists.
-      const [rows, markers] = await Promise.all([messagesBetween(pool, me.id, other.id, before, limit + 1), readMarkers(pool, me.id, other.id)]);
+      const [rows, markers, blocked] = await Promise.all([
+        messagesBetween(pool, me.id, other.id, before, limit + 1),
+        readMarkers(pool, me.id, other.id),
+        blocks.isBlocked(me.id, other.id),
+      ]);
       const hasMore = rows.length > limit;
       const messages = rows
         .slice(0, limit)
         .reverse()
         .map((m) => (m.senderId === me.id ? toWireMessage(m, me.username, other.username) : toWireMessage(m, other.username, me.username)));
-      return c.json({ messages, hasMore, theirReadUpTo: markers.theirs, myReadUpTo: markers.mine });
+      // The markers are the conversation's, whatever page this is: "Seen" survives a reload.
+      // Someone you blocked reaches you with nothing, their reading included (as with dm:read).
+      return c.json({ messages, hasMore, theirReadUpTo: blocked ? null : markers.theirs, myReadUpTo: markers.mine });
     });
 }
 
 /** Blocking: `/api/users/:username/block`. Every process forgets what it cached about the pair. */
 export function blockRoutes({ pool, directory, blocks }: Pick<DmRoutesDeps, 'pool' | 'directory'> & { blocks: BlockCache }) {
   return new Hono<AuthedEnv>()
+    .get('/blocked', async (c) => c.json({ users: await blockedBy(pool, c.var.user.id) }))
     .post('/:username/block', async (c) => {
       const other = await otherUser(directory, c.req.param('username'), c.var.user.id);
       await block(pool, c.var.user.id, other.id);

@@ -68,7 +68,7 @@ export function createDmService(deps: DmServiceDeps) {
         const limit = await limiter.hit(`dm:${user.id}`, deps.sendLimit);
         if (!limit.allowed) return fail('rate_limited', `Too many messages; wait ${limit.retryAfterSeconds} s.`);
         const recipient = await directory.byUsername(to);
-        if (!recipient) return fail('unknown_user', 'No user has that name.');
+        if (!recipient || recipient.deleted) return fail('unknown_user', 'No user has that name.');
         if (recipient.id === user.id) return fail('invalid_input', 'to: you cannot message yourself');
         const outcome = await writer.write({ senderId: user.id, recipientId: recipient.id, body, clientId });
         if (outcome.kind === 'blocked') return fail('blocked', 'This person does not accept your messages.');
@@ -110,7 +110,7 @@ export function createDmService(deps: DmServiceDeps) {
       try {
         if (!(await typingLimit.take(user.id))) return;
         const other = await directory.byUsername(input.value.to);
-        if (!other || other.id === user.id) return;
+        if (!other || other.deleted || other.id === user.id) return;
         if (await blocks.isBlocked(other.id, user.id)) return;
         notify([userRoom(other.id)], 'dm:typing', { from: user.username });
       } catch {

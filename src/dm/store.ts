@@ -223,6 +223,8 @@ export type ConversationRow = {
   otherId: number;
   username: string;
   displayName: string;
+  /** The other person deleted their account (their row is a tombstone). */
+  deleted: boolean;
   lastMessage: StoredMessage;
   unread: number;
 };
@@ -230,7 +232,7 @@ export type ConversationRow = {
 /** The user's conversations, newest first, with the last message and the count of unread ones. */
 export async function conversationsOf(pool: Pool, userId: number, limit: number): Promise<ConversationRow[]> {
   const [rows] = await pool.query<RowDataPacket[]>(
-    `SELECT c.other_id, u.username, u.display_name, c.last_read_id,
+    `SELECT c.other_id, u.username, u.display_name, u.deleted_at, c.last_read_id,
             m.id, m.sender_id, m.recipient_id, m.body, m.client_id, m.created_at,
             (SELECT COUNT(*) FROM direct_messages x FORCE INDEX (direct_messages_pair_id_idx)
               WHERE x.sender_id = c.other_id AND x.recipient_id = c.user_id AND x.id > c.last_read_id) AS unread
@@ -246,6 +248,7 @@ export async function conversationsOf(pool: Pool, userId: number, limit: number)
     otherId: Number(r.other_id),
     username: r.username,
     displayName: r.display_name,
+    deleted: r.deleted_at != null,
     unread: Number(r.unread),
     lastMessage: toStoredMessage(r),
   }));
@@ -274,6 +277,16 @@ export async function markRead(pool: Pool, userId: number, otherId: number, upTo
     otherId,
   ]);
   return target;
+}
+
+/** The people `blockerId` blocked, by name. */
+export async function blockedBy(pool: Pool, blockerId: number): Promise<{ username: string; displayName: string }[]> {
+  const [rows] = await pool.query<RowDataPacket[]>(
+    `SELECT u.username, u.display_name FROM user_blocks b JOIN users u ON u.id = b.blocked_id
+      WHERE b.blocker_id = ? ORDER BY u.username`,
+    [blockerId],
+  );
+  return rows.map((r) => ({ username: String(r.username), displayName: String(r.display_name) }));
 }
 
 export async function block(pool: Pool, blockerId: number, blockedId: number): Promise<void> {

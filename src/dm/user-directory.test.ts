@@ -18,7 +18,7 @@ describe('the user directory', () => {
     // More callers than the pool will queue (queueLimit 1000): each would fail with "Queue limit reached".
     const found = await Promise.all([...Array(3000).keys()].map(() => directory.byUsername(bob.username)));
     expect(new Set(found.map((u) => u?.id)).size).toBe(1);
-    expect(found[0]).toEqual({ id: expect.any(Number), username: bob.username });
+    expect(found[0]).toEqual({ id: expect.any(Number), username: bob.username, deleted: false });
     expect(await directory.byId(found[0]!.id)).toEqual(found[0]);
   });
 

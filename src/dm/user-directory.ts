@@ -1,10 +1,11 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 
-export type DirectoryUser = { id: number; username: string };
+export type DirectoryUser = { id: number; username: string; deleted: boolean };
 
 /**
  * Username ↔ id lookups for the message path, cached per process: usernames
- * never change and accounts are not deleted, so an entry never goes stale.
+ * never change and a deleted account keeps its row (and name), so only its
+ * `deleted` flag can go stale; the deletion's announcement calls `forget`.
  * Misses are not cached (the name may be signed up a moment later).
  * Concurrent lookups of the same key share one query: a burst of first
  * messages to a name costs one round trip, not one pool slot per message.
@@ -36,10 +37,10 @@ export function createUserDirectory(pool: Pool, maxEntries = 100_000) {
   }
 
   async function fetchUser(column: 'username' | 'id', value: string | number): Promise<DirectoryUser | undefined> {
-    const [rows] = await pool.query<RowDataPacket[]>(`SELECT id, username FROM users WHERE ${column} = ? LIMIT 1`, [value]);
+    const [rows] = await pool.query<RowDataPacket[]>(`SELECT id, username, deleted_at FROM users WHERE ${column} = ? LIMIT 1`, [value]);
     const row = rows[0];
     if (!row) return undefined;
-    const user = { id: Number(row.id), username: String(row.username) };
+    const user = { id: Number(row.id), username: String(row.username), deleted: row.deleted_at != null };
     remember(user);
     return user;
   }
@@ -50,6 +51,13 @@ export function createUserDirectory(pool: Pool, maxEntries = 100_000) {
     },
     async byId(id: number) {
       return byId.get(id) ?? lookup('id', id);
+    },
+    /** Drops what is cached about a user (after their account was deleted anywhere). */
+    forget(id: number) {
+      const user = byId.get(id);
+      if (!user) return;
+      byId.delete(id);
+      byName.delete(user.username);
     },
   };
 }

@@ -55,6 +55,8 @@ describe('hostile input on the Accounts routes', () => {
     ['POST', '/api/auth/signup'],
     ['POST', '/api/auth/login'],
     ['PATCH', '/api/me'],
+    ['POST', '/api/me/password'],
+    ['DELETE', '/api/me'],
   ])('%s %s never answers 5xx to generated JSON bodies', async (method, path) => {
     const before = (await server.database.db.select({ id: users.id }).from(users)).length;
     let created = 0;
@@ -119,6 +121,7 @@ describe('hostile input on the Rooms and direct-message routes', () => {
       ['GET', (n: string) => `/api/dm/${n}/messages?before=${encodeURIComponent(n)}&limit=${encodeURIComponent(n)}`],
       ['POST', (n: string) => `/api/users/${n}/block`],
       ['DELETE', (n: string) => `/api/users/${n}/block`],
+      ['DELETE', (n: string) => `/api/me/sessions/${n}`],
     ] as const;
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...routes), rawName, roomBody, async ([method, path], name, b) => {

@@ -1,4 +1,4 @@
-import { asc, eq, like, or, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, like, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { users, type UserRow } from '../db/schema.js';
 
@@ -7,6 +7,11 @@ export type PublicUser = { id: number; username: string; displayName: string };
 
 export function toPublicUser(row: Pick<UserRow, 'id' | 'username' | 'displayName'>): PublicUser {
   return { id: row.id, username: row.username, displayName: row.displayName };
+}
+
+export async function findUserById(db: Db, id: number): Promise<UserRow | undefined> {
+  const rows = await db.select().from(users).where(eq(users.id, id)).limit(1);
+  return rows[0];
 }
 
 export async function findUserByUsername(db: Db, username: string): Promise<UserRow | undefined> {
@@ -37,7 +42,8 @@ export async function updateDisplayName(db: Db, userId: number, displayName: str
  * People search: usernames that start with `query` (lower-cased), and display names that start
  * with it or have a word that does ("ann" finds "Ann Lee" and "Mary Ann"). Display names compare
  * case- and accent-insensitively through the column's utf8mb4_general_ci collation. Username
- * matches come first, then by username; `%`, `_` and `\` in the query are literal.
+ * matches come first, then by username; `%`, `_` and `\` in the query are literal. Deleted
+ * accounts are left out.
  */
 export async function searchUsers(db: Db, query: string, limit: number): Promise<PublicUser[]> {
   const escaped = query.replace(/[\\%_]/g, (ch) => `\\${ch}`);
@@ -45,7 +51,7 @@ export async function searchUsers(db: Db, query: string, limit: number): Promise
   return db
     .select({ id: users.id, username: users.username, displayName: users.displayName })
     .from(users)
-    .where(or(byUsername, like(users.displayName, `${escaped}%`), like(users.displayName, `% ${escaped}%`)))
+    .where(and(or(byUsername, like(users.displayName, `${escaped}%`), like(users.displayName, `% ${escaped}%`)), isNull(users.deletedAt)))
     .orderBy(sql`case when ${byUsername} then 0 else 1 end`, asc(users.username))
     .limit(limit);
 }
