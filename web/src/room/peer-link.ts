@@ -34,6 +34,8 @@ export class PeerLink {
   private watchdog: ReturnType<typeof setTimeout> | undefined;
   // Renegotiations since the connection was last up.
   private retries = 0;
+  // Whether the last exchange ended with this side's answer (see renegotiate).
+  private answeredLast = false;
   private queued: RTCIceCandidateInit[] = [];
   private localAttached = false;
   private restartTimer: ReturnType<typeof setTimeout> | undefined;
@@ -78,6 +80,7 @@ export class PeerLink {
     try {
       this.makingOffer = true;
       await this.pc.setLocalDescription(iceRestart ? await this.pc.createOffer({ iceRestart }) : undefined);
+      this.answeredLast = false;
       if (this.pc.localDescription) this.cb.signal('offer', this.pc.localDescription.toJSON());
     } catch (err) {
       if (!this.closed) console.warn('parley: offer failed', err);
@@ -115,12 +118,19 @@ export class PeerLink {
       this.enqueue(() => this.answer());
       return;
     }
+    // The side whose answer ended the last exchange leaves the retry to the side that offered:
+    // if the answer was lost, that side still waits with its offer and sends it again. An offer
+    // from here instead could come back answered by a side that never learnt the DTLS roles
+    // this side's answer fixed, and the connection would fail for good ("Failed to set SSL
+    // role for the transport"). The offering side's own watchdog retries in every case.
+    if (this.pc.signalingState === 'stable' && this.answeredLast) return;
     await this.offer(true);
   }
 
   private async answer() {
     if (this.pc.signalingState !== 'have-remote-offer') return;
     await this.pc.setLocalDescription();
+    this.answeredLast = true;
     if (this.pc.localDescription) this.cb.signal('answer', this.pc.localDescription.toJSON());
   }
 
@@ -132,7 +142,8 @@ export class PeerLink {
   }
 
   private restartIce() {
-    if (this.closed) return;
+    // As in renegotiate: the side that offered the last exchange restarts it.
+    if (this.closed || (this.pc.signalingState === 'stable' && this.answeredLast)) return;
     // restartIce() marks the connection as needing negotiation; onnegotiationneeded sends the new offer.
     this.pc.restartIce();
   }
