@@ -340,7 +340,8 @@ export function renderDm(other: string | undefined, me: User, session: DmSession
   const heading = h('h1', {}, other ? `Messages with @${other}` : 'Messages');
   // Block / Unblock beside the heading: shown once the person is known to exist.
   const blockButton = h('button', { type: 'button', hidden: true, class: 'block-button' });
-  const blockStatus = h('span', { class: 'status', role: 'status' });
+  // Not a live region: announce() speaks the change, and the screen's one status line stays its own.
+  const blockStatus = h('span', { class: 'block-note' });
   let blocked = false;
   const showBlocked = (username: string) => {
     blockButton.textContent = blocked ? 'Unblock' : 'Block';
