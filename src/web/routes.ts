@@ -51,7 +51,7 @@ export async function webRoutes(dir = defaultWebDir()) {
     c.header('cache-control', 'public, max-age=31536000, immutable');
     return c.body(new Uint8Array(body));
   });
-  for (const path of ['/', '/r/:name', '/dm', '/dm/:username']) {
+  for (const path of ['/', '/r/:name', '/dm', '/dm/:username', '/settings']) {
     app.get(path, (c) => {
       c.header('cache-control', 'no-cache');
       return c.html(page);

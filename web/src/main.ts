@@ -15,6 +15,7 @@ import { closeRoomSession, currentPath, resumeRoomSession, roomSession } from '.
 import { renderRoom } from './room/room-screen.js';
 import { renderSwitchRoom } from './room/switch-room-screen.js';
 import { personName } from './lib/person.js';
+import { renderSettings } from './settings/settings-screen.js';
 
 /**
  * The shell: a header with navigation, one screen at a time in <main>, and
@@ -60,6 +61,7 @@ function renderNav() {
     nav,
     h('a', { href: '/', 'data-link': true }, 'Rooms'),
     messagesLink(),
+    h('a', { href: '/settings', 'data-link': true }, 'Settings'),
     h('span', { class: 'who' }, personName(user)),
     h('button', { type: 'button', on: { click: () => void logout() } }, 'Log out'),
   );
@@ -100,6 +102,7 @@ function render() {
     if (route.name === 'room' && inCall && inCall.name !== route.room) screen = renderSwitchRoom(route.room, inCall, render);
     else if (route.name === 'room') screen = renderRoom(route.room, user);
     else if (route.name === 'dm') screen = renderDm(route.with, user, dm);
+    else if (route.name === 'settings') screen = renderSettings(user);
     else screen = renderHome(user, dm.client);
   }
   currentPath.value = location.pathname;
@@ -113,7 +116,12 @@ function render() {
   }
 }
 
+// Whose screens are shown: a new display name updates the header but does not rebuild the screen.
+let shownFor: number | null | undefined;
 onUserChange(() => {
+  const id = currentUser()?.id ?? null;
+  const same = id === shownFor;
+  shownFor = id;
   if (!currentUser()) {
     stopAlerts?.();
     dm?.close();
@@ -122,7 +130,7 @@ onUserChange(() => {
     closeRoomSession();
   }
   renderNav();
-  render();
+  if (!same) render();
 });
 
 startRouter(render);

@@ -226,6 +226,9 @@ describe('accessibility', () => {
     await page.getByLabel('Message', { exact: true }).press('Enter');
     await page.getByRole('log', { name: 'Messages' }).getByText('Sent').waitFor();
     await audit('direct messages');
+    await page.goto('/settings');
+    await page.getByText('This browser').waitFor();
+    await audit('settings');
     // Phone width: the same screens still pass.
     await page.setViewportSize({ width: 375, height: 740 });
     await audit('direct messages at phone width');

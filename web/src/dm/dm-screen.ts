@@ -8,6 +8,7 @@ import { DmAlertSettings } from './DmAlertSettings.js';
 import { newClientId } from './dm-client.js';
 import type { DmSession } from './dm-session.js';
 import { messageBody, personName, personText } from '../lib/person.js';
+import { block, listBlocked, unblock } from '../settings/settings-api.js';
 
 const SELF_TEXT = 'You can’t send messages to yourself. Choose someone else.';
 
@@ -261,6 +262,7 @@ export function renderDm(other: string | undefined, me: User, session: DmSession
     showPresence(person.online);
     const shown = person;
     typingName = shown.displayName;
+    void showBlock(withUser);
     heading.textContent = `Messages with ${personText(shown)}`;
     document.title = `${heading.textContent} · Parley`;
     offs.push(
@@ -336,9 +338,38 @@ export function renderDm(other: string | undefined, me: User, session: DmSession
   const settings = h('div', { class: 'mount' });
   render(createElement(DmAlertSettings, {}), settings);
   const heading = h('h1', {}, other ? `Messages with @${other}` : 'Messages');
+  // Block / Unblock beside the heading: shown once the person is known to exist.
+  const blockButton = h('button', { type: 'button', hidden: true, class: 'block-button' });
+  // Not a live region: announce() speaks the change, and the screen's one status line stays its own.
+  const blockStatus = h('span', { class: 'block-note' });
+  let blocked = false;
+  const showBlocked = (username: string) => {
+    blockButton.textContent = blocked ? 'Unblock' : 'Block';
+    blockButton.setAttribute('aria-describedby', 'block-what');
+    blockStatus.textContent = blocked ? `You blocked @${username}: their messages do not reach you.` : '';
+    blockButton.hidden = false;
+  };
+  async function showBlock(username: string) {
+    try {
+      blocked = (await listBlocked()).users.some((u) => u.username === username);
+      showBlocked(username);
+    } catch {
+      // Without the list the button stays hidden; the conversation itself still works.
+    }
+    blockButton.onclick = async () => {
+      try {
+        await (blocked ? unblock(username) : block(username));
+        blocked = !blocked;
+        showBlocked(username);
+        announce(blocked ? `Blocked @${username}.` : `Unblocked @${username}.`);
+      } catch (err) {
+        blockStatus.textContent = err instanceof ApiError ? err.message : 'Parley could not be reached. Try again.';
+      }
+    };
+  }
   replace(
     el,
-    heading,
+    h('div', { class: 'dm-head' }, heading, blockButton, h('span', { id: 'block-what', class: 'visually-hidden' }, other ? `@${other}` : ''), blockStatus),
     status,
     h(
       'div',

@@ -1,14 +1,16 @@
-/** Client-side routes on the History API: `/`, `/r/<room>`, `/dm`, `/dm/<username>`. */
+/** Client-side routes on the History API: `/`, `/r/<room>`, `/dm`, `/dm/<username>`, `/settings`. */
 export type Route =
   | { name: 'home' }
   | { name: 'room'; room: string }
-  | { name: 'dm'; with?: string };
+  | { name: 'dm'; with?: string }
+  | { name: 'settings' };
 
 export function parseRoute(pathname: string): Route {
   const room = /^\/r\/([^/]+)\/?$/.exec(pathname);
   if (room) return { name: 'room', room: safeDecode(room[1]!) };
   const dm = /^\/dm(?:\/([^/]+))?\/?$/.exec(pathname);
   if (dm) return { name: 'dm', with: dm[1] ? safeDecode(dm[1]) : undefined };
+  if (/^\/settings\/?$/.test(pathname)) return { name: 'settings' };
   return { name: 'home' };
 }
 

@@ -60,6 +60,11 @@ export async function logout(): Promise<void> {
   signedOut();
 }
 
+/** The signed-in user's record changed (a new display name): whatever shows it follows. */
+export function userUpdated(user: User): void {
+  if (current && current.id === user.id) set(user);
+}
+
 /** Called when any request answers 401: the session ended elsewhere. */
 export function sessionEnded(): void {
   if (current) signedOut();

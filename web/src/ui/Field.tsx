@@ -11,7 +11,7 @@ export function Field(props: {
   hint?: ComponentChildren;
   error?: string;
   inputRef?: Ref<HTMLInputElement>;
-  input: { name: string; type?: 'text' | 'password'; autocomplete?: string; autocapitalize?: 'none' | 'off'; spellcheck?: boolean; maxLength?: number };
+  input: { name: string; type?: 'text' | 'password'; autocomplete?: string; autocapitalize?: 'none' | 'off'; spellcheck?: boolean; maxLength?: number; defaultValue?: string };
 }) {
   const id = useId();
   // An error takes the hint's place: it says what to do now.
@@ -20,6 +20,8 @@ export function Field(props: {
     name: props.input.name,
     autocomplete: props.input.autocomplete,
     maxLength: props.input.maxLength,
+    // Where the field starts; what the person types is theirs (a re-render does not reset it).
+    defaultValue: props.input.defaultValue,
     id,
     ref: props.inputRef,
     'aria-invalid': props.error ? ('true' as const) : undefined,
