@@ -15,6 +15,8 @@ import { closeRoomSession, currentPath, resumeRoomSession, roomSession } from '.
 import { renderRoom } from './room/room-screen.js';
 import { renderSwitchRoom } from './room/switch-room-screen.js';
 import { personName } from './lib/person.js';
+import { House, LogOut, MessageCircle } from 'lucide-preact';
+import { icon } from './ui/icon.js';
 
 /**
  * The shell: a header with navigation, one screen at a time in <main>, and
@@ -58,10 +60,11 @@ function renderNav() {
   }
   replace(
     nav,
-    h('a', { href: '/', 'data-link': true }, 'Rooms'),
+    // On a phone the words are visually hidden and the icons stand in; the names stay the words.
+    h('a', { href: '/', 'data-link': true, class: 'nav-item' }, icon(House), h('span', { class: 'nav-label' }, 'Rooms')),
     messagesLink(),
     h('span', { class: 'who' }, personName(user)),
-    h('button', { type: 'button', on: { click: () => void logout() } }, 'Log out'),
+    h('button', { type: 'button', class: 'nav-item', on: { click: () => void logout() } }, icon(LogOut), h('span', { class: 'nav-label' }, 'Log out')),
   );
 }
 
@@ -69,7 +72,7 @@ function renderNav() {
 let badgeOff: (() => void) | undefined;
 function messagesLink() {
   const badge = h('span', { class: 'badge', 'aria-hidden': 'true', hidden: true });
-  const link = h('a', { href: dmPath(), 'data-link': true, class: 'messages-link' }, 'Messages', badge);
+  const link = h('a', { href: dmPath(), 'data-link': true, class: 'nav-item messages-link' }, icon(MessageCircle), h('span', { class: 'nav-label' }, 'Messages'), badge);
   badgeOff?.();
   badgeOff = effect(() => {
     const n = unread();
