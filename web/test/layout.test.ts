@@ -49,6 +49,8 @@ describe('phone layout', () => {
     expect(tops.length).toBeGreaterThanOrEqual(4);
     expect(Math.max(...tops) - Math.min(...tops), `header centres ${tops}`).toBeLessThanOrEqual(6);
     for (const name of ['Rooms', 'Messages', 'Log out']) await expect(ann.getByRole(name === 'Log out' ? 'button' : 'link', { name, exact: true }).isVisible()).resolves.toBe(true);
+    // No unread messages: no "0" badge either.
+    expect(await ann.locator('.messages-link .badge').isVisible()).toBe(false);
     expect(await noOverflow(ann), 'Home overflows').toBe(true);
     expect(await shortControls(ann)).toEqual([]);
 
