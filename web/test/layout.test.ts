@@ -103,6 +103,17 @@ describe('dark mode', () => {
     expect(await seriousViolations(page), 'messages').toEqual([]);
     await page.setViewportSize(PHONE);
     expect(await seriousViolations(page), 'messages at phone width').toEqual([]);
+    // A thread: the tinted bubbles with their times and "Sent"/"Seen" keep their contrast too.
+    const friend = await openPage(env.browser, env.server);
+    await signUp(friend, 'friend');
+    await page.goto(`/dm/${friend.username}`);
+    await page.getByLabel('Message', { exact: true }).fill('hello in the dark');
+    await page.getByLabel('Message', { exact: true }).press('Enter');
+    await page.getByRole('log', { name: 'Messages' }).getByText('Sent').waitFor();
+    expect(await seriousViolations(page), 'a thread at phone width').toEqual([]);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    expect(await seriousViolations(page), 'a thread at desktop width').toEqual([]);
+    await friend.context().close();
     await page.context().close();
   }, 60_000);
 });
