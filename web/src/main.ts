@@ -16,6 +16,8 @@ import { renderRoom } from './room/room-screen.js';
 import { renderSwitchRoom } from './room/switch-room-screen.js';
 import { personName } from './lib/person.js';
 import { renderSettings } from './settings/settings-screen.js';
+import { House, LogOut, MessageCircle, Settings } from 'lucide-preact';
+import { icon } from './ui/icon.js';
 
 /**
  * The shell: a header with navigation, one screen at a time in <main>, and
@@ -59,11 +61,12 @@ function renderNav() {
   }
   replace(
     nav,
-    h('a', { href: '/', 'data-link': true }, 'Rooms'),
+    // On a phone the words are visually hidden and the icons stand in; the names stay the words.
+    h('a', { href: '/', 'data-link': true, class: 'nav-item' }, icon(House), h('span', { class: 'nav-label' }, 'Rooms')),
     messagesLink(),
-    h('a', { href: '/settings', 'data-link': true }, 'Settings'),
+    h('a', { href: '/settings', 'data-link': true, class: 'nav-item' }, icon(Settings), h('span', { class: 'nav-label' }, 'Settings')),
     h('span', { class: 'who' }, personName(user)),
-    h('button', { type: 'button', on: { click: () => void logout() } }, 'Log out'),
+    h('button', { type: 'button', class: 'nav-item', on: { click: () => void logout() } }, icon(LogOut), h('span', { class: 'nav-label' }, 'Log out')),
   );
 }
 
@@ -71,7 +74,7 @@ function renderNav() {
 let badgeOff: (() => void) | undefined;
 function messagesLink() {
   const badge = h('span', { class: 'badge', 'aria-hidden': 'true', hidden: true });
-  const link = h('a', { href: dmPath(), 'data-link': true, class: 'messages-link' }, 'Messages', badge);
+  const link = h('a', { href: dmPath(), 'data-link': true, class: 'nav-item messages-link' }, icon(MessageCircle), h('span', { class: 'nav-label' }, 'Messages'), badge);
   badgeOff?.();
   badgeOff = effect(() => {
     const n = unread();

@@ -9,6 +9,8 @@ import { newClientId } from './dm-client.js';
 import type { DmSession } from './dm-session.js';
 import { messageBody, personName, personText } from '../lib/person.js';
 import { block, listBlocked, unblock } from '../settings/settings-api.js';
+import { ChevronLeft } from 'lucide-preact';
+import { icon } from '../ui/icon.js';
 
 const SELF_TEXT = 'You can’t send messages to yourself. Choose someone else.';
 
@@ -34,7 +36,8 @@ const TYPING_SEND_EVERY_MS = 2000;
  */
 export function renderDm(other: string | undefined, me: User, session: DmSession): Screen {
   const dm = session.client;
-  const el = h('section', { class: 'screen dm' });
+  // At phone width the list and a thread are separate views: the class says which one this is.
+  const el = h('section', { class: `screen dm ${other ? 'dm-thread-view' : 'dm-list-view'}` });
   // Says when the page has lost its connection and is getting it back; empty otherwise.
   const status = h('p', { class: 'status', role: 'status' });
   const showStatus = () => (status.textContent = dm.status === 'reconnecting' ? 'Reconnecting…' : '');
@@ -335,6 +338,7 @@ export function renderDm(other: string | undefined, me: User, session: DmSession
   document.addEventListener('visibilitychange', onVisible);
 
   const main = h('div', { class: 'card thread-card' });
+  const back = h('a', { href: dmPath(), 'data-link': true, class: 'back-link' }, icon(ChevronLeft), 'Conversations');
   const settings = h('div', { class: 'mount' });
   render(createElement(DmAlertSettings, {}), settings);
   const heading = h('h1', {}, other ? `Messages with @${other}` : 'Messages');
@@ -369,12 +373,13 @@ export function renderDm(other: string | undefined, me: User, session: DmSession
   }
   replace(
     el,
+    other ? back : null,
     h('div', { class: 'dm-head' }, heading, blockButton, h('span', { id: 'block-what', class: 'visually-hidden' }, other ? `@${other}` : ''), blockStatus),
     status,
     h(
       'div',
       { class: 'columns dm-columns' },
-      h('section', { class: 'card', 'aria-labelledby': 'conv-h' }, h('h2', { id: 'conv-h' }, 'Conversations'), conversationList, startForm, settings),
+      h('section', { class: 'card conv-card', 'aria-labelledby': 'conv-h' }, h('h2', { id: 'conv-h' }, 'Conversations'), conversationList, startForm, settings),
       main,
     ),
   );

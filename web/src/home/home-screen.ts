@@ -4,6 +4,8 @@ import { field, h, replace, type Screen } from '../lib/dom.js';
 import { dmPath, navigate, roomPath } from '../lib/router.js';
 import type { Conversation, Person, Room, User } from '../lib/types.js';
 import { personName } from '../lib/person.js';
+import { Lock } from 'lucide-preact';
+import { icon } from '../ui/icon.js';
 
 export const LAST_ROOM_KEY = 'parley:last-room';
 const REFRESH_MS = 4000;
@@ -136,7 +138,7 @@ export function renderHome(user: User, dm: DmClient): Screen {
           'li',
           {},
           h('a', { href: roomPath(r.name), 'data-link': true, on: { click: joinFromLink(r.name) } }, r.name),
-          r.locked ? h('span', { class: 'lock', title: 'Needs a password' }, ' 🔒', h('span', { class: 'visually-hidden' }, '(locked)')) : null,
+          r.locked ? h('span', { class: 'lock', title: 'Needs a password' }, icon(Lock, 16), h('span', { class: 'visually-hidden' }, '(locked)')) : null,
           h('span', { class: 'count' }, r.members >= r.capacity ? `Full: ${r.members} of ${r.capacity}` : `${r.members} of ${r.capacity} here`),
           h('span', { class: 'owner' }, `by @${r.owner}`),
         ),
