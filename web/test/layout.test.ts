@@ -63,7 +63,7 @@ describe('phone layout', () => {
     const input = ann.getByLabel('Message', { exact: true });
     await input.fill('a long message without spaces: ' + 'x'.repeat(200));
     await input.press('Enter');
-    await ann.getByRole('log', { name: 'Messages' }).getByText('Sent').waitFor();
+    await ann.getByRole('log', { name: 'Messages' }).getByText('Sent', { exact: true }).waitFor();
     // The thread alone: the conversation list is hidden, a back link leads to it.
     expect(await ann.getByRole('heading', { name: 'Conversations' }).isVisible()).toBe(false);
     expect(await noOverflow(ann), 'a thread overflows').toBe(true);
@@ -77,7 +77,7 @@ describe('phone layout', () => {
     // At desktop width both show side by side, and no back link.
     await ann.setViewportSize({ width: 1280, height: 800 });
     await ann.goto(`/dm/${bob.username}`);
-    await ann.getByRole('log', { name: 'Messages' }).getByText('Sent').waitFor();
+    await ann.getByRole('log', { name: 'Messages' }).getByText('Sent', { exact: true }).waitFor();
     expect(await ann.getByRole('heading', { name: 'Conversations' }).isVisible()).toBe(true);
     expect(await ann.getByRole('link', { name: 'Conversations', exact: true }).isVisible()).toBe(false);
     expect([...ann.problems, ...bob.problems]).toEqual([]);
@@ -109,7 +109,7 @@ describe('dark mode', () => {
     await page.goto(`/dm/${friend.username}`);
     await page.getByLabel('Message', { exact: true }).fill('hello in the dark');
     await page.getByLabel('Message', { exact: true }).press('Enter');
-    await page.getByRole('log', { name: 'Messages' }).getByText('Sent').waitFor();
+    await page.getByRole('log', { name: 'Messages' }).getByText('Sent', { exact: true }).waitFor();
     expect(await seriousViolations(page), 'a thread at phone width').toEqual([]);
     await page.setViewportSize({ width: 1280, height: 800 });
     expect(await seriousViolations(page), 'a thread at desktop width').toEqual([]);

@@ -224,7 +224,7 @@ describe('accessibility', () => {
     await page.goto(`/dm/${other.username}`);
     await page.getByLabel('Message', { exact: true }).fill('hi');
     await page.getByLabel('Message', { exact: true }).press('Enter');
-    await page.getByRole('log', { name: 'Messages' }).getByText('Sent').waitFor();
+    await page.getByRole('log', { name: 'Messages' }).getByText('Sent', { exact: true }).waitFor();
     await audit('direct messages');
     await page.goto('/settings');
     await page.getByText('This browser').waitFor();

@@ -150,7 +150,7 @@ describe('what the review found', () => {
     await ann.getByRole('heading', { level: 1, name: `Messages with Bobby Tables (@${bob.username})` }).waitFor();
     await ann.getByLabel('Message', { exact: true }).fill('hi');
     await ann.getByLabel('Message', { exact: true }).press('Enter');
-    await ann.getByRole('log', { name: 'Messages' }).getByText('Sent').waitFor();
+    await ann.getByRole('log', { name: 'Messages' }).getByText('Sent', { exact: true }).waitFor();
     await ann.goto('/');
     await ann.getByRole('region', { name: 'People' }).getByRole('link', { name: `Bobby Tables @${bob.username}` }).waitFor();
     await ann.goto(`/dm/${bob.username}`);

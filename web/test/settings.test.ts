@@ -102,7 +102,7 @@ describe('settings', () => {
 
     await bob.getByLabel('Message', { exact: true }).fill('now?');
     await bob.getByLabel('Message', { exact: true }).press('Enter');
-    await bob.getByRole('log', { name: 'Messages' }).getByText('Sent').waitFor();
+    await bob.getByRole('log', { name: 'Messages' }).getByText('Sent', { exact: true }).waitFor();
     expect([...ann.problems, ...bob.problems]).toEqual([]);
     await ann.context().close();
     await bob.context().close();
