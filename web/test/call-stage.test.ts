@@ -55,6 +55,10 @@ describe('the call stage', () => {
         expect(await speaking(ann, 'Bob')).toBe('false');
         await ann.waitForTimeout(100);
       }
+      // Bob leaves the call but stays in the room: his tile goes, with a line of its own.
+      await bob.getByRole('button', { name: 'Leave call' }).first().click();
+      await ann.getByText(/Bob \(@bob[^)]*\) left the call\./).waitFor();
+      await bobTile.waitFor({ state: 'detached' });
       expect([...ann.problems, ...bob.problems]).toEqual([]);
     } finally {
       await ann.context().close();
