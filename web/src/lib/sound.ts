@@ -35,21 +35,28 @@ export function chime(kind: 'join' | 'leave'): void {
   osc.stop(now + 0.3);
 }
 
-/** Polls a stream's loudness (0–1) for a level meter; returns a function that stops it. */
+/**
+ * Polls a stream's loudness (0–1) for a level meter; returns a function that stops it.
+ *
+ * The meter reads the peak of the last ~43 ms every 50 ms. It used to read the RMS of a 512-sample
+ * window (11 ms) every 100 ms: it saw a ninth of the sound, and the microphone's own track, after
+ * echo cancellation, noise suppression and gain control, carries a short tone at a fifth of the
+ * RMS that the same tone reaches after Opus on the far side. Your own meter peaked at 0.06 while
+ * others' reached 1.0. Peaks over a window that covers the time between polls read both alike.
+ */
 export function watchLevel(stream: MediaStream, onLevel: (level: number) => void): () => void {
   const ctx = audioContext();
   const source = ctx.createMediaStreamSource(stream);
   const analyser = ctx.createAnalyser();
-  analyser.fftSize = 512;
+  analyser.fftSize = 2048;
   source.connect(analyser);
   const samples = new Float32Array(analyser.fftSize);
   const timer = setInterval(() => {
     analyser.getFloatTimeDomainData(samples);
-    let sum = 0;
-    for (const s of samples) sum += s * s;
-    // RMS, scaled so that speech sits in the middle of the meter.
-    onLevel(Math.min(1, Math.sqrt(sum / samples.length) * 4));
-  }, 100);
+    let peak = 0;
+    for (const s of samples) peak = Math.max(peak, Math.abs(s));
+    onLevel(Math.min(1, peak * 1.5));
+  }, 50);
   return () => {
     clearInterval(timer);
     source.disconnect();

@@ -9,10 +9,22 @@ import { roomSession } from './current-session.js';
  * person reads other screens. One element per remote member.
  */
 let audioBox: HTMLElement | undefined;
+const playing = new Map<string, HTMLAudioElement>();
+/** Per-person volume (0–1) chosen on the call stage; kept while the person's connection is renewed. */
+const volumes = new Map<string, number>();
+
+export function peerVolume(peerId: string): number {
+  return volumes.get(peerId) ?? 1;
+}
+
+export function setPeerVolume(peerId: string, volume: number): void {
+  volumes.set(peerId, volume);
+  const audio = playing.get(peerId);
+  if (audio) audio.volume = volume;
+}
 
 export function mountCallAudio(box: HTMLElement): void {
   audioBox = box;
-  const playing = new Map<string, HTMLAudioElement>();
   effect(() => {
     const session = roomSession.value;
     const streams = session?.remoteStreams.value ?? new Map<string, MediaStream>();
@@ -24,7 +36,8 @@ export function mountCallAudio(box: HTMLElement): void {
     }
     for (const [who, stream] of streams) {
       if (playing.has(who)) continue;
-      const audio = h('audio', { autoplay: true });
+      const audio = h('audio', { autoplay: true, 'data-peer': who });
+      audio.volume = peerVolume(who);
       audio.srcObject = stream;
       box.appendChild(audio);
       playing.set(who, audio);

@@ -106,13 +106,31 @@ export function rtcConfiguration(iceServers: RTCIceServer[]): RTCConfiguration {
   return { iceServers, iceTransportPolicy: localStorage.getItem(RELAY_ONLY_KEY) === '1' ? 'relay' : 'all' };
 }
 
+export type PeerStats = {
+  peerId: string;
+  state: string;
+  bytesReceived: number;
+  audioEnergy: number;
+  localCandidate?: string;
+  remoteCandidate?: string;
+  /** Seconds, from the selected candidate pair. */
+  roundTripTime?: number;
+  packetsReceived: number;
+  packetsLost: number;
+  /** Seconds, from inbound-rtp. */
+  jitter?: number;
+};
+
 /** Per connection: its state, audio received, and the kind of ICE candidates in use. */
 export async function callStats(call: Call | undefined) {
-  const out: Array<{ peerId: string; state: string; bytesReceived: number; audioEnergy: number; localCandidate?: string; remoteCandidate?: string }> = [];
+  const out: Array<PeerStats> = [];
   for (const [peerId, link] of call?.links ?? []) {
     const report = await link.pc.getStats();
     let bytesReceived = 0;
     let audioEnergy = 0;
+    let packetsReceived = 0;
+    let packetsLost = 0;
+    let jitter: number | undefined;
     let pairId: string | undefined;
     const byId = new Map<string, any>();
     report.forEach((s: any) => {
@@ -120,6 +138,9 @@ export async function callStats(call: Call | undefined) {
       if (s.type === 'inbound-rtp' && s.kind === 'audio') {
         bytesReceived += s.bytesReceived ?? 0;
         audioEnergy += s.totalAudioEnergy ?? 0;
+        packetsReceived += s.packetsReceived ?? 0;
+        packetsLost += s.packetsLost ?? 0;
+        if (typeof s.jitter === 'number') jitter = Math.max(jitter ?? 0, s.jitter);
       }
       if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
     });
@@ -131,6 +152,10 @@ export async function callStats(call: Call | undefined) {
       audioEnergy,
       localCandidate: pair ? byId.get(pair.localCandidateId)?.candidateType : undefined,
       remoteCandidate: pair ? byId.get(pair.remoteCandidateId)?.candidateType : undefined,
+      roundTripTime: typeof pair?.currentRoundTripTime === 'number' ? pair.currentRoundTripTime : undefined,
+      packetsReceived,
+      packetsLost,
+      jitter,
     });
   }
   return out;

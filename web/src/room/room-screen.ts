@@ -1,13 +1,15 @@
 import { effect } from '@preact/signals';
 import { announce, field, h, replace, type Screen } from '../lib/dom.js';
 import { navigate, roomPath } from '../lib/router.js';
-import { setSoundsOn, soundsOn, watchLevel } from '../lib/sound.js';
+import { setSoundsOn, soundsOn } from '../lib/sound.js';
+import { subscribeLevel } from './levels.js';
 import type { User } from '../lib/types.js';
 import { LAST_ROOM_KEY } from '../home/home-screen.js';
 import { createRoomChat } from './room-chat.js';
 import { personName, personText } from '../lib/person.js';
 import { resumeCallAudio } from './call-audio.js';
 import { openRoomSession, releaseRoomSession } from './current-session.js';
+import { mountCallStage } from './call-stage-mount.js';
 
 type PeerView = {
   item: HTMLLIElement;
@@ -52,6 +54,8 @@ export function renderRoom(name: string, user: User): Screen {
   micField.hidden = true;
   const listen = h('button', { type: 'button', hidden: true, class: 'primary', on: { click: () => resumeCallAudio() } }, 'Click to listen');
   const callError = h('p', { class: 'error', role: 'alert' });
+  const stage = h('div', { class: 'stage-box' });
+  stops.push(mountCallStage(stage, session));
   const chat = createRoomChat(name, () => session.peerId.value);
   const sounds = h('input', { type: 'checkbox', name: 'sounds', checked: soundsOn() });
   sounds.addEventListener('change', () => setSoundsOn(sounds.checked));
@@ -123,6 +127,7 @@ export function renderRoom(name: string, user: User): Screen {
           h('div', { class: 'actions' }, joinCall, muteButton, leaveCall, timer),
           listen,
           callError,
+          stage,
           micField,
           h('h3', {}, 'People'),
           memberList,
@@ -190,7 +195,7 @@ export function renderRoom(name: string, user: User): Screen {
         v.stopLevel = undefined;
         v.stream = s;
         v.meter.value = 0;
-        if (s) v.stopLevel = watchLevel(s, (l) => (v.meter.value = l));
+        if (s) v.stopLevel = subscribeLevel(s, (l) => (v.meter.value = l));
       }
     }),
     effect(() => {
@@ -199,7 +204,7 @@ export function renderRoom(name: string, user: User): Screen {
       const self = session.members.value.has(session.peerId.value) ? views.get(session.peerId.value) : undefined;
       stopSelfLevel?.();
       stopSelfLevel = undefined;
-      if (local && self) stopSelfLevel = watchLevel(local, (l) => (self.meter.value = l));
+      if (local && self) stopSelfLevel = subscribeLevel(local, (l) => (self.meter.value = l));
       else if (self) self.meter.value = 0;
     }),
   );
@@ -237,7 +242,7 @@ export function renderRoom(name: string, user: User): Screen {
         if (s) {
           const view = v;
           v.stream = s;
-          v.stopLevel = watchLevel(s, (l) => (view.meter.value = l));
+          v.stopLevel = subscribeLevel(s, (l) => (view.meter.value = l));
         }
         views.set(m.peerId, v);
       }

@@ -214,6 +214,11 @@ export class RoomSession {
       const m = this.members.value.get(who);
       if (!m) return;
       this.setMembers((all) => all.set(who, { ...m, inCall, muted }));
+      // Joining or leaving the call is news of its own, apart from entering the room.
+      if (who !== self() && inCall !== m.inCall) {
+        chime(inCall ? 'join' : 'leave');
+        this.emit('notice', `${personText(m.user)} ${inCall ? 'joined' : 'left'} the call.`);
+      }
       if (who === self()) this.ownCallStateSeen = inCall;
       else if (!inCall) this.dropPeer(who);
       else this.offerIfLater(who);

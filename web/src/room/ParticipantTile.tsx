@@ -1,0 +1,57 @@
+import { MicOff } from 'lucide-preact';
+import type { Member } from '../lib/types.js';
+import { peerVolume, setPeerVolume } from './call-audio.js';
+import type { Quality } from './quality.js';
+import { useLevel } from './use-level.js';
+import './participant-tile.css';
+
+/** Above this level a person counts as speaking: the fake tone and speech pass it, room noise does not. */
+const SPEAKING = 0.15;
+
+function initials(name: string): string {
+  const parts = name.trim().split(/\s+/).filter(Boolean);
+  const letters = parts.length > 1 ? [parts[0]!, parts[parts.length - 1]!] : parts;
+  return letters.map((p) => [...p][0]!.toUpperCase()).join('') || '?';
+}
+
+/**
+ * One person on the call stage: initials, name and @username, a ring while they speak, a muted
+ * mark, how good their connection is and (for others) their volume. `self` is this tab.
+ */
+export function ParticipantTile(props: { member: Member; stream: MediaStream | null | undefined; self: boolean; muted: boolean; quality?: Quality }) {
+  const { member, stream, self, muted, quality } = props;
+  const level = useLevel(stream);
+  const speaking = !muted && level.value > SPEAKING;
+  const name = member.user.displayName;
+  const descId = `quality-${member.peerId}`;
+  return (
+    <li class={`tile${speaking ? ' speaking' : ''}`} data-peer={member.peerId} data-speaking={speaking ? 'true' : 'false'} aria-label={`${name}${self ? ' (you)' : ''}`}>
+      <span class="tile-avatar" aria-hidden="true">
+        {initials(name)}
+      </span>
+      <span class="tile-name">
+        <bdi>{name}</bdi>
+        {self ? ' (you)' : ''} <span class="handle">@{member.user.username}</span>
+      </span>
+      <span class="tile-marks">
+        {speaking ? <span class="visually-hidden">speaking</span> : null}
+        {muted ? <MicOff class="tile-muted" role="img" aria-label="Microphone off" size={18} /> : null}
+        <meter class="tile-level" min={0} max={1} value={level.value} aria-label={self ? 'Your microphone level' : `Audio level of ${name}`} />
+        {quality ? (
+          <span class={`tile-quality ${quality.label}`} tabIndex={0} title={quality.numbers} aria-describedby={descId}>
+            Connection {quality.label}
+            <span id={descId} class="visually-hidden">
+              {quality.numbers}
+            </span>
+          </span>
+        ) : null}
+      </span>
+      {self ? null : (
+        <label class="tile-volume">
+          <span class="visually-hidden">Volume of {name}</span>
+          <input type="range" min={0} max={1} step={0.05} value={peerVolume(member.peerId)} onInput={(e) => setPeerVolume(member.peerId, Number((e.target as HTMLInputElement).value))} />
+        </label>
+      )}
+    </li>
+  );
+}
