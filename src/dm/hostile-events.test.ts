@@ -482,7 +482,7 @@ describe('hostile events on /dm', () => {
 
   // client_id compares byte for byte (migration 0003): under the database's case-insensitive
   // collation "CASE-CHECK" was taken for a retry of "case-check", not stored, and acked as
-  // `blocked`. Found by the fuzz above.
+  // `blocked`.
   it('client ids that differ only in case are two different messages', async () => {
     const tab = annTabs[0]!;
     expect((await emitAck(tab, 'dm:send', { to: bob.username, body: 'lower', clientId: 'case-check' })).ok).toBe(true);

@@ -156,7 +156,6 @@ export function createDmSockets(deps: DmSocketDeps) {
     // Socket.IO passes the ack as the last argument, after however many the client sent: an
     // emit with extra arguments, or with no payload at all, used to leave its ack uncalled and
     // the client waiting forever. The payload is the first argument that is not the ack.
-    // Found by src/dm/hostile-events.test.ts.
     const split = (args: unknown[]): [unknown, (r: unknown) => void] => {
       const last = args.at(-1);
       if (typeof last !== 'function') return [args[0], () => {}];

@@ -147,7 +147,7 @@ export async function writeMessages(
     return batch.map((m): WriteOutcome => {
       // A blocked message is `blocked` even when another message of this batch with the same
       // clientId (to someone else) was stored: it must not be acked as that one, which is what
-      // sending the two one after the other gives. Found by src/dm/hostile-events.test.ts.
+      // sending the two one after the other gives.
       if (blocked.has(`${m.recipientId}/${m.senderId}`)) return { kind: 'blocked' };
       const message = stored.get(keyOf(m.senderId, m.clientId));
       return message

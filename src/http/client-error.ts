@@ -41,7 +41,6 @@ export function answerClientError(err: Error & { code?: string }, socket: Duplex
  * is refused before Hono sees it, by default with a bare 400. This answers it
  * in the error shape. Hono's own fetch never rejects (its error handler
  * answers), so anything else here is unexpected and a 500 as usual.
- * Found by src/http/hostile-input.test.ts.
  */
 export function answerRequestError(err: unknown, security: Record<string, string> = {}): Response {
   const bad = err instanceof RequestError;

@@ -10,6 +10,7 @@ import { runParleyProcess, waitForListening, type ParleyProcess } from '../test/
 import { TEST_REDIS_URL } from '../test/services.js';
 import { SseClient } from '../test/sse-client.js';
 import { followStream, type FollowedStream } from '../test/follow-stream.js';
+import { connected, retryingDmSender } from '../test/dm-sender.js';
 
 /**
  * Scenario 1 of docs/reliability.md: one of two Parley processes is killed
@@ -88,39 +89,7 @@ function dmSocket(w: Who, base: string): Socket {
   return s;
 }
 
-const connected = (s: Socket) => new Promise<void>((resolve) => (s.connected ? resolve() : s.once('connect', () => resolve())));
 
-/**
- * A sender that keeps sending numbered messages and, like the web client's
- * "Retry", resends a message with the same clientId until it is acked.
- */
-function dmSender(socket: Socket, to: string, tag: string, count: number) {
-  const acked = new Map<string, number>();
-  let retries = 0;
-  let sent = 0;
-  const done = (async () => {
-    for (let i = 0; i < count; i++) {
-      const clientId = `${tag}-${i}`;
-      for (;;) {
-        await connected(socket);
-        sent += 1;
-        try {
-          const ack = await socket.timeout(2000).emitWithAck('dm:send', { to, body: `message ${i} from ${tag}`, clientId });
-          if (ack?.ok) {
-            acked.set(clientId, ack.message.id);
-            break;
-          }
-        } catch {
-          // No ack in time (the process died with it): send it again.
-        }
-        retries += 1;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      await new Promise((r) => setTimeout(r, 15));
-    }
-  })();
-  return { acked, done, retries: () => retries, sent: () => sent };
-}
 
 describe('kill -9 of one of two processes', () => {
   it('clients move to the survivor within 5 s, its members leave within 30 s, the call keeps its audio, and no acked message is lost or doubled', { timeout: 180_000 }, async () => {
@@ -165,7 +134,7 @@ describe('kill -9 of one of two processes', () => {
     expect(beforeKill[0]!.energy).toBeGreaterThan(0.0001);
 
     // Senders start; the kill falls in the middle of their traffic.
-    const senders = dmSockets.map((s, i) => dmSender(s, dmPeople[(i + 1) % dmPeople.length]!.username, `crash${i}`, 60));
+    const senders = dmSockets.map((s, i) => retryingDmSender(s, dmPeople[(i + 1) % dmPeople.length]!.username, `crash${i}`, { count: 60, ackTimeoutMs: 2000, pauseMs: 15 }));
     await new Promise((r) => setTimeout(r, 400));
 
     // --- The kill.

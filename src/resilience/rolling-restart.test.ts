@@ -9,6 +9,7 @@ import { freePort } from '../test/free-port.js';
 import { uniquePrefix, uniqueUsername, workerDatabaseUrl, type TestServer } from '../test/harness.js';
 import { runParleyProcess, waitForListening, type ParleyProcess } from '../test/process.js';
 import { TEST_REDIS_URL } from '../test/services.js';
+import { connected, retryingDmSender } from '../test/dm-sender.js';
 
 /**
  * Scenario 7 of docs/reliability.md: a rolling restart. Two Parley processes
@@ -59,35 +60,7 @@ afterAll(async () => {
   await lb?.close();
 });
 
-const connected = (s: Socket) => new Promise<void>((resolve) => (s.connected ? resolve() : s.once('connect', () => resolve())));
 
-/** Like a script using socket.io-client with its defaults: sends numbered messages, resending each (same clientId) until acked. */
-function dmSender(socket: Socket, to: string, tag: string) {
-  const acked = new Map<string, number>();
-  let stopped = false;
-  let resends = 0;
-  const done = (async () => {
-    for (let i = 0; !stopped; i++) {
-      const clientId = `${tag}-${i}`;
-      for (;;) {
-        await connected(socket);
-        try {
-          const ack = await socket.timeout(3000).emitWithAck('dm:send', { to, body: `message ${i} from ${tag}`, clientId });
-          if (ack?.ok) {
-            acked.set(clientId, ack.message.id);
-            break;
-          }
-        } catch {
-          // Disconnected with the message in flight, or no answer: send it again.
-        }
-        resends += 1;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      await new Promise((r) => setTimeout(r, 40));
-    }
-  })();
-  return { acked, done, stop: () => (stopped = true), resends: () => resends };
-}
 
 /**
  * Records, with the time, every text a page's status line shows (`[role=status]` inside the
@@ -167,7 +140,7 @@ describe('rolling restart of two processes', () => {
     await Promise.all(sockets.map(connected));
     const reconnects: number[] = [];
     for (const s of sockets) s.io.on('reconnect', () => reconnects.push(Date.now()));
-    const senders = sockets.map((s, i) => dmSender(s, (i ? annRoom : bobRoom).username, `roll${i}`));
+    const senders = sockets.map((s, i) => retryingDmSender(s, (i ? annRoom : bobRoom).username, `roll${i}`, { ackTimeoutMs: 3000, pauseMs: 40 }));
 
     const dmPages = [annDm, bobDm];
     const roomPages = [annRoom, bobRoom];
@@ -288,7 +261,7 @@ describe('rolling restart of two processes', () => {
         [annRoom.username],
       );
       expect(Object.fromEntries(pageRows.map((r) => [String(r.body), Number(r.n)]))).toEqual(Object.fromEntries(pageDms.map((b) => [b, 1])));
-      const resends = senders.reduce((n, s) => n + s.resends(), 0);
+      const resends = senders.reduce((n, s) => n + s.retries(), 0);
       const resent = [...sends.values()].filter((n) => n > 1).length;
       console.info(
         `[restart] ${figures.join('; ')}; ${acked} scripted DMs acked (${resends} resends), ` +

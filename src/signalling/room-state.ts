@@ -58,7 +58,6 @@ const U64_MAX = BigInt('18446744073709551615');
  * leading zeros. A Last-Event-ID that is not is ignored (the stream starts with a fresh
  * welcome): a part over 64 bits made XRANGE fail (a 500), and leading zeros made
  * compareEventIds rank the id above every real one, so the stream dropped all live events.
- * Found by src/http/hostile-input.test.ts.
  */
 export function isEventId(id: string): boolean {
   const m = /^(0|[1-9]\d{0,19})-(0|[1-9]\d{0,19})$/.exec(id);
@@ -107,7 +106,7 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
     const field = (name: string) => fields[fields.indexOf(name) + 1];
     // An id past the newest this room issued was never sent by it: start over. Resuming
     // "after" it would drop every live event as already seen, and after the largest
-    // possible id XRANGE fails (a 500). Found by src/http/hostile-input.test.ts.
+    // possible id XRANGE fails (a 500).
     if (compareEventIds(lastId, String(field('last-generated-id'))) > 0) return { complete: false };
     if (rangeErr) throw rangeErr;
     // Trimming removes the oldest entries only, so what is missed can be replayed whole

@@ -45,7 +45,7 @@ const signalSchema = z
  * How deeply signal `data` may nest. The data is serialised again for the room's event
  * stream, and JSON.stringify recurses: some thousands of levels (which fit in 64 KiB)
  * overflowed the stack and answered 500. Real offers, answers and candidates nest 2 or 3
- * levels. Found by src/http/hostile-input.test.ts.
+ * levels.
  */
 const MAX_SIGNAL_DATA_DEPTH = 64;
 
