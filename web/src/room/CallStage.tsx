@@ -42,7 +42,7 @@ export function CallStage({ session }: { session: RoomSession }) {
   members.sort((a, b) => (a.peerId === self ? -1 : b.peerId === self ? 1 : 0));
   const streams = session.remoteStreams.value;
   return (
-    <ul class="call-stage" aria-label="In the call">
+    <ul class="call-stage" aria-label="In the call" data-count={Math.min(members.length, 10)}>
       {members.map((m) =>
         m.peerId === self ? (
           <ParticipantTile key={m.peerId} member={m} self stream={session.localStream.value} muted={session.muted.value} />

@@ -102,6 +102,10 @@ export class RoomSession {
       return this.fail(err);
     }
     this.room.value = room;
+    // A full room says so before it asks for a password: the password would not get anyone in.
+    if (room.locked && room.owner !== this.user.username && password === undefined && room.members >= room.capacity) {
+      return this.fail(new ApiError(409, 'room_full', 'The room is full.'));
+    }
     if (room.locked && room.owner !== this.user.username && password === undefined) return void (this.phase.value = 'password');
     try {
       const joined = await post<{ room: Room; peerId: string; members: Member[] }>(`/api/rooms/${encodeURIComponent(name)}/join`, password ? { password } : {});
@@ -183,21 +187,22 @@ export class RoomSession {
       const now = new Map(d.members.map((m) => [m.peerId, m]));
       this.members.value = now;
       // Whoever came or went between this tab's join and its welcome (or while the stream was
-      // away and its events could no longer be replayed) is announced as their events would be.
-      const came = d.members.filter((m) => m.peerId !== self() && !before.has(m.peerId));
-      const went = [...before.values()].filter((m) => m.peerId !== self() && !now.has(m.peerId));
-      for (const m of went) {
-        this.dropPeer(m.peerId);
-        this.emit('notice', `${personText(m.user)} left.`);
-      }
-      for (const m of came) this.emit('notice', `${personText(m.user)} joined.`);
+      // away and its events could no longer be replayed) is announced as their events would be:
+      // per person, so a second tab of someone already here is no news.
+      const came = peopleIn(now, self()).filter((id) => !peopleIn(before, self()).includes(id));
+      const went = peopleIn(before, self()).filter((id) => !peopleIn(now, self()).includes(id));
+      for (const m of before.values()) if (m.peerId !== self() && !now.has(m.peerId)) this.dropPeer(m.peerId);
+      for (const id of went) this.emit('notice', `${personText(userOf(before, id)!)} left the room.`);
+      for (const id of came) this.emit('notice', `${personText(userOf(now, id)!)} entered the room.`);
       if (came.length > 0) chime('join');
       else if (went.length > 0) chime('leave');
     });
     on('member-joined', ({ member }) => {
+      const already = hasOtherPeer(this.members.value, member);
       this.setMembers((m) => m.set(member.peerId, member));
+      if (already) return;
       chime('join');
-      this.emit('notice', `${personText(member.user)} joined.`);
+      this.emit('notice', `${personText(member.user)} entered the room.`);
     });
     on('member-left', ({ peerId: gone, reason }) => {
       if (gone === self()) {
@@ -205,20 +210,26 @@ export class RoomSession {
         return;
       }
       const m = this.members.value.get(gone);
+      const wasInCall = m ? personInCall(this.members.value, m.user.id) : false;
       this.setMembers((all) => all.delete(gone));
       this.dropPeer(gone);
+      if (!m) return;
+      // A person's other tab closing is no news while they are still here.
+      if (hasOtherPeer(this.members.value, m)) {
+        if (wasInCall && !personInCall(this.members.value, m.user.id)) this.callNews(m, false);
+        return;
+      }
       chime('leave');
-      if (m) this.emit('notice', `${personText(m.user)} left.`);
+      this.emit('notice', `${personText(m.user)} left the room.`);
     });
     on('member-state', ({ peerId: who, inCall, muted }) => {
       const m = this.members.value.get(who);
       if (!m) return;
+      const wasInCall = personInCall(this.members.value, m.user.id);
       this.setMembers((all) => all.set(who, { ...m, inCall, muted }));
-      // Joining or leaving the call is news of its own, apart from entering the room.
-      if (who !== self() && inCall !== m.inCall) {
-        chime(inCall ? 'join' : 'leave');
-        this.emit('notice', `${personText(m.user)} ${inCall ? 'joined' : 'left'} the call.`);
-      }
+      // Joining or leaving the call is news of its own, apart from entering the room; per person,
+      // so a second tab joining a call its person is already in says nothing.
+      if (who !== self() && wasInCall !== personInCall(this.members.value, m.user.id)) this.callNews(m, inCall);
       if (who === self()) this.ownCallStateSeen = inCall;
       else if (!inCall) this.dropPeer(who);
       else this.offerIfLater(who);
@@ -240,6 +251,11 @@ export class RoomSession {
       this.forgetMarker();
       this.phase.value = 'closed';
     });
+  }
+
+  private callNews(m: Member, joined: boolean) {
+    chime(joined ? 'join' : 'leave');
+    this.emit('notice', `${personText(m.user)} ${joined ? 'joined' : 'left'} the call.`);
   }
 
   private async rejoin() {
@@ -420,4 +436,29 @@ export class RoomSession {
     this.forgetMarker();
     this.leaveQuietly();
   }
+}
+
+// ---- people, not tabs: one person may hold several peers (tabs) in a room ------------------
+/** The user ids with a peer in `members`, other than this tab's own peer `self`. */
+function peopleIn(members: ReadonlyMap<string, Member>, self: string): number[] {
+  const ids = new Set<number>();
+  for (const m of members.values()) if (m.peerId !== self) ids.add(m.user.id);
+  return [...ids];
+}
+
+function userOf(members: ReadonlyMap<string, Member>, id: number) {
+  for (const m of members.values()) if (m.user.id === id) return m.user;
+  return undefined;
+}
+
+/** Whether `m`'s person has a peer here besides `m` (this tab counts: your own second tab is no news). */
+function hasOtherPeer(members: ReadonlyMap<string, Member>, m: Member): boolean {
+  for (const o of members.values()) if (o.user.id === m.user.id && o.peerId !== m.peerId) return true;
+  return false;
+}
+
+/** Whether any of a person's peers is in the call. */
+function personInCall(members: ReadonlyMap<string, Member>, id: number): boolean {
+  for (const m of members.values()) if (m.user.id === id && m.inCall) return true;
+  return false;
 }

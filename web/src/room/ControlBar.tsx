@@ -1,0 +1,52 @@
+import { MessageSquare, Mic, MicOff, PhoneOff, Users } from 'lucide-preact';
+import { CallTimer } from './CallTimer.js';
+import { DevicesSpot } from './DevicesSpot.js';
+import type { RoomSession } from './room-session.js';
+import './ControlBar.css';
+
+export type Panels = { people: boolean; chat: boolean };
+
+/**
+ * The bar at the foot of the room, as in Meet: the time in the call on the left; mute, devices and
+ * leave (red) in the middle while in the call; the People and Chat panels' toggles on the right.
+ * Icon buttons, each named in words (visually hidden) with the same words as a tooltip.
+ */
+export function ControlBar(props: { session: RoomSession; people: number; panels: Panels; panelIds: { people: string; chat: string }; toggle(panel: keyof Panels): void }) {
+  const { session, panels, panelIds, toggle } = props;
+  const inCall = session.inCall.value;
+  const muted = session.muted.value;
+  return (
+    <div class="control-bar" role="toolbar" aria-label="Call controls">
+      <div class="control-side">
+        <span class="control-room" aria-hidden="true">
+          {session.name}
+        </span>
+        {inCall && session.startedAt.value ? <CallTimer class="control-timer" startedAt={session.startedAt.value} /> : null}
+      </div>
+      {inCall ? (
+        <div class="control-main">
+          <button type="button" class={`control${muted ? ' off' : ''}`} data-focus="mute" aria-pressed={muted} title={muted ? 'Unmute your microphone' : 'Mute your microphone'} onClick={() => session.toggleMute()}>
+            {muted ? <MicOff aria-hidden="true" size={22} /> : <Mic aria-hidden="true" size={22} />}
+            <span class="control-label">{muted ? 'Unmute' : 'Mute'}</span>
+          </button>
+          <DevicesSpot session={session} where="bar" />
+          <button type="button" class="control leave" title="Leave call" onClick={() => session.leaveCall()}>
+            <PhoneOff aria-hidden="true" size={22} />
+            <span class="control-label">Leave call</span>
+          </button>
+        </div>
+      ) : null}
+      <div class="control-side control-panels">
+        <button type="button" class="control" title="People" aria-pressed={panels.people} aria-expanded={panels.people} aria-controls={panelIds.people} onClick={() => toggle('people')}>
+          <Users aria-hidden="true" size={22} />
+          <span class="control-label">People</span>
+          <span class="control-count">{props.people}</span>
+        </button>
+        <button type="button" class="control" title="Chat" aria-pressed={panels.chat} aria-expanded={panels.chat} aria-controls={panelIds.chat} onClick={() => toggle('chat')}>
+          <MessageSquare aria-hidden="true" size={22} />
+          <span class="control-label">Chat</span>
+        </button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,71 @@
+import { MicOff } from 'lucide-preact';
+import type { User } from '../lib/types.js';
+import { groupPeople, initials, type Person } from './people.js';
+import { PersonName } from './PersonName.js';
+import type { RoomSession } from './room-session.js';
+import './PeoplePanel.css';
+
+const STATE_WORDS: Partial<Record<RTCPeerConnectionState, string>> = {
+  new: 'connecting…',
+  connecting: 'connecting…',
+  disconnected: 'reconnecting…',
+  failed: 'connection failed, retrying…',
+};
+
+/**
+ * Who is here, as Meet's People panel shows it: those in the call, then those only in the room.
+ * One entry per person, however many tabs they have open.
+ */
+export function PeoplePanel({ session, user, id, hidden }: { session: RoomSession; user: User; id: string; hidden: boolean }) {
+  const self = session.peerId.value;
+  const people = groupPeople(session.members.value.values(), self, user.id);
+  const inCall = people.filter((p) => p.inCall);
+  const inRoom = people.filter((p) => !p.inCall);
+  const states = session.peerStates.value;
+  return (
+    <section class="panel people-panel" id={id} aria-labelledby={`${id}-h`} hidden={hidden}>
+      <h2 id={`${id}-h`}>People</h2>
+      <Group id={`${id}-call`} title={`In the call (${inCall.length})`} people={inCall} empty="No one is in the call yet." states={states} />
+      <Group id={`${id}-room`} title={`In the room (${inRoom.length})`} people={inRoom} empty="Everyone here is in the call." states={states} />
+    </section>
+  );
+}
+
+function Group(props: { id: string; title: string; people: Person[]; empty: string; states: ReadonlyMap<string, RTCPeerConnectionState> }) {
+  return (
+    <>
+      <h3 id={props.id}>{props.title}</h3>
+      {props.people.length === 0 ? <p class="people-empty">{props.empty}</p> : null}
+      <ul class="people-list" aria-labelledby={props.id}>
+        {props.people.map((p) => (
+          <Entry key={p.user.id} person={p} states={props.states} />
+        ))}
+      </ul>
+    </>
+  );
+}
+
+function Entry({ person, states }: { person: Person; states: ReadonlyMap<string, RTCPeerConnectionState> }) {
+  const tabs = person.peers.length;
+  // How the connection to them is going, while it is not simply up (their tab in the call).
+  const calling = person.you ? undefined : person.peers.find((m) => m.inCall);
+  const state = calling ? STATE_WORDS[states.get(calling.peerId) ?? 'connected'] : undefined;
+  return (
+    <li class="person-entry" data-user={person.user.id} data-peer={person.peers[0]?.peerId} data-peers={person.peers.map((m) => m.peerId).join(' ')}>
+      <span class="person-avatar" aria-hidden="true">
+        {initials(person.user.displayName)}
+      </span>
+      <span class="person-text">
+        <PersonName user={person.user} suffix={person.you ? ' (you)' : ''} />
+        {tabs > 1 || state ? (
+          <span class="person-note">
+            {tabs > 1 ? `${tabs} tabs` : null}
+            {tabs > 1 && state ? ', ' : null}
+            {state}
+          </span>
+        ) : null}
+      </span>
+      {person.muted ? <MicOff class="person-muted" role="img" aria-label="Muted" size={18} /> : null}
+    </li>
+  );
+}
