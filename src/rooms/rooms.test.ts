@@ -168,6 +168,23 @@ describe('POST /api/rooms/:name/join', () => {
     expect((await owner.client.post(`/api/rooms/${name}/join`)).status).toBe(200);
   });
 
+  it('says a full locked room is full (409 room_full) before it checks the password, and counts no attempt', async () => {
+    const name = uniqueRoomName();
+    await createRoom(owner, name, { password: 'correct pw', capacity: 2 });
+    await join(owner, name);
+    const third = await person(server, 'third');
+    const thirdPeer = await join(third, name, { password: 'correct pw' });
+    for (const body of [{}, { password: 'wrong pw' }, { password: 'correct pw' }]) {
+      const res = await other.client.post(`/api/rooms/${name}/join`, body);
+      expect(res.status).toBe(409);
+      expect(res.body.error.code).toBe('room_full');
+    }
+    // Not full any more: the password is asked for again, and the refusals above cost no attempts.
+    expect((await third.client.post(`/api/rooms/${name}/leave`, { peerId: thirdPeer })).status).toBe(204);
+    expect((await other.client.post(`/api/rooms/${name}/join`, {})).body.error.code).toBe('wrong_password');
+    expect((await other.client.post(`/api/rooms/${name}/join`, { password: 'correct pw' })).status).toBe(200);
+  });
+
   it('slows down password guessing with 429 too_many_attempts', async () => {
     const name = uniqueRoomName();
     await createRoom(owner, name, { password: 'correct pw' });

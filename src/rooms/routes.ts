@@ -118,6 +118,10 @@ export function roomRoutes({ db, state, limiter, floods, budgets, passwords, pee
       const room = await requireRoom(db, c.req.param('name'));
       const input = await readJson(c, joinSchema, { emptyAs: {} });
       if (room.passwordHash && room.ownerId !== c.var.user.id) {
+        // A full room says so first: asking for its password would only lead to "full" after it,
+        // and a guess there would cost an attempt. (The count is read again, atomically, on join.)
+        const [count = 0] = await state.counts([room.name]);
+        if (count >= room.capacity) throw new ApiError(409, 'room_full', `The room is full (${room.capacity} people).`);
         await checkRoomPassword(
           { limiter, passwords },
           { userId: c.var.user.id, clientIp: c.var.clientIp, room: room.name, passwordHash: room.passwordHash, password: input.password },
