@@ -45,7 +45,7 @@ describe('the call bar', () => {
     // Mute from the bar: Bob hears no energy from Ann, and sees her muted.
     await bar.getByRole('button', { name: 'Mute' }).click();
     await bar.getByRole('button', { name: 'Unmute' }).waitFor();
-    await bob.getByRole('list', { name: 'People in this room' }).getByText('in call, muted').waitFor();
+    await bob.getByRole('region', { name: 'People' }).getByRole('img', { name: 'Muted' }).waitFor();
     await waitFor('no energy reaches Bob', async () => (await audioOver(bob, 600))[0]!.energy < 1e-6, 10_000);
     await bar.getByRole('button', { name: 'Unmute' }).click();
     await expectAudioFlowing(bob);
@@ -55,7 +55,7 @@ describe('the call bar', () => {
     await ann.waitForURL(`**/r/${room}`);
     await ann.getByRole('button', { name: 'Leave call' }).waitFor();
     expect(await bar.count()).toBe(0);
-    await ann.getByRole('list', { name: 'People in this room' }).getByText('connected').waitFor();
+    await ann.getByRole('list', { name: 'In the call', exact: true }).getByText(/Connection (good|fair|poor)/).waitFor();
     await connectedTo(ann, 1);
     await expectAudioFlowing(ann);
 
@@ -66,7 +66,7 @@ describe('the call bar', () => {
     await waitFor('Bob’s connection to Ann is gone', async () => (await callStats(bob)).length === 0, 10_000);
     expect(await callStats(ann)).toHaveLength(0);
     // Out of the call and off the room screen, Ann has left the room too.
-    await bob.getByRole('list', { name: 'People in this room' }).getByText('Ann', { exact: true }).waitFor({ state: 'detached' });
+    await bob.getByRole('region', { name: 'People' }).getByText('Ann', { exact: true }).waitFor({ state: 'detached' });
 
     expect([...ann.problems, ...bob.problems]).toEqual([]);
     await ann.context().close();
@@ -82,8 +82,9 @@ describe('the call bar', () => {
     await connectedTo(bob, 1);
     await expectAudioFlowing(ann);
     await expectAudioFlowing(bob);
-    // One Ann in the room: the tab before the reload left.
-    await waitFor('Bob sees one Ann', async () => (await bob.getByRole('list', { name: 'People in this room' }).getByText('Ann', { exact: true }).count()) === 1, 15_000);
+    // One Ann in the room, in one tab: the tab before the reload left.
+    const bobsPeople = bob.getByRole('region', { name: 'People' });
+    await waitFor('Bob sees one Ann in one tab', async () => (await bobsPeople.getByText('Ann', { exact: true }).count()) === 1 && (await bobsPeople.getByText(/\d tabs/).count()) === 0, 25_000);
 
     await ann.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Messages' }).click();
     await ann.reload();
@@ -118,7 +119,7 @@ describe('the call bar', () => {
     await go(`/r/${other}`);
     await ann.getByRole('button', { name: `Leave call and open ${other}` }).click();
     await waitFor('Bob’s connection to Ann is gone', async () => (await callStats(bob)).length === 0, 10_000);
-    await bob.getByRole('list', { name: 'People in this room' }).getByText('Ann', { exact: true }).waitFor({ state: 'detached' });
+    await bob.getByRole('region', { name: 'People' }).getByText('Ann', { exact: true }).waitFor({ state: 'detached' });
     // Reloading now opens the other room, not the call that was left.
     await ann.reload();
     await ann.getByRole('heading', { name: other }).waitFor();

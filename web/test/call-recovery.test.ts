@@ -22,7 +22,7 @@ async function twoInRoom(): Promise<{ ann: UserPage; bob: UserPage; name: string
   await ann.getByRole('button', { name: 'Join call' }).waitFor();
   await bob.goto(`/r/${name}`);
   await bob.getByRole('button', { name: 'Join call' }).waitFor();
-  await ann.getByRole('list', { name: 'People in this room' }).getByText('Bob', { exact: true }).waitFor();
+  await ann.getByRole('region', { name: 'People' }).getByText('Bob', { exact: true }).waitFor();
   return { ann, bob, name };
 }
 
@@ -53,7 +53,7 @@ describe('call setup', () => {
     await ann.getByRole('button', { name: 'Leave call' }).waitFor();
     await bob.getByRole('button', { name: 'Join call' }).click();
     await bob.getByRole('button', { name: 'Leave call' }).waitFor();
-    await ann.getByRole('list', { name: 'People in this room' }).getByText('in call').waitFor();
+    await ann.getByRole('region', { name: 'People' }).getByRole('heading', { name: 'In the call (2)' }).waitFor();
     releaseAnn();
     await connectedTo(ann, 1, 15_000);
     await connectedTo(bob, 1, 15_000);

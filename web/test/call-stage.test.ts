@@ -8,7 +8,7 @@ import { twoInACall, useBrowserAndServer, waitFor, type UserPage } from './brows
  */
 const env = useBrowserAndServer();
 
-const stage = (page: UserPage) => page.getByRole('list', { name: 'In the call' });
+const stage = (page: UserPage) => page.getByRole('list', { name: 'In the call', exact: true });
 const speaking = (page: UserPage, name: string) => stage(page).getByRole('listitem', { name, exact: true }).getAttribute('data-speaking');
 
 describe('the call stage', () => {

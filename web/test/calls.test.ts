@@ -47,8 +47,8 @@ describe('a call between two people', () => {
     await createRoomThroughUi(ann, name);
     await openRoomLink(bob, name);
     // Each sees the other in the member list.
-    await ann.getByRole('list', { name: 'People in this room' }).getByText('Bob', { exact: true }).waitFor();
-    await bob.getByRole('list', { name: 'People in this room' }).getByText('Ann', { exact: true }).waitFor();
+    await ann.getByRole('region', { name: 'People' }).getByText('Bob', { exact: true }).waitFor();
+    await bob.getByRole('region', { name: 'People' }).getByText('Ann', { exact: true }).waitFor();
 
     await joinCall(ann);
     await joinCall(bob);
@@ -56,11 +56,11 @@ describe('a call between two people', () => {
     await connectedTo(bob, 1);
     await expectAudioFlowing(ann, 1);
     await expectAudioFlowing(bob, 1);
-    await ann.getByRole('list', { name: 'People in this room' }).getByText('connected').waitFor();
+    await ann.getByRole('list', { name: 'In the call', exact: true }).getByText(/Connection (good|fair|poor)/).waitFor();
 
     // Mute: Ann hears no energy from Bob; Bob still hears Ann.
     await bob.getByRole('button', { name: 'Mute' }).click();
-    await ann.getByText('in call, muted').waitFor();
+    await ann.getByRole('region', { name: 'People' }).getByRole('img', { name: 'Muted' }).waitFor();
     await new Promise((r) => setTimeout(r, 700));
     const muted = await audioOver(ann);
     expect(muted[0]!.energy).toBeLessThan(1e-6);

@@ -1,5 +1,5 @@
 import { useSignal } from '@preact/signals';
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
 import { LAST_ROOM_KEY } from '../home/home-screen.js';
 import { announce } from '../lib/dom.js';
 import type { User } from '../lib/types.js';
@@ -28,6 +28,15 @@ export function RoomScreen({ session, user }: { session: RoomSession; user: User
   const phase = session.phase.value;
   const problem = session.problem.value;
   useEffect(() => session.listen({ announce }), [session]);
+  // Each phase has its own heading element: when the one the shell focused goes, focus the new one
+  // (for screen readers; no ring is drawn on a heading), rather than leave focus on the page.
+  useLayoutEffect(() => {
+    const active = document.activeElement;
+    if (active && active !== document.body) return;
+    const h1 = document.querySelector<HTMLElement>('#main h1');
+    h1?.setAttribute('tabindex', '-1');
+    h1?.focus({ preventScroll: true });
+  }, [phase]);
 
   if (phase === 'joining') {
     return (
