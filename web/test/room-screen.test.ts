@@ -244,11 +244,19 @@ describe('layout', () => {
     await createRoom(ann);
     await ann.getByRole('button', { name: 'Join call' }).click();
     await ann.getByRole('button', { name: 'Leave call' }).waitFor();
-    // The stage first; the chat is behind its button.
+    // The stage first; the chat is behind its button, which counts what came in meanwhile.
     expect(await ann.getByLabel('Message', { exact: true }).isVisible()).toBe(false);
     const chat = controls(ann).getByRole('button', { name: 'Chat' });
     expect(await chat.getAttribute('aria-expanded')).toBe('false');
+    const other = await ann.context().newPage();
+    await other.goto(ann.url());
+    await other.getByLabel('Message', { exact: true }).fill('from the other tab');
+    await other.getByLabel('Message', { exact: true }).press('Enter');
+    await controls(ann).getByRole('button', { name: 'Chat, 1 new' }).waitFor();
+    await other.close();
     await chat.click();
+    await controls(ann).getByRole('button', { name: 'Chat', exact: true }).waitFor();
+    await chatLog(ann).getByText('from the other tab').waitFor();
     expect(await chat.getAttribute('aria-expanded')).toBe('true');
     const field = ann.getByLabel('Message', { exact: true });
     await field.waitFor();

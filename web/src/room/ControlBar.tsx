@@ -11,7 +11,7 @@ export type Panels = { people: boolean; chat: boolean };
  * leave (red) in the middle while in the call; the People and Chat panels' toggles on the right.
  * Icon buttons, each named in words (visually hidden) with the same words as a tooltip.
  */
-export function ControlBar(props: { session: RoomSession; people: number; panels: Panels; panelIds: { people: string; chat: string }; toggle(panel: keyof Panels): void }) {
+export function ControlBar(props: { session: RoomSession; people: number; unseen: number; panels: Panels; panelIds: { people: string; chat: string }; toggle(panel: keyof Panels): void }) {
   const { session, panels, panelIds, toggle } = props;
   const inCall = session.inCall.value;
   const muted = session.muted.value;
@@ -44,7 +44,10 @@ export function ControlBar(props: { session: RoomSession; people: number; panels
         </button>
         <button type="button" class="control" title="Chat" aria-pressed={panels.chat} aria-expanded={panels.chat} aria-controls={panelIds.chat} onClick={() => toggle('chat')}>
           <MessageSquare aria-hidden="true" size={22} />
-          <span class="control-label">Chat</span>
+          <span class="control-label">
+            Chat{props.unseen > 0 ? `, ${props.unseen} new` : ''}
+          </span>
+          {props.unseen > 0 ? <span class="control-dot" aria-hidden="true" /> : null}
         </button>
       </div>
     </div>

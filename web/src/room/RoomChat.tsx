@@ -17,12 +17,15 @@ let noticeIds = 0;
  * a new line only when it was at the end already (or the line is your own), so reading back is
  * not interrupted. The lines live as long as the screen: the history is loaded again on return.
  */
-export function RoomChat({ session, id, hidden }: { session: RoomSession; id: string; hidden: boolean }) {
+export function RoomChat({ session, id, hidden, onUnseen }: { session: RoomSession; id: string; hidden: boolean; onUnseen(): void }) {
   const lines = useSignal<Line[]>([]);
   const error = useSignal('');
   const box = useRef<HTMLDivElement>(null);
   const input = useRef<HTMLInputElement>(null);
   const stick = useRef(true);
+  // Read inside the event listeners, which outlive a render.
+  const shown = useRef({ hidden, onUnseen });
+  shown.current = { hidden, onUnseen };
   // What adds a line: set by the effect that owns the seen-ids, used by send for your own message.
   const sendRef = useRef<(m: ChatMessage) => void>(() => {});
   const path = `/api/rooms/${encodeURIComponent(session.name)}/messages`;
@@ -39,6 +42,7 @@ export function RoomChat({ session, id, hidden }: { session: RoomSession; id: st
       const mine = m.peerId === session.peerId.value;
       stick.current = stick.current || atEnd() || mine || quiet;
       lines.value = [...lines.value, { kind: 'message', key: `m${m.id}`, message: m, mine }];
+      if (!quiet && !mine && shown.current.hidden) shown.current.onUnseen();
     };
     const stop = session.listen({
       chat: (m) => add(m),

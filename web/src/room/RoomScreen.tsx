@@ -78,6 +78,8 @@ function InRoom({ session, user }: { session: RoomSession; user: User }) {
   const wide = useSignal(matchMedia(WIDE).matches);
   // On a wide screen People and Chat start open beside the stage; on a phone the stage comes first.
   const panels = useSignal<Panels>({ people: wide.value, chat: wide.value });
+  // Messages that came while the chat was closed: a badge on its button, as in Meet.
+  const unseen = useSignal(0);
   const root = useRef<HTMLElement>(null);
   const inCall = session.inCall.value;
   const wasInCall = useRef(inCall);
@@ -90,6 +92,7 @@ function InRoom({ session, user }: { session: RoomSession; user: User }) {
       wide.value = query.matches;
       // One panel at a time on a phone, over the stage: none until asked for.
       if (!query.matches) panels.value = { people: false, chat: false };
+      else if (!panels.value.people && !panels.value.chat) panels.value = { people: true, chat: true };
     };
     query.addEventListener('change', change);
     return () => query.removeEventListener('change', change);
@@ -106,6 +109,7 @@ function InRoom({ session, user }: { session: RoomSession; user: User }) {
 
   function toggle(panel: keyof Panels) {
     const open = !panels.value[panel];
+    if (panel === 'chat' && open) unseen.value = 0;
     // On a phone a panel replaces the stage, so opening one closes the other.
     panels.value = wide.value ? { ...panels.value, [panel]: open } : { people: false, chat: false, [panel]: open };
     if (open) {
@@ -141,10 +145,10 @@ function InRoom({ session, user }: { session: RoomSession; user: User }) {
         </div>
         <div class="room-side" hidden={!anyPanel}>
           <PeoplePanel session={session} user={user} id={PANEL_IDS.people} hidden={!panels.value.people} />
-          <RoomChat session={session} id={PANEL_IDS.chat} hidden={!panels.value.chat} />
+          <RoomChat session={session} id={PANEL_IDS.chat} hidden={!panels.value.chat} onUnseen={() => unseen.value++} />
         </div>
       </div>
-      <ControlBar session={session} people={people} panels={panels.value} panelIds={PANEL_IDS} toggle={toggle} />
+      <ControlBar session={session} people={people} unseen={unseen.value} panels={panels.value} panelIds={PANEL_IDS} toggle={toggle} />
     </section>
   );
 }
