@@ -1,6 +1,6 @@
 import { MicOff } from 'lucide-preact';
 import type { User } from '../lib/types.js';
-import { groupPeople, initials, type Person } from './people.js';
+import { initials, peopleOf, type Person } from './people.js';
 import { PersonName } from './PersonName.js';
 import type { RoomSession } from './room-session.js';
 import './PeoplePanel.css';
@@ -17,8 +17,7 @@ const STATE_WORDS: Partial<Record<RTCPeerConnectionState, string>> = {
  * One entry per person, however many tabs they have open.
  */
 export function PeoplePanel({ session, user, id, hidden }: { session: RoomSession; user: User; id: string; hidden: boolean }) {
-  const self = session.peerId.value;
-  const people = groupPeople(session.members.value.values(), self, user.id);
+  const people = peopleOf(session, user.id);
   const inCall = people.filter((p) => p.inCall);
   const inRoom = people.filter((p) => !p.inCall);
   const states = session.peerStates.value;

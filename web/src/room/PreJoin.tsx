@@ -1,7 +1,7 @@
 import { Phone } from 'lucide-preact';
 import type { User } from '../lib/types.js';
 import { DevicesSpot } from './DevicesSpot.js';
-import { groupPeople, initials } from './people.js';
+import { initials, peopleOf } from './people.js';
 import type { RoomSession } from './room-session.js';
 import './PreJoin.css';
 
@@ -10,7 +10,7 @@ import './PreJoin.css';
  * "Join call". Joining asks for the microphone then.
  */
 export function PreJoin({ session, user }: { session: RoomSession; user: User }) {
-  const inCall = groupPeople(session.members.value.values(), session.peerId.value, user.id).filter((p) => p.inCall && !p.you);
+  const inCall = peopleOf(session, user.id).filter((p) => p.inCall && !p.you);
   const names = inCall.map((p) => p.user.displayName);
   const who =
     names.length === 0

@@ -6,7 +6,7 @@ import type { User } from '../lib/types.js';
 import { resumeCallAudio } from './call-audio.js';
 import { CallStage } from './CallStage.js';
 import { ControlBar, type Panels } from './ControlBar.js';
-import { groupPeople } from './people.js';
+import { peopleOf } from './people.js';
 import { PeoplePanel } from './PeoplePanel.js';
 import { PreJoin } from './PreJoin.js';
 import { RoomChat } from './RoomChat.js';
@@ -122,7 +122,7 @@ function InRoom({ session, user }: { session: RoomSession; user: User }) {
     }
   }
 
-  const people = groupPeople(session.members.value.values(), session.peerId.value, user.id).length;
+  const people = peopleOf(session, user.id).length;
   const anyPanel = panels.value.people || panels.value.chat;
   const status = session.status.value;
   return (

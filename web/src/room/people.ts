@@ -1,4 +1,5 @@
 import type { Member } from '../lib/types.js';
+import type { RoomSession } from './room-session.js';
 
 /** One person in a room, whatever number of tabs (peers) they have open in it. */
 export type Person = {
@@ -40,4 +41,16 @@ export function initials(name: string): string {
   const parts = name.trim().split(/\s+/).filter(Boolean);
   const letters = parts.length > 1 ? [parts[0]!, parts[parts.length - 1]!] : parts;
   return letters.map((p) => [...p][0]!.toUpperCase()).join('') || '?';
+}
+
+/**
+ * The room's people as this tab shows them. This tab's own entry follows what the tab knows at
+ * once (in the call, muted), not the echo of its state from the server, which comes later.
+ */
+export function peopleOf(session: RoomSession, selfUserId: number): Person[] {
+  const self = session.peerId.value;
+  const inCall = session.inCall.value;
+  const muted = session.muted.value;
+  const members = [...session.members.value.values()].map((m) => (m.peerId === self ? { ...m, inCall, muted: inCall && muted } : m));
+  return groupPeople(members, self, selfUserId);
 }
