@@ -17,7 +17,7 @@ let noticeIds = 0;
  * a new line only when it was at the end already (or the line is your own), so reading back is
  * not interrupted. The lines live as long as the screen: the history is loaded again on return.
  */
-export function RoomChat({ session, id, hidden, onUnseen }: { session: RoomSession; id: string; hidden: boolean; onUnseen(): void }) {
+export function RoomChat({ session, userId, id, hidden, onUnseen }: { session: RoomSession; userId: number; id: string; hidden: boolean; onUnseen(): void }) {
   const lines = useSignal<Line[]>([]);
   const error = useSignal('');
   const box = useRef<HTMLDivElement>(null);
@@ -39,7 +39,8 @@ export function RoomChat({ session, id, hidden, onUnseen }: { session: RoomSessi
     const add = (m: ChatMessage, quiet = false) => {
       if (seen.has(m.id)) return;
       seen.add(m.id);
-      const mine = m.peerId === session.peerId.value;
+      // Yours from any of your tabs, and from before a reload.
+      const mine = m.user.id === userId;
       stick.current = stick.current || atEnd() || mine || quiet;
       lines.value = [...lines.value, { kind: 'message', key: `m${m.id}`, message: m, mine }];
       if (!quiet && !mine && shown.current.hidden) shown.current.onUnseen();
@@ -64,7 +65,7 @@ export function RoomChat({ session, id, hidden, onUnseen }: { session: RoomSessi
       live = false;
       stop();
     };
-  }, [session]);
+  }, [session, userId]);
 
   useLayoutEffect(() => {
     if (stick.current && box.current) box.current.scrollTop = box.current.scrollHeight;

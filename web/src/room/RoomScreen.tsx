@@ -145,7 +145,7 @@ function InRoom({ session, user }: { session: RoomSession; user: User }) {
         </div>
         <div class="room-side" hidden={!anyPanel}>
           <PeoplePanel session={session} user={user} id={PANEL_IDS.people} hidden={!panels.value.people} />
-          <RoomChat session={session} id={PANEL_IDS.chat} hidden={!panels.value.chat} onUnseen={() => unseen.value++} />
+          <RoomChat session={session} userId={user.id} id={PANEL_IDS.chat} hidden={!panels.value.chat} onUnseen={() => unseen.value++} />
         </div>
       </div>
       <ControlBar session={session} people={people} unseen={unseen.value} panels={panels.value} panelIds={PANEL_IDS} toggle={toggle} />
