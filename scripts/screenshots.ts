@@ -1,6 +1,7 @@
 /**
- * Pictures of every screen for the README and for review: sign-in, Home, Messages, and a room
- * with two people in a call, at desktop (1280×800) and phone (390×844) width, in light and dark.
+ * Pictures of every screen for the README and for review: sign-in, Home, Messages, a room before
+ * joining and with two people in a call (on a phone also its chat), at desktop (1280×800) and
+ * phone (390×844) width, in light and dark.
  * Starts its own Parley on loopback (a scratch database, dropped afterwards) and drives
  * Debian's Chromium with fake devices, as the browser tests do. PNGs at device scale 1 go to
  * docs/screenshots/<screen>-<width>-<theme>.png.
@@ -91,6 +92,8 @@ try {
       await shoot(ann, 'messages', size, theme);
 
       await ann.goto('/r/design-review');
+      await ann.getByText('Bob Marley is in the call.').waitFor({ timeout: WAIT_MS });
+      await shoot(ann, 'room', size, theme);
       await ann.getByRole('button', { name: 'Join call' }).click();
       await ann.getByRole('button', { name: 'Leave call' }).waitFor({ timeout: WAIT_MS });
       await ann.waitForFunction(
@@ -99,6 +102,11 @@ try {
         { timeout: WAIT_MS, polling: 100 },
       );
       await shoot(ann, 'call', size, theme);
+      if (size.name === 'phone') {
+        // On a phone the chat is a view of its own, one tap from the control bar.
+        await ann.getByRole('toolbar', { name: 'Call controls' }).getByRole('button', { name: 'Chat' }).click();
+        await shoot(ann, 'call-chat', size, theme);
+      }
       await ann.getByRole('button', { name: 'Leave call' }).click();
       await ann.getByRole('button', { name: 'Join call' }).waitFor({ timeout: WAIT_MS });
     }

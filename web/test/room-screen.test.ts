@@ -285,6 +285,10 @@ describe('layout', () => {
     await ann.emulateMedia({ colorScheme: 'dark' });
     await chat.click();
     expect(await seriousViolations(ann), 'phone, dark, chat').toEqual([]);
+    // Leaving with the chat open shows the stage again, with focus on Join call.
+    await controls(ann).getByRole('button', { name: 'Leave call' }).click();
+    await ann.getByRole('button', { name: 'Join call' }).waitFor();
+    await waitFor('focus is on Join call', async () => (await focusedName(ann))?.name === 'Join call', 5000);
     expect([...ann.problems, ...bob.problems]).toEqual([]);
     await ann.context().close();
     await bob.context().close();

@@ -102,9 +102,11 @@ function InRoom({ session, user }: { session: RoomSession; user: User }) {
   useEffect(() => {
     if (wasInCall.current === inCall) return;
     wasInCall.current = inCall;
+    // On a phone, leaving shows the stage again (with "Join call"), not the panel that was open.
+    if (!inCall && !wide.value) panels.value = { people: false, chat: false };
     const active = document.activeElement;
     if (active && active !== document.body && root.current?.contains(active)) return;
-    root.current?.querySelector<HTMLElement>(inCall ? '[data-focus="mute"]' : '[data-focus="join"]')?.focus();
+    requestAnimationFrame(() => root.current?.querySelector<HTMLElement>(inCall ? '[data-focus="mute"]' : '[data-focus="join"]')?.focus());
   }, [inCall]);
 
   function toggle(panel: keyof Panels) {
