@@ -70,7 +70,11 @@ export function RoomChat({ session, userId, id, hidden, onUnseen }: { session: R
   useLayoutEffect(() => {
     if (stick.current && box.current) box.current.scrollTop = box.current.scrollHeight;
     stick.current = false;
-  }, [lines.value, hidden]);
+  }, [lines.value]);
+  // A hidden log has no size to scroll in: opening the chat shows its newest lines.
+  useLayoutEffect(() => {
+    if (!hidden && box.current) box.current.scrollTop = box.current.scrollHeight;
+  }, [hidden]);
 
   async function send(e: Event) {
     e.preventDefault();
