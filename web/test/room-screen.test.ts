@@ -275,6 +275,11 @@ describe('layout', () => {
     // Every control in the bar is a 44 px target at least.
     const small = await controls(ann).getByRole('button').evaluateAll((els) => els.filter((el) => el.getBoundingClientRect().height < 44 || el.getBoundingClientRect().width < 44).map((el) => el.textContent));
     expect(small).toEqual([]);
+    // Escape closes the chat, back to the stage, with focus on the Chat button.
+    await field.press('Escape');
+    await ann.getByRole('list', { name: 'In the call', exact: true }).waitFor();
+    expect(await chat.evaluate((el) => document.activeElement === el)).toBe(true);
+    await chat.click();
     // People replaces Chat; Chat again shows the stage.
     await controls(ann).getByRole('button', { name: /^People/ }).click();
     await people(ann).getByRole('heading', { name: 'In the call (1)' }).waitFor();

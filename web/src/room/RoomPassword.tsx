@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'preact/hooks';
 import type { RoomSession } from './room-session.js';
+import './RoomPassword.css';
 
 /** A locked room asks for its password (after saying whether it is full: see RoomSession.enter). */
 export function RoomPassword({ session, problem }: { session: RoomSession; problem?: string }) {
@@ -7,7 +8,7 @@ export function RoomPassword({ session, problem }: { session: RoomSession; probl
   useEffect(() => input.current?.focus(), [problem]);
   return (
     <form
-      class="card narrow"
+      class="card narrow room-password"
       aria-labelledby="room-password-intro"
       onSubmit={(e) => {
         e.preventDefault();

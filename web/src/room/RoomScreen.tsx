@@ -98,6 +98,19 @@ function InRoom({ session, user }: { session: RoomSession; user: User }) {
     return () => query.removeEventListener('change', change);
   }, []);
 
+  // On a phone, Escape closes the open panel and goes back to the stage, focus on its button.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape' || wide.value || e.defaultPrevented) return;
+      const open = (Object.keys(panels.value) as Array<keyof Panels>).find((k) => panels.value[k]);
+      if (!open) return;
+      panels.value = { people: false, chat: false };
+      root.current?.querySelector<HTMLElement>(`[aria-controls="${PANEL_IDS[open]}"]`)?.focus();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, []);
+
   // Focus follows the button that went away: to Mute once in the call, back to Join call after leaving.
   useEffect(() => {
     if (wasInCall.current === inCall) return;
