@@ -4,6 +4,7 @@ import { screenTitle } from '../app/app-state.js';
 import { announce } from '../lib/dom.js';
 import { personText } from '../lib/person.js';
 import type { User } from '../lib/types.js';
+import { BackLink } from './BackLink.js';
 import { ConversationList } from './ConversationList.js';
 import { DmAlertSettings } from './DmAlertSettings.js';
 import type { DmSession } from './dm-session.js';
@@ -49,7 +50,16 @@ export function DmScreen({ other, me, session }: { other?: string; me: User; ses
         {session.status.value === 'reconnecting' ? 'Reconnecting…' : ''}
       </p>
       <div class="dm-layout">
-        <div class="dm-head">{thread ? <ThreadHeader who={thread.who} /> : <h1>Messages</h1>}</div>
+        <div class="dm-head">
+          {thread ? (
+            <ThreadHeader who={thread.who} />
+          ) : (
+            <div class="thread-head">
+              {other && <BackLink />}
+              <h1>Messages</h1>
+            </div>
+          )}
+        </div>
         <section class="card conv-card" aria-labelledby="conv-h">
           <h2 id="conv-h">Conversations</h2>
           <ConversationList session={session} current={other} />

@@ -1,8 +1,7 @@
-import { ChevronLeft } from 'lucide-preact';
 import { personText } from '../lib/person.js';
-import { dmPath } from '../lib/router.js';
 import { Avatar } from '../ui/Avatar.js';
 import { PersonName } from '../ui/PersonName.js';
+import { BackLink } from './BackLink.js';
 import { BlockButton } from './BlockButton.js';
 import type { ThreadPerson } from './thread-person.js';
 
@@ -16,10 +15,7 @@ export function ThreadHeader({ who }: { who: ThreadPerson }) {
   const online = who.online.value;
   return (
     <div class="thread-head">
-      <a href={dmPath()} data-link class="back-link">
-        <ChevronLeft size={28} aria-hidden="true" />
-        <span class="visually-hidden">Conversations</span>
-      </a>
+      <BackLink />
       {person && <Avatar name={person.displayName} online={online} />}
       <div class="thread-title">
         <h1 aria-label={`Messages with ${person ? personText(person) : `@${who.username}`}`}>

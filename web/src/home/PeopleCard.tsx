@@ -14,7 +14,7 @@ export function PeopleCard({ me, session }: { me: User; session: DmSession }) {
   return (
     <section class="card people-card" aria-labelledby="people-h">
       <h2 id="people-h">People</h2>
-      {session.status.value === 'reconnecting' && conversations.length > 0 && <p class="hint reconnecting">Reconnecting…</p>}
+      {session.status.value === 'reconnecting' && <p class="hint reconnecting">Reconnecting…</p>}
       <ul class="people">
         {conversations.length === 0 && unreachable ? (
           // Not "No conversations yet" while Parley cannot be reached: we do not know.
