@@ -1,5 +1,6 @@
+import mysql from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
-import { startTestServer } from '../../src/test/harness.js';
+import { startTestServer, workerDatabaseUrl } from '../../src/test/harness.js';
 import { openPage, signUp, startWebServer, useBrowserAndServer, type UserPage } from './browser.js';
 
 /** Home and Messages as people use them: what they offer, what they refuse, and how they look on a phone. */
@@ -120,6 +121,43 @@ describe('Messages on a phone', () => {
     await ann.getByRole('link', { name: new RegExp(bob.username) }).click();
     await ann.waitForURL(`**/dm/${bob.username}`);
     await ann.getByRole('log', { name: 'Messages' }).getByText('hello from the phone').waitFor();
+    await closeAll(ann, bob);
+  }, 60_000);
+});
+
+describe('a long thread', () => {
+  it('pages back with “Load older” and keeps the reader’s place', async () => {
+    const ann = await openPage(env.browser, env.server);
+    const bob = await openPage(env.browser, env.server);
+    await signUp(ann, 'ann');
+    await signUp(bob, 'bob');
+    // 60 old messages from Bob, more than one page (50).
+    const db = await mysql.createConnection({ uri: workerDatabaseUrl() });
+    try {
+      const values = Array.from({ length: 60 }, (_, i) => `((SELECT id FROM users WHERE username = ${db.escape(bob.username)}), (SELECT id FROM users WHERE username = ${db.escape(ann.username)}), 'old ${i}', 'old-${i}', NOW(3))`);
+      await db.query(`INSERT INTO direct_messages (sender_id, recipient_id, body, client_id, created_at) VALUES ${values.join(', ')}`);
+    } finally {
+      await db.end();
+    }
+    await ann.goto(`/dm/${bob.username}`);
+    const log = ann.getByRole('log', { name: 'Messages' });
+    await log.getByText('old 59', { exact: true }).waitFor();
+    expect(await log.getByText('old 0', { exact: true }).count()).toBe(0);
+    const inView = (text: string) =>
+      log.evaluate((el, text) => {
+        const item = [...el.querySelectorAll('li')].find((li) => li.querySelector('.body')?.textContent === text)!;
+        const a = el.getBoundingClientRect();
+        const b = item.getBoundingClientRect();
+        return b.top >= a.top - 1 && b.bottom <= a.bottom + 1;
+      }, text);
+    expect(await inView('old 59')).toBe(true);
+
+    await ann.getByRole('button', { name: 'Load older' }).click();
+    await log.getByText('old 0', { exact: true }).waitFor();
+    expect(await ann.getByRole('button', { name: 'Load older' }).isVisible()).toBe(false);
+    // Older messages arrive above: the newest stays where the reader was looking.
+    expect(await inView('old 59')).toBe(true);
+    expect(await log.locator('li').count()).toBe(60);
     await closeAll(ann, bob);
   }, 60_000);
 });
