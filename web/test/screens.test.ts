@@ -157,7 +157,7 @@ describe('a long thread', () => {
     expect(await ann.getByRole('button', { name: 'Load older' }).isVisible()).toBe(false);
     // Older messages arrive above: the newest stays where the reader was looking.
     expect(await inView('old 59')).toBe(true);
-    expect(await log.locator('li').count()).toBe(60);
+    expect(await log.locator('li.theirs').count()).toBe(60);
     await closeAll(ann, bob);
   }, 60_000);
 });
