@@ -30,6 +30,31 @@ export async function look(page: Page, width: (typeof WIDTHS)[number], theme: (t
   if (scheme !== (theme === 'dark')) throw new Error(`the page did not switch to ${theme}`);
 }
 
+/**
+ * Waits until the page stops changing (answers how long that took; no nodes or text added or removed for 300 ms, at most 3 s):
+ * screens fill in after their requests answer. Attribute changes (level meters) do not count,
+ * and a call's ticking timer leaves quiet gaps between ticks.
+ */
+export async function settle(page: Page): Promise<number> {
+  return page.evaluate(
+    () =>
+      new Promise<number>((resolve) => {
+        const started = performance.now();
+        let last = started;
+        const observer = new MutationObserver(() => (last = performance.now()));
+        observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+        const check = () => {
+          const now = performance.now();
+          if (now - last >= 300 || now - started >= 3000) {
+            observer.disconnect();
+            resolve(now - started);
+          } else setTimeout(check, 50);
+        };
+        setTimeout(check, 50);
+      }),
+  );
+}
+
 /** axe's full default rule set (WCAG 2.0–2.2 A/AA and best practices) on the whole document: the serious and critical findings. */
 export async function seriousFindings(page: Page): Promise<Finding[]> {
   const present = await page.evaluate(() => typeof (window as unknown as { axe?: unknown }).axe === 'object');

@@ -1,6 +1,6 @@
 import type { Locator } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { installAxe, look, seriousFindings, THEMES, WIDTHS, type Finding } from './a11y-audit.js';
+import { installAxe, look, seriousFindings, settle, THEMES, WIDTHS, type Finding } from './a11y-audit.js';
 import { connectedTo, openPage, signUp, useBrowserAndServer, type UserPage } from './browser.js';
 
 /**
@@ -13,6 +13,7 @@ import { connectedTo, openPage, signUp, useBrowserAndServer, type UserPage } fro
 
 type ScreenName =
   | 'sign in'
+  | 'sign in with errors'
   | 'create account'
   | 'home'
   | 'messages'
@@ -82,6 +83,7 @@ describe('accessibility and CSP on every screen (issue 11)', () => {
     const problems: string[] = [];
     const pages: UserPage[] = [];
     const seen = new Map<UserPage, number>();
+    const timings: string[] = [];
 
     const ann = await openPage(env.browser, env.server);
     const bob = await openPage(env.browser, env.server);
@@ -90,6 +92,8 @@ describe('accessibility and CSP on every screen (issue 11)', () => {
 
     /** Audits the screen Ann is on in all four looks, and files any page problems that appeared since the last audit under it. */
     async function audit(screen: ScreenName) {
+      const settled = await settle(ann);
+      const auditStart = Date.now();
       for (const width of WIDTHS) {
         for (const theme of THEMES) {
           await look(ann, width, theme);
@@ -100,6 +104,7 @@ describe('accessibility and CSP on every screen (issue 11)', () => {
           }
         }
       }
+      timings.push(`${screen}: settled in ${Math.round(settled)} ms, audited in ${Date.now() - auditStart} ms`);
       for (const p of pages) {
         const from = seen.get(p) ?? 0;
         for (const problem of p.problems.slice(from)) problems.push(`${screen} (${p === ann ? 'Ann' : 'Bob'}): ${problem}`);
@@ -113,6 +118,9 @@ describe('accessibility and CSP on every screen (issue 11)', () => {
     await ann.goto('/');
     await ann.getByRole('form', { name: 'Sign in' }).waitFor();
     await audit('sign in');
+    await ann.getByRole('form', { name: 'Sign in' }).getByRole('button', { name: 'Sign in' }).click();
+    await ann.getByRole('form', { name: 'Sign in' }).getByText('Enter your username.').waitFor();
+    await audit('sign in with errors');
     await ann.getByRole('link', { name: 'Create an account' }).click();
     await ann.getByRole('form', { name: 'Create account' }).waitFor();
     await audit('create account');
@@ -193,7 +201,7 @@ describe('accessibility and CSP on every screen (issue 11)', () => {
     if (allowed.length > 0) console.warn(`allowed until the other branches merge (ALLOWED_UNTIL_OTHER_BRANCHES_MERGE):\n${allowed.map(line).join('\n')}`);
     const unused = ALLOWED_UNTIL_OTHER_BRANCHES_MERGE.filter((a) => !rows.some((r) => r.allowed && r.finding.rule === a.rule && r.screen === a.screen));
     if (unused.length > 0) console.warn(`allowlist entries no longer needed, remove them: ${JSON.stringify(unused)}`);
-    console.log(`a11y: 12 screens × 4 looks audited in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    console.log(`a11y: 13 screens × 4 looks audited in ${((Date.now() - started) / 1000).toFixed(1)} s\n${timings.join('\n')}`);
     for (const p of pages) await p.context().close();
     expect(failing.map(line), 'serious or critical axe violations').toEqual([]);
     expect(problems, 'page errors and CSP violations').toEqual([]);
