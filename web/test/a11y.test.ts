@@ -60,7 +60,7 @@ const shown = (l: Locator) => l.filter({ visible: true }).first().waitFor();
 type Row = { screen: ScreenName; look: string; finding: Finding; allowed: boolean };
 
 describe('accessibility and CSP on every screen (issue 11)', () => {
-  it('the checks can fail: a nameless button is a critical finding and an inline script a CSP problem', async () => {
+  it('the checks can fail: a nameless button and grey on grey are findings, an inline script a CSP problem', async () => {
     const probe = await openPage(env.browser, env.server);
     await installAxe(probe);
     await probe.goto('/');
@@ -68,10 +68,17 @@ describe('accessibility and CSP on every screen (issue 11)', () => {
     expect(probe.problems).toEqual([]);
     await probe.evaluate(() => {
       document.querySelector('main')!.append(Object.assign(document.createElement('button'), { id: 'a11y-probe' }));
-      document.head.append(Object.assign(document.createElement('script'), { textContent: 'window.__ran = 1' }));
+      // Grey on grey, set through the CSSOM (which the CSP allows, unlike a style attribute).
+      const faint = Object.assign(document.createElement('p'), { id: 'a11y-faint', textContent: 'Hard to read' });
+      faint.style.color = '#999';
+      faint.style.background = '#aaa';
+      document.querySelector('main')!.append(faint);
     });
     const findings = await seriousFindings(probe);
     expect(findings.find((f) => f.rule === 'button-name')).toMatchObject({ impact: 'critical', targets: ['#a11y-probe'] });
+    expect(findings.find((f) => f.rule === 'color-contrast')).toMatchObject({ impact: 'serious', targets: ['#a11y-faint'] });
+    expect(probe.problems).toEqual([]);
+    await probe.evaluate(() => document.head.append(Object.assign(document.createElement('script'), { textContent: 'window.__ran = 1' })));
     await expect.poll(() => probe.problems.some((p) => p.startsWith('csp:'))).toBe(true);
     expect(await probe.evaluate(() => (window as unknown as { __ran?: number }).__ran)).toBeUndefined();
     await probe.context().close();
