@@ -37,7 +37,8 @@ beforeAll(async () => {
   outDir = await mkdtemp(path.join(tmpdir(), 'parley-bundle-'));
 });
 afterAll(async () => {
-  process.env.NODE_ENV = nodeEnv;
+  if (nodeEnv === undefined) delete process.env.NODE_ENV;
+  else process.env.NODE_ENV = nodeEnv;
   await rm(outDir, { recursive: true, force: true });
 });
 
