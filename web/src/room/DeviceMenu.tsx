@@ -29,7 +29,9 @@ export function DeviceMenu({ session }: { session: RoomSession }) {
     if (!open.value) return;
     mediaDevices.start();
     void mediaDevices.refresh();
-    box.current?.querySelector<HTMLElement>('select, button:not(.device-menu-close)')?.focus();
+    // Into the panel, at its first choice (the close button only while there is none yet).
+    const panel = box.current?.querySelector('.device-menu-panel');
+    (panel?.querySelector('select') ?? panel?.querySelector('button'))?.focus();
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Escape') {
         e.preventDefault();
