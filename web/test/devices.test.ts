@@ -246,6 +246,45 @@ describe('media devices', () => {
     }
   }, 60_000);
 
+  it('leaves the speaker choice out where the browser cannot choose an output (no setSinkId)', async () => {
+    const page = await openPage(env.browser, env.server);
+    try {
+      // As in Safari: media elements without setSinkId.
+      await page.context().addInitScript(() => delete (HTMLMediaElement.prototype as { setSinkId?: unknown }).setSinkId);
+      await signUp(page, 'nosink');
+      await newRoom(page, 'nosink');
+      await waitFor('microphones listed', async () => (await check(page).getByLabel('Microphone', { exact: true }).locator('option').count()) === 3);
+      await check(page).getByText('this browser cannot send it elsewhere', { exact: false }).waitFor();
+      expect(await check(page).getByLabel('Speaker', { exact: true }).count()).toBe(0);
+      expect(await check(page).getByRole('button', { name: 'Test speaker' }).count()).toBe(0);
+      expect(page.problems).toEqual([]);
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  it('falls back to the default, with a notice, when the chosen devices are not there any more', async () => {
+    const page = await openPage(env.browser, env.server);
+    try {
+      await page.context().addInitScript(() => {
+        if (sessionStorage.getItem('seeded')) return;
+        sessionStorage.setItem('seeded', '1');
+        localStorage.setItem('parley:microphone', JSON.stringify({ id: 'unplugged-mic', label: 'USB Headset' }));
+        localStorage.setItem('parley:speaker', JSON.stringify({ id: 'unplugged-speaker', label: 'Desk Speakers' }));
+      });
+      await signUp(page, 'gone');
+      await newRoom(page, 'gone');
+      await check(page).getByRole('status').getByText('The microphone “USB Headset” is not connected; using the default. The speaker “Desk Speakers” is not connected; using the default.').waitFor();
+      expect(await check(page).getByLabel('Microphone', { exact: true }).inputValue()).toBe('default');
+      expect(await check(page).getByLabel('Speaker', { exact: true }).inputValue()).toBe('default');
+      expect(await page.evaluate(() => [localStorage.getItem('parley:microphone'), localStorage.getItem('parley:speaker')])).toEqual([null, null]);
+      await check(page).getByRole('button', { name: 'OK' }).click();
+      expect(await check(page).getByText(/is not connected/).count()).toBe(0);
+    } finally {
+      await page.context().close();
+    }
+  });
+
   it('asks for the microphone with a button, not on page load, and lists the devices once allowed', async () => {
     // Without the fake prompt, headless Chromium answers "prompt" and refuses getUserMedia until the permission is granted.
     const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS.filter((a) => a !== '--use-fake-ui-for-media-stream') });
