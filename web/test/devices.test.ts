@@ -102,6 +102,7 @@ describe('media devices', () => {
       expect(await mic.locator('option').allTextContents()).toEqual(['Fake Default Audio Input', 'Fake Audio Input 1', 'Fake Audio Input 2']);
       // The fake microphone beeps: the preview's meter moves.
       expect(await meterPeak(ann, '.device-check meter')).toBeGreaterThan(0.05);
+      expect((await liveTracks(ann)).live).toEqual(['Fake Default Audio Input']);
 
       const speaker = check(ann).getByLabel('Speaker', { exact: true });
       expect(await speaker.locator('option').allTextContents()).toEqual(['Fake Default Audio Output', 'Fake Audio Output 1', 'Fake Audio Output 2']);
@@ -308,6 +309,7 @@ describe('media devices', () => {
       await waitFor('named microphones', async () => (await check(page).getByLabel('Microphone', { exact: true }).locator('option').count()) === 3, 10_000);
       expect(await meterPeak(page, '.device-check meter')).toBeGreaterThan(0.05);
       expect(await check(page).getByRole('alert').count()).toBe(0);
+      expect((await liveTracks(page)).live).toHaveLength(1);
     } finally {
       await browser.close();
     }

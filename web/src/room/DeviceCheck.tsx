@@ -1,6 +1,7 @@
 import { useSignal } from '@preact/signals';
 import { Mic } from 'lucide-preact';
 import { useEffect, useId, useRef } from 'preact/hooks';
+import { audioContext } from '../lib/sound.js';
 import { DeviceFields } from './DeviceFields.js';
 import { mediaDevices } from './media-devices.js';
 import { useLevel } from './use-level.js';
@@ -60,12 +61,17 @@ export function DeviceCheck() {
   }
 
   // Once the microphone may be used: preview the chosen one, again whenever the choice changes.
+  // Not twice: "Check microphone" has opened the default one already when the names appear.
   useEffect(() => {
-    if (hasDevices) void openPreview(micId || undefined);
+    if (!hasDevices) return;
+    const track = preview.peek()?.getAudioTracks()[0];
+    if (track?.readyState === 'live' && (!micId || track.getSettings().deviceId === micId)) return;
+    void openPreview(micId || undefined);
   }, [hasDevices, micId]);
 
   return (
-    <section class="device-check" aria-labelledby={`${id}-h`}>
+    // A click or key here counts as the gesture that lets the page's AudioContext (and so the meter) run.
+    <section class="device-check" aria-labelledby={`${id}-h`} onPointerDown={() => audioContext()} onKeyDown={() => audioContext()}>
       <h3 id={`${id}-h`}>Microphone and speaker</h3>
       {hasDevices ? (
         <>
