@@ -172,7 +172,9 @@ describe('media devices', () => {
       expect(tracks.live).toEqual(['Fake Audio Input 1']);
       expect(tracks.senders).toEqual([{ label: 'Fake Audio Input 1', enabled: false, live: true, same: true }]);
       await ann.getByRole('button', { name: 'Unmute' }).waitFor();
-      const muted = (await audioOver(bob))[0]!;
+      const mutedFlow = await audioOver(bob);
+      expect(mutedFlow, 'Bob keeps his one connection to Ann across the switch').toHaveLength(1);
+      const muted = mutedFlow[0]!;
       expect(muted.bytes).toBeGreaterThan(0);
 
       // Escape closes the menu and gives focus back to its button.
@@ -182,7 +184,9 @@ describe('media devices', () => {
 
       await ann.getByRole('button', { name: 'Unmute' }).click();
       expect((await liveTracks(ann)).senders[0]!.enabled).toBe(true);
-      const heard = (await audioOver(bob))[0]!;
+      const heardFlow = await audioOver(bob);
+      expect(heardFlow, 'Bob keeps his one connection to Ann after unmuting').toHaveLength(1);
+      const heard = heardFlow[0]!;
       expect(heard.bytes).toBeGreaterThan(0);
       // The tone is heard again, well above what crossed while muted.
       expect(heard.energy).toBeGreaterThan(muted.energy * 10 + 1e-6);
