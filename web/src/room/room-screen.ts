@@ -10,6 +10,7 @@ import { personName, personText } from '../lib/person.js';
 import { resumeCallAudio } from './call-audio.js';
 import { openRoomSession, releaseRoomSession } from './current-session.js';
 import { mountCallStage } from './call-stage-mount.js';
+import { mountDeviceCheck, mountDeviceMenu } from './device-mount.js';
 
 type PeerView = {
   item: HTMLLIElement;
@@ -45,13 +46,13 @@ export function renderRoom(name: string, user: User): Screen {
 
   // ---- the page's parts -------------------------------------------------------------
   const memberList = h('ul', { class: 'members', 'aria-label': 'People in this room' });
-  const joinCall = h('button', { type: 'button', class: 'primary', on: { click: () => void session.startCall(mic.value || undefined) } }, 'Join call');
+  const joinCall = h('button', { type: 'button', class: 'primary', on: { click: () => void session.startCall() } }, 'Join call');
   const muteButton = h('button', { type: 'button', hidden: true, 'aria-pressed': 'false', on: { click: () => session.toggleMute() } }, 'Mute');
   const leaveCall = h('button', { type: 'button', hidden: true, on: { click: () => session.leaveCall() } }, 'Leave call');
   const timer = h('span', { class: 'timer', hidden: true, role: 'timer', 'aria-label': 'Time in call' });
-  const mic = h('select', { name: 'microphone', on: { change: () => void session.switchMicrophone(mic.value) } });
-  const micField = field('Microphone', mic);
-  micField.hidden = true;
+  const deviceCheck = h('div', { class: 'device-check-box' });
+  const deviceMenu = h('span', { class: 'device-menu-box' });
+  stops.push(mountDeviceCheck(deviceCheck, session), mountDeviceMenu(deviceMenu, session));
   const listen = h('button', { type: 'button', hidden: true, class: 'primary', on: { click: () => resumeCallAudio() } }, 'Click to listen');
   const callError = h('p', { class: 'error', role: 'alert' });
   const stage = h('div', { class: 'stage-box' });
@@ -124,11 +125,11 @@ export function renderRoom(name: string, user: User): Screen {
           'section',
           { class: 'card', 'aria-labelledby': 'call-h' },
           h('h2', { id: 'call-h' }, 'Call'),
-          h('div', { class: 'actions' }, joinCall, muteButton, leaveCall, timer),
+          deviceCheck,
+          h('div', { class: 'actions' }, joinCall, muteButton, deviceMenu, leaveCall, timer),
           listen,
           callError,
           stage,
-          micField,
           h('h3', {}, 'People'),
           memberList,
           h('label', { class: 'check' }, sounds, ' Play a sound when people join or leave'),
@@ -162,10 +163,9 @@ export function renderRoom(name: string, user: User): Screen {
       const inCall = session.inCall.value;
       const muted = session.muted.value;
       joinCall.hidden = inCall;
-      muteButton.hidden = leaveCall.hidden = timer.hidden = micField.hidden = !inCall;
+      muteButton.hidden = leaveCall.hidden = timer.hidden = !inCall;
       muteButton.textContent = muted ? 'Unmute' : 'Mute';
       muteButton.setAttribute('aria-pressed', String(muted));
-      if (inCall) void listMicrophones();
     }),
     effect(() => {
       listen.hidden = !session.audioBlocked.value;
@@ -208,15 +208,6 @@ export function renderRoom(name: string, user: User): Screen {
       else if (self) self.meter.value = 0;
     }),
   );
-
-  async function listMicrophones() {
-    const devices = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === 'audioinput');
-    const current = session.microphoneId();
-    replace(
-      mic,
-      devices.map((d, i) => h('option', { value: d.deviceId, selected: d.deviceId === current }, d.label || `Microphone ${i + 1}`)),
-    );
-  }
 
   function dropView(who: string) {
     const v = views.get(who);
