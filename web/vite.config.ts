@@ -1,4 +1,5 @@
 import { defineConfig } from 'vite';
+import { bundleSize } from './bundle-size.js';
 
 /**
  * The web client. `npm run build` writes it to dist/web, which the server
@@ -9,6 +10,8 @@ const api = process.env.PARLEY_API ?? 'http://127.0.0.1:3000';
 
 export default defineConfig({
   root: import.meta.dirname,
+  // Prints the gzipped size of the JS and CSS and fails the build over 60 KB.
+  plugins: [bundleSize()],
   build: {
     outDir: '../dist/web',
     emptyOutDir: true,

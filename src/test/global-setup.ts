@@ -10,8 +10,19 @@ import { TEST_DB_PREFIX, TEST_MYSQL_ROOT, TEST_REDIS_PREFIX, TEST_REDIS_URL } fr
 export default async function setup() {
   // The servers under test serve the web client from dist/web: build it from the current source.
   // TEST_SKIP_WEB_BUILD=1 skips it (a second test run on the same tree, with dist/web already built).
+  // It is built as `npm run build` builds it: vitest sets NODE_ENV=test, under which Vite would build
+  // the development JSX runtime in (larger than what ships, and over the bundle's size limit sooner).
   const { build } = await import('vite');
-  if (process.env.TEST_SKIP_WEB_BUILD !== '1') await build({ configFile: new URL('../../web/vite.config.ts', import.meta.url).pathname, logLevel: 'warn' });
+  if (process.env.TEST_SKIP_WEB_BUILD !== '1') {
+    const nodeEnv = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
+      await build({ configFile: new URL('../../web/vite.config.ts', import.meta.url).pathname, logLevel: 'warn' });
+    } finally {
+      if (nodeEnv === undefined) delete process.env.NODE_ENV;
+      else process.env.NODE_ENV = nodeEnv;
+    }
+  }
 
   let conn;
   try {

@@ -10,7 +10,15 @@ export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6
  * changes them, so that two test runs on one machine (a developer's and a
  * helper's, say) never drop each other's databases or keys.
  */
-const tag = /^[a-z0-9]{1,16}$/.test(process.env.TEST_RUN_TAG ?? '') ? `${process.env.TEST_RUN_TAG}_` : '';
+function runTag(raw: string | undefined): string {
+  if (!raw) return '';
+  // Letters and digits only, since the tag becomes part of database names: "i11-room" is read as "i11room".
+  const t = raw.toLowerCase().replace(/[^a-z0-9]/g, '');
+  // A tag that cannot be used must not silently fall back to the shared names.
+  if (!/^[a-z0-9]{1,16}$/.test(t)) throw new Error(`TEST_RUN_TAG must have 1-16 letters or digits, got ${JSON.stringify(raw)}`);
+  return `${t}_`;
+}
+const tag = runTag(process.env.TEST_RUN_TAG);
 export const TEST_DB_PREFIX = `parley_${tag}test_`;
 export const TEST_REDIS_PREFIX = `parley_${tag}test:`;
 

@@ -1,11 +1,14 @@
 /**
+ * Plain-DOM helpers for the screens not yet in Preact (the room screen and its chat): `h`,
+ * `replace`, `field`; `announce`, `formatTime` and the `Screen` shape are shared by all.
+ *
  * A tiny element builder. User text only ever becomes text nodes or
  * attribute values, never markup: nothing here touches innerHTML, so a
  * message like `<img onerror=…>` shows as the characters it is.
  */
-export type Child = Node | string | number | null | undefined | false;
+type Child = Node | string | number | null | undefined | false;
 type Listener = (event: any) => void;
-export type Props = {
+type Props = {
   [key: string]: unknown;
   class?: string;
   on?: Record<string, Listener>;
@@ -31,7 +34,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = 
   return el;
 }
 
-export function append(parent: Node, children: Array<Child | Child[]>): void {
+function append(parent: Node, children: Array<Child | Child[]>): void {
   for (const child of children.flat()) {
     if (child === null || child === undefined || child === false) continue;
     parent.appendChild(typeof child === 'string' || typeof child === 'number' ? document.createTextNode(String(child)) : child);

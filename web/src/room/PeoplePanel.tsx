@@ -1,7 +1,7 @@
 import { MicOff } from 'lucide-preact';
 import type { User } from '../lib/types.js';
 import { initials, peopleOf, type Person } from './people.js';
-import { PersonName } from './PersonName.js';
+import { PersonName } from '../ui/PersonName.js';
 import type { RoomSession } from './room-session.js';
 import './PeoplePanel.css';
 
@@ -22,7 +22,8 @@ export function PeoplePanel({ session, user, id, hidden }: { session: RoomSessio
   const inRoom = people.filter((p) => !p.inCall);
   const states = session.peerStates.value;
   return (
-    <section class="panel people-panel" id={id} aria-labelledby={`${id}-h`} hidden={hidden}>
+    // Focusable: when the list is longer than the panel it scrolls, and a keyboard must reach it to scroll it.
+    <section class="panel people-panel" id={id} aria-labelledby={`${id}-h`} hidden={hidden} tabIndex={0}>
       <h2 id={`${id}-h`}>People</h2>
       <Group id={`${id}-call`} title={`In the call (${inCall.length})`} people={inCall} empty="No one is in the call yet." states={states} />
       <Group id={`${id}-room`} title={`In the room (${inRoom.length})`} people={inRoom} empty="Everyone here is in the call." states={states} />

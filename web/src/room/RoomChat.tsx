@@ -3,7 +3,7 @@ import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
 import { ApiError, get, post } from '../lib/api.js';
 import { formatTime } from '../lib/dom.js';
 import type { ChatMessage } from '../lib/types.js';
-import { PersonName } from './PersonName.js';
+import { PersonName } from '../ui/PersonName.js';
 import type { RoomSession } from './room-session.js';
 import './RoomChat.css';
 

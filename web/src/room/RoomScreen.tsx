@@ -1,6 +1,6 @@
 import { useSignal } from '@preact/signals';
 import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
-import { LAST_ROOM_KEY } from '../home/home-screen.js';
+import { LAST_ROOM_KEY } from '../lib/last-room.js';
 import { announce } from '../lib/dom.js';
 import type { User } from '../lib/types.js';
 import { resumeCallAudio } from './call-audio.js';
@@ -130,8 +130,7 @@ function InRoom({ session, user }: { session: RoomSession; user: User }) {
     if (open) {
       // Straight to the message field, or to the panel, as Meet does.
       requestAnimationFrame(() => {
-        const target = panel === 'chat' ? root.current?.querySelector<HTMLElement>(`#${PANEL_IDS.chat} input[name="message"]`) : root.current?.querySelector<HTMLElement>(`#${PANEL_IDS.people} h2`);
-        if (panel === 'people') target?.setAttribute('tabindex', '-1');
+        const target = panel === 'chat' ? root.current?.querySelector<HTMLElement>(`#${PANEL_IDS.chat} input[name="message"]`) : root.current?.querySelector<HTMLElement>(`#${PANEL_IDS.people}`);
         target?.focus();
       });
     }

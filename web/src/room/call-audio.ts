@@ -2,6 +2,7 @@ import { effect } from '@preact/signals';
 import { h } from '../lib/dom.js';
 import { audioContext } from '../lib/sound.js';
 import { roomSession } from './current-session.js';
+import { canChooseSpeaker, mediaDevices } from './media-devices.js';
 
 /**
  * Plays the call's remote audio from the shell, outside any screen: an
@@ -25,6 +26,7 @@ export function setPeerVolume(peerId: string, volume: number): void {
 
 export function mountCallAudio(box: HTMLElement): void {
   audioBox = box;
+  mediaDevices.start();
   effect(() => {
     const session = roomSession.value;
     const streams = session?.remoteStreams.value ?? new Map<string, MediaStream>();
@@ -41,11 +43,35 @@ export function mountCallAudio(box: HTMLElement): void {
       audio.srcObject = stream;
       box.appendChild(audio);
       playing.set(who, audio);
+      applySpeaker(audio, mediaDevices.speakerId.peek());
       audio.play().catch(() => {
         // Autoplay was blocked: one click on the page lets the audio play.
         if (session) session.audioBlocked.value = true;
       });
     }
+  });
+  // The chosen speaker, on every element now and (above) on each one made later.
+  effect(() => {
+    const sinkId = mediaDevices.speakerId.value;
+    for (const audio of playing.values()) applySpeaker(audio, sinkId);
+  });
+  // A chosen microphone unplugged mid-call: the call goes on with the default one.
+  let lost = mediaDevices.microphoneLost.peek();
+  effect(() => {
+    if (mediaDevices.microphoneLost.value === lost) return;
+    lost = mediaDevices.microphoneLost.value;
+    const session = roomSession.peek();
+    if (session?.inCall.peek()) void session.switchMicrophone('');
+  });
+}
+
+/** '' is the system's default output. A device that cannot be used (gone, or not allowed) means the default, with a notice. */
+function applySpeaker(audio: HTMLAudioElement, sinkId: string): void {
+  if (!canChooseSpeaker || audio.sinkId === sinkId) return;
+  audio.setSinkId(sinkId).catch((err: Error) => {
+    if (mediaDevices.speakerId.peek() !== sinkId || !sinkId) return;
+    mediaDevices.notice.value = `The chosen speaker could not be used (${err.message}); using the default.`;
+    mediaDevices.chooseSpeaker('');
   });
 }
 

@@ -32,7 +32,7 @@ export class Call {
   }
 
   async start(deviceId?: string): Promise<void> {
-    this.local = await navigator.mediaDevices.getUserMedia({ audio: audioConstraints(deviceId), video: false });
+    this.local = await openMicrophone(deviceId);
     this.startedAt = Date.now();
     this.muted = false;
   }
@@ -76,14 +76,19 @@ export class Call {
     for (const track of this.local?.getAudioTracks() ?? []) track.enabled = !muted;
   }
 
-  /** Switches microphone mid-call: the new track replaces the old on every connection. */
+  /**
+   * Switches microphone mid-call ('' is the default one): the new track replaces the old on every
+   * connection's sender (RTCRtpSender.replaceTrack, no new offer), and keeps the mute.
+   */
   async switchMicrophone(deviceId: string): Promise<void> {
     if (!this.local) return;
-    const next = await navigator.mediaDevices.getUserMedia({ audio: audioConstraints(deviceId), video: false });
+    const next = await navigator.mediaDevices.getUserMedia({ audio: audioConstraints(deviceId || undefined), video: false });
     const track = next.getAudioTracks()[0];
-    if (!track) return;
+    // The call ended while the microphone was opening: nothing may keep it on.
+    if (!track || !this.local) return next.getTracks().forEach((t) => t.stop());
     track.enabled = !this.muted;
     await Promise.all([...this.links.values()].map((l) => l.replaceTrack(track)));
+    if (!this.local) return track.stop();
     for (const old of this.local.getTracks()) old.stop();
     this.local = next;
   }
@@ -93,6 +98,16 @@ export class Call {
     for (const t of this.local?.getTracks() ?? []) t.stop();
     this.local = null;
     this.startedAt = 0;
+  }
+}
+
+/** The chosen microphone; when it is gone (unplugged since it was chosen), the default one. */
+async function openMicrophone(deviceId?: string): Promise<MediaStream> {
+  try {
+    return await navigator.mediaDevices.getUserMedia({ audio: audioConstraints(deviceId), video: false });
+  } catch (err) {
+    if (!deviceId || !['OverconstrainedError', 'NotFoundError'].includes((err as DOMException).name)) throw err;
+    return navigator.mediaDevices.getUserMedia({ audio: audioConstraints(), video: false });
   }
 }
 

@@ -4,6 +4,7 @@ import { audioContext, chime } from '../lib/sound.js';
 import type { ChatMessage, Member, Room, RoomEventData, SignalType, User } from '../lib/types.js';
 import { personText } from '../lib/person.js';
 import { Call, callStats, rtcConfiguration } from './call.js';
+import { mediaDevices } from './media-devices.js';
 
 export type SessionPhase = 'joining' | 'password' | 'joined' | 'failed' | 'closed';
 
@@ -288,7 +289,8 @@ export class RoomSession {
   }
 
   // ---- the call --------------------------------------------------------------------
-  async startCall(deviceId?: string): Promise<void> {
+  /** Joins the call with `deviceId`, or the microphone chosen in the device check (else the default). */
+  async startCall(deviceId = mediaDevices.microphoneForCall()): Promise<void> {
     if (this.call || this.phase.value !== 'joined') return;
     this.callError.value = '';
     audioContext();
@@ -387,8 +389,9 @@ export class RoomSession {
     this.signal(undefined, 'state', { inCall: true, muted: this.call.muted });
   }
 
+  /** Another microphone mid-call ('' is the default); the mute stays as it was. */
   async switchMicrophone(deviceId: string): Promise<void> {
-    if (!this.call || !deviceId) return;
+    if (!this.call) return;
     try {
       await this.call.switchMicrophone(deviceId);
       this.localStream.value = this.call.local;

@@ -1,0 +1,85 @@
+import type { ComponentChildren } from 'preact';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { AuthScreen } from '../auth/AuthScreen.js';
+import { DmScreen } from '../dm/DmScreen.js';
+import { DmToasts } from '../dm/DmToasts.js';
+import { HomeScreen } from '../home/HomeScreen.js';
+import { mountCallAudio } from '../room/call-audio.js';
+import { CallBar } from '../room/CallBar.js';
+import { roomSession } from '../room/current-session.js';
+import { renderRoom } from '../room/room-screen.js';
+import { SwitchRoomScreen } from '../room/SwitchRoomScreen.js';
+import { SettingsScreen } from '../settings/SettingsScreen.js';
+import { dmSession, ready, route, screenTitle, unreachable, user } from './app-state.js';
+import { Header } from './Header.js';
+import { ScreenMount } from './ScreenMount.js';
+
+/**
+ * The shell: the header, one screen at a time in <main>, and a polite live
+ * region for announcements. Screens are chosen by the URL; signed-out
+ * visitors see the sign-in screen on any URL and land where they were going
+ * once signed in. The call bar, the call's audio and the DM toasts live
+ * outside <main>: the call outlives the screen that started it.
+ */
+export function App() {
+  const main = useRef<HTMLElement>(null);
+  const audio = useRef<HTMLDivElement>(null);
+  // The switch-room prompt ends a call; the shell then shows the room asked for.
+  const [, rerender] = useState(0);
+  useLayoutEffect(() => mountCallAudio(audio.current!), []);
+
+  const { key, screen } = chooseScreen(() => rerender((n) => n + 1));
+  const userId = user.value?.id;
+  useEffect(() => {
+    // Move focus to the new screen's heading so keyboard and screen-reader users start there.
+    const box = main.current!;
+    const active = document.activeElement;
+    if (active && active !== document.body && box.contains(active)) return;
+    const heading = box.querySelector('h1');
+    heading?.setAttribute('tabindex', '-1');
+    heading?.focus({ preventScroll: true });
+  }, [key, userId]);
+
+  return (
+    <>
+      <Header />
+      <div class="call-bar-mount">
+        <CallBar />
+      </div>
+      <main id="main" tabindex={-1} ref={main}>
+        {screen}
+      </main>
+      <div id="announcer" class="visually-hidden" aria-live="polite" role="status" />
+      <DmToasts />
+      <div class="audio-box" ref={audio} />
+    </>
+  );
+}
+
+function chooseScreen(onLeftCall: () => void): { key: string; screen: ComponentChildren } {
+  const me = user.value;
+  if (!ready.value) return { key: 'loading', screen: null };
+  if (!me && unreachable.value) {
+    return { key: 'unreachable', screen: <p role="alert">Parley cannot be reached right now. Reload the page to try again.</p> };
+  }
+  if (!me) return { key: 'auth', screen: <Titled key="auth" title="Sign in"><AuthScreen /></Titled> };
+  const r = route.value;
+  const dm = dmSession.value!;
+  if (r.name === 'room') {
+    const session = roomSession.value;
+    const inCall = session?.holdsCall ? session : undefined;
+    if (inCall && inCall.name !== r.room) {
+      return { key: `switch:${r.room}`, screen: <SwitchRoomScreen key={`switch:${r.room}`} target={r.room} session={inCall} onLeft={onLeftCall} /> };
+    }
+    return { key: `room:${r.room}`, screen: <ScreenMount key={`room:${r.room}`} make={() => renderRoom(r.room, me)} /> };
+  }
+  if (r.name === 'dm') return { key: `dm:${r.with ?? ''}`, screen: <DmScreen key={`dm:${dm.me.id}`} other={r.with?.toLowerCase()} me={me} session={dm} /> };
+  if (r.name === 'settings') return { key: 'settings', screen: <Titled key="settings" title="Settings"><SettingsScreen user={me} /></Titled> };
+  return { key: 'home', screen: <Titled key="home" title="Rooms"><HomeScreen user={me} session={dm} /></Titled> };
+}
+
+/** A screen whose title does not change while it is shown. */
+function Titled({ title, children }: { title: string; children: ComponentChildren }) {
+  useLayoutEffect(() => void (screenTitle.value = title), [title]);
+  return <>{children}</>;
+}
