@@ -25,6 +25,24 @@ describe('the call stage', () => {
       // Bob's fake microphone beeps: the ring turns on.
       await waitFor('Bob speaking on Ann’s stage', async () => (await speaking(ann, 'Bob')) === 'true', 15_000);
 
+      // The beeping moves the ring and the meter, not the rest of the tile: its name is never rewritten.
+      const churn = await ann.evaluate(async () => {
+        const tile = [...document.querySelectorAll('.call-stage li')].find((li) => li.getAttribute('aria-label') === 'Bob')!;
+        const counts = { name: 0, ring: 0 };
+        const watch = new MutationObserver((records) => {
+          for (const r of records) {
+            if (r.type === 'attributes' && r.attributeName === 'data-speaking') counts.ring += 1;
+            else if (r.target instanceof Node && tile.querySelector('.tile-name')?.contains(r.target)) counts.name += 1;
+          }
+        });
+        watch.observe(tile, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['data-speaking'] });
+        await new Promise((r) => setTimeout(r, 3000));
+        watch.disconnect();
+        return counts;
+      });
+      expect(churn.ring).toBeGreaterThan(0);
+      expect(churn.name).toBe(0);
+
       // Your own meter reads your microphone as loud as the far side reads it.
       const peak = await ann.evaluate(async () => {
         const meter = document.querySelector('meter[aria-label="Your microphone level"]') as HTMLMeterElement;

@@ -78,7 +78,7 @@ export function DeviceCheck() {
           <DeviceFields />
           <div class="device-level">
             <span id={`${id}-level`}>Microphone level</span>
-            <meter min={0} max={1} value={level.value} aria-labelledby={`${id}-level`} />
+            <meter min={0} max={1} value={level} aria-labelledby={`${id}-level`} />
           </div>
           <p class="hint">Speak: the bar moves when your microphone hears you.</p>
         </>

@@ -69,7 +69,7 @@ export function DeviceMenu({ session }: { session: RoomSession }) {
               <DeviceFields onMicrophone={(mic) => void session.switchMicrophone(mic)} />
               <div class="device-level">
                 <span id={`${id}-level`}>Microphone level</span>
-                <meter min={0} max={1} value={level.value} aria-labelledby={`${id}-level`} />
+                <meter min={0} max={1} value={level} aria-labelledby={`${id}-level`} />
               </div>
             </>
           ) : (

@@ -1,4 +1,6 @@
+import { useComputed, useSignal } from '@preact/signals';
 import { MicOff } from 'lucide-preact';
+import { useEffect } from 'preact/hooks';
 import type { Member } from '../lib/types.js';
 import { peerVolume, setPeerVolume } from './call-audio.js';
 import type { Quality } from './quality.js';
@@ -20,23 +22,33 @@ function initials(name: string): string {
  */
 export function ParticipantTile(props: { member: Member; stream: MediaStream | null | undefined; self: boolean; muted: boolean; quality?: Quality }) {
   const { member, stream, self, muted, quality } = props;
+  // The level changes many times a second: it is bound to the DOM through signals (the ring's class,
+  // the meter's value) and never read during render, so the tile itself re-renders only when its
+  // person, mute or quality changes.
   const level = useLevel(stream);
-  const speaking = !muted && level.value > SPEAKING;
+  const mutedNow = useSignal(muted);
+  useEffect(() => {
+    mutedNow.value = muted;
+  }, [muted]);
+  const speaking = useComputed(() => !mutedNow.value && level.value > SPEAKING);
+  const tileClass = useComputed(() => (speaking.value ? 'tile speaking' : 'tile'));
+  const speakingAttr = useComputed(() => (speaking.value ? 'true' : 'false'));
+  const speakingWord = useComputed(() => (speaking.value ? 'speaking' : ''));
   const name = member.user.displayName;
   const descId = `quality-${member.peerId}`;
   return (
-    <li class={`tile${speaking ? ' speaking' : ''}`} data-peer={member.peerId} data-speaking={speaking ? 'true' : 'false'} aria-label={`${name}${self ? ' (you)' : ''}`}>
+    <li class={tileClass} data-peer={member.peerId} data-speaking={speakingAttr} aria-label={`${name}${self ? ' (you)' : ''}`}>
       <span class="tile-avatar" aria-hidden="true">
         {initials(name)}
       </span>
       <span class="tile-name">
         <bdi>{name}</bdi>
-        {self ? ' (you)' : ''} <span class="handle">@{member.user.username}</span>
+        {self ? ' (you)' : null} <span class="handle">@{member.user.username}</span>
       </span>
       <span class="tile-marks">
-        {speaking ? <span class="visually-hidden">speaking</span> : null}
+        <span class="visually-hidden">{speakingWord}</span>
         {muted ? <MicOff class="tile-muted" role="img" aria-label="Microphone off" size={18} /> : null}
-        <meter class="tile-level" min={0} max={1} value={level.value} aria-label={self ? 'Your microphone level' : `Audio level of ${name}`} />
+        <meter class="tile-level" min={0} max={1} value={level} aria-label={self ? 'Your microphone level' : `Audio level of ${name}`} />
         {quality ? (
           <span class={`tile-quality ${quality.label}`} tabIndex={0} title={quality.numbers} aria-describedby={descId}>
             Connection {quality.label}
