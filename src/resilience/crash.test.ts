@@ -166,7 +166,7 @@ describe('kill -9 of one of two processes', () => {
 
     // The pages' event streams moved too: a mute on one page reaches the other through the survivor.
     await bob.getByRole('button', { name: 'Mute' }).click();
-    await ann.getByText('in call, muted').waitFor({ timeout: 10_000 });
+    await ann.getByRole('region', { name: 'People' }).getByRole('img', { name: 'Muted' }).waitFor({ timeout: 10_000 });
     await bob.getByRole('button', { name: 'Unmute' }).click();
     await waitFor('audio energy after unmute', async () => (await audioOver(ann, 800))[0]!.energy > 0.0001, 10_000);
     expect((await callStats(ann))[0]!.state).toBe('connected');

@@ -63,21 +63,20 @@ afterAll(async () => {
 
 
 /**
- * Records, with the time, every text a page's status line shows (`[role=status]` inside the
- * screen), so that a short "Reconnecting…" is not missed and the moment it cleared is known.
+ * Records, with the time, every text a page's status line shows (the screen's own `p.status`), so that a short "Reconnecting…" is not missed and the moment it cleared is known.
  */
 async function recordStatus(page: Page, screen: string) {
   await page.evaluate((selector) => {
     const w = window as unknown as { __statusLog: Array<{ t: number; text: string }> };
     w.__statusLog = [];
     const el = document.querySelector(selector);
-    if (!el) return;
+    if (!el) throw new Error(`no status line ${selector} on this page`);
     new MutationObserver(() => w.__statusLog.push({ t: Date.now(), text: el.textContent ?? '' })).observe(el, { childList: true, characterData: true, subtree: true });
-  }, `${screen} [role=status]`);
+  }, screen);
 }
 const peekStatus = (page: Page) => page.evaluate(() => (window as unknown as { __statusLog: Array<{ t: number; text: string }> }).__statusLog.map((e) => e.text));
 const statusLog = (page: Page) => page.evaluate(() => (window as unknown as { __statusLog: Array<{ t: number; text: string }> }).__statusLog.splice(0));
-const statusText = (page: Page, screen: string) => page.locator(`${screen} [role=status]`).first().textContent({ timeout: 1000 });
+const statusText = (page: Page, screen: string) => page.locator(screen).first().textContent({ timeout: 1000 });
 
 /** When the status line, having shown something, was last cleared. */
 function clearedAt(log: Array<{ t: number; text: string }>): number | undefined {
@@ -124,7 +123,7 @@ describe('rolling restart of two processes', () => {
     for (const page of [annDm, bobDm]) await page.getByRole('textbox', { name: 'Message' }).waitFor();
     await sendDm(annDm, 'hello before the restarts');
     await waitFor('the first DM arrives', () => delivered(annDm, bobDm, 'hello before the restarts'), 10_000);
-    const onlineIn = (page: Page) => page.getByRole('heading', { level: 2 }).filter({ hasText: '@' }).locator('.visually-hidden').textContent({ timeout: 1000 });
+    const onlineIn = async (page: Page) => (await page.locator('.thread-presence').textContent({ timeout: 1000 }))?.toLowerCase();
     expect(await onlineIn(annDm)).toBe('online');
     expect(await onlineIn(bobDm)).toBe('online');
 
@@ -149,8 +148,8 @@ describe('rolling restart of two processes', () => {
     for (const i of [0, 1]) {
       const label = `process ${i + 1}`;
       expect(lb.connectionsTo(ports[i]!)).toBeGreaterThan(0);
-      for (const page of dmPages) await recordStatus(page, '.dm');
-      for (const page of roomPages) await recordStatus(page, '.room');
+      for (const page of dmPages) await recordStatus(page, '.dm > p.status');
+      for (const page of roomPages) await recordStatus(page, '.room-screen > p.status');
       reconnects.length = 0;
 
       // A message leaves Ann's page as the process stops, and one follows while her page reconnects.
@@ -183,8 +182,8 @@ describe('rolling restart of two processes', () => {
         waitFor(`${what} after ${label} restarted`, async () => Boolean(await probe()), restarted + 5000 - Date.now());
       const blank = async (pages: Page[], screen: string) => (await Promise.all(pages.map((p) => statusText(p, screen)))).every((t) => t === '');
       await Promise.all([
-        check('DM pages reconnected', () => blank(dmPages, '.dm')),
-        check('room streams back', () => blank(roomPages, '.room')),
+        check('DM pages reconnected', () => blank(dmPages, '.dm > p.status')),
+        check('room streams back', () => blank(roomPages, '.room-screen > p.status')),
         check('DMs sent during the stop delivered', async () => (await delivered(annDm, bobDm, atStop)) && (await delivered(annDm, bobDm, during))),
         check('scripted sockets reconnected', async () => sockets.every((s) => s.connected)),
       ]);

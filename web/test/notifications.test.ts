@@ -47,6 +47,18 @@ describe('new DMs outside their thread', () => {
     await waitFor('the title counts it', async () => (await ann.title()).startsWith('(1) '), 5000);
     const toast = ann.getByRole('status').getByRole('link', { name: /New message from Bob/ });
     await toast.getByText('are you there?').waitFor();
+    // The toast covers none of the room's controls (the chat's Send, the control bar, Join call).
+    const covered = await ann.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>('.room-screen button, .room-screen textarea, .room-screen input')]
+        .filter((el) => el.offsetParent !== null)
+        .filter((el) => {
+          const r = el.getBoundingClientRect();
+          const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+          return !(hit && el.contains(hit)) && !(hit instanceof HTMLLabelElement);
+        })
+        .map((el) => el.getAttribute('aria-label') ?? el.textContent),
+    );
+    expect(covered).toEqual([]);
 
     await write(bob, ann.username, 'hello?');
     await ann.getByRole('link', { name: 'Messages, 2 unread' }).waitFor({ timeout: 5000 });
@@ -112,8 +124,9 @@ describe('new DMs outside their thread', () => {
     await ann.context().grantPermissions(['notifications']);
     // Records each Notification made, and lets the test hide the page.
     await ann.context().addInitScript(() => {
-      const w = window as unknown as { __shown: Array<{ title: string; body?: string }>; __asked: number; __hidden: boolean };
+      const w = window as unknown as { __shown: Array<{ title: string; body?: string }>; __made: Notification[]; __asked: number; __hidden: boolean };
       w.__shown = [];
+      w.__made = [];
       w.__asked = 0;
       w.__hidden = false;
       const Real = window.Notification;
@@ -121,6 +134,7 @@ describe('new DMs outside their thread', () => {
         constructor(title: string, options?: NotificationOptions) {
           super(title, options);
           w.__shown.push({ title, body: options?.body });
+          w.__made.push(this);
         }
         static override requestPermission(...args: Parameters<typeof Real.requestPermission>) {
           w.__asked += 1;
@@ -159,6 +173,13 @@ describe('new DMs outside their thread', () => {
     await write(bob, ann.username, 'while hidden');
     await waitFor('a notification is shown', async () => (await shown()).length === 1, 5000);
     expect((await shown())[0]).toEqual({ title: `Bob (@${bob.username})`, body: 'while hidden' });
+    // Clicking it (the browser calls its onclick) opens that conversation.
+    await ann.evaluate(() => {
+      const made = (window as unknown as { __made: Notification[] }).__made;
+      made[made.length - 1]!.onclick?.(new Event('click'));
+    });
+    await ann.waitForURL(`**/dm/${bob.username}`);
+    await ann.getByRole('log', { name: 'Messages' }).getByText('while hidden').waitFor();
     // Stays on after a reload.
     await hide(false);
     await ann.reload();

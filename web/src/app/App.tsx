@@ -7,12 +7,11 @@ import { HomeScreen } from '../home/HomeScreen.js';
 import { mountCallAudio } from '../room/call-audio.js';
 import { CallBar } from '../room/CallBar.js';
 import { roomSession } from '../room/current-session.js';
-import { renderRoom } from '../room/room-screen.js';
+import { RoomRoute } from '../room/room-screen.js';
 import { SwitchRoomScreen } from '../room/SwitchRoomScreen.js';
 import { SettingsScreen } from '../settings/SettingsScreen.js';
 import { dmSession, ready, route, screenTitle, unreachable, user } from './app-state.js';
 import { Header } from './Header.js';
-import { ScreenMount } from './ScreenMount.js';
 
 /**
  * The shell: the header, one screen at a time in <main>, and a polite live
@@ -71,7 +70,7 @@ function chooseScreen(onLeftCall: () => void): { key: string; screen: ComponentC
     if (inCall && inCall.name !== r.room) {
       return { key: `switch:${r.room}`, screen: <SwitchRoomScreen key={`switch:${r.room}`} target={r.room} session={inCall} onLeft={onLeftCall} /> };
     }
-    return { key: `room:${r.room}`, screen: <ScreenMount key={`room:${r.room}`} make={() => renderRoom(r.room, me)} /> };
+    return { key: `room:${r.room}`, screen: <Titled key={`room:${r.room}`} title={r.room}><RoomRoute name={r.room} user={me} /></Titled> };
   }
   if (r.name === 'dm') return { key: `dm:${r.with ?? ''}`, screen: <DmScreen key={`dm:${dm.me.id}`} other={r.with?.toLowerCase()} me={me} session={dm} /> };
   if (r.name === 'settings') return { key: 'settings', screen: <Titled key="settings" title="Settings"><SettingsScreen user={me} /></Titled> };

@@ -1,3 +1,4 @@
+import { X } from 'lucide-preact';
 import { dmPath } from '../lib/router.js';
 import { dismissToast, toasts } from './dm-alerts.js';
 import './DmToasts.css';
@@ -21,7 +22,7 @@ export function DmToasts() {
             </span>
           </a>
           <button type="button" class="dm-toast-close" aria-label={`Dismiss message from ${t.from.displayName}`} onClick={() => dismissToast(t.id)}>
-            ×
+            <X aria-hidden="true" size={20} />
           </button>
         </div>
       ))}

@@ -1,5 +1,5 @@
 import { useComputed, useSignal } from '@preact/signals';
-import { MicOff } from 'lucide-preact';
+import { MicOff, Volume2 } from 'lucide-preact';
 import { useEffect } from 'preact/hooks';
 import type { Member } from '../lib/types.js';
 import { peerVolume, setPeerVolume } from './call-audio.js';
@@ -61,6 +61,7 @@ export function ParticipantTile(props: { member: Member; stream: MediaStream | n
       {self ? null : (
         <label class="tile-volume">
           <span class="visually-hidden">Volume of {name}</span>
+          <Volume2 aria-hidden="true" size={18} />
           <input type="range" min={0} max={1} step={0.05} value={peerVolume(member.peerId)} onInput={(e) => setPeerVolume(member.peerId, Number((e.target as HTMLInputElement).value))} />
         </label>
       )}

@@ -1,5 +1,4 @@
 import { effect } from '@preact/signals';
-import { h } from '../lib/dom.js';
 import { audioContext } from '../lib/sound.js';
 import { roomSession } from './current-session.js';
 import { canChooseSpeaker, mediaDevices } from './media-devices.js';
@@ -38,7 +37,9 @@ export function mountCallAudio(box: HTMLElement): void {
     }
     for (const [who, stream] of streams) {
       if (playing.has(who)) continue;
-      const audio = h('audio', { autoplay: true, 'data-peer': who });
+      const audio = document.createElement('audio');
+      audio.autoplay = true;
+      audio.dataset.peer = who;
       audio.volume = peerVolume(who);
       audio.srcObject = stream;
       box.appendChild(audio);

@@ -1,23 +1,19 @@
-import { render } from 'preact';
-import { h, type Screen } from '../lib/dom.js';
+import { useEffect, useMemo } from 'preact/hooks';
 import type { User } from '../lib/types.js';
 import { openRoomSession, releaseRoomSession } from './current-session.js';
 import { RoomScreen } from './RoomScreen.js';
 
 /**
- * The room screen in the shell. The session belongs to the shell, so when this screen goes away
- * during a call the call goes on; coming back shows it. Without a call the room is left.
+ * The room route in the shell: opens (or finds) the tab's RoomSession for this room and shows it.
+ * The session belongs to the shell, so when this route goes away during a call the call goes on;
+ * coming back shows it. Without a call the room is left. The shell keys it by room name.
  */
-export function renderRoom(name: string, user: User): Screen {
-  const session = openRoomSession(name, user);
-  const el = h('div', { class: 'mount room-mount' });
-  render(<RoomScreen session={session} user={user} />, el);
-  return {
-    el,
-    title: name,
-    dispose() {
-      render(null, el);
-      releaseRoomSession(session);
-    },
-  };
+export function RoomRoute({ name, user }: { name: string; user: User }) {
+  const session = useMemo(() => openRoomSession(name, user), [name]);
+  useEffect(() => () => releaseRoomSession(session), [session]);
+  return (
+    <div class="mount room-mount">
+      <RoomScreen session={session} user={user} />
+    </div>
+  );
 }

@@ -1,5 +1,5 @@
 /**
- * A person as other people should see them (as personName in lib/person.ts): the display name,
+ * A person as other people should see them (in text: personText in lib/person.ts): the display name,
  * which anyone may choose, then the unique `@username`. The name sits in <bdi> so a right-to-left
  * name cannot reorder the handle or the text after it.
  */
