@@ -51,7 +51,7 @@ async function shoot(page: Page, screen: string, size: (typeof SIZES)[number], t
 try {
   const ann = await person('ann', 'Ann Lee');
   const bob = await person('bob', 'Bob Marley');
-  await person('carol', 'Carol Ng');
+  const carol = await person('carol', 'Carol Ng');
   const signedOut = await (await browser.newContext({ baseURL: parley.base, deviceScaleFactor: 1 })).newPage();
 
   // Something to show: two rooms, a conversation, and Bob waiting in a call.
@@ -82,6 +82,9 @@ try {
       await signedOut.goto('/');
       await signedOut.getByRole('form', { name: 'Sign in' }).waitFor({ timeout: WAIT_MS });
       await shoot(signedOut, 'sign-in', size, theme);
+      await signedOut.getByRole('button', { name: 'Create an account' }).or(signedOut.getByRole('link', { name: 'Create an account' })).click();
+      await signedOut.getByRole('form', { name: 'Create account' }).waitFor({ timeout: WAIT_MS });
+      await shoot(signedOut, 'create-account', size, theme);
 
       await ann.goto('/');
       await ann.getByRole('region', { name: 'Rooms' }).getByRole('link', { name: 'design-review' }).waitFor({ timeout: WAIT_MS });
@@ -90,6 +93,20 @@ try {
       await ann.goto('/dm/bob');
       await ann.getByRole('log', { name: 'Messages' }).getByText('see you there').waitFor({ timeout: WAIT_MS });
       await shoot(ann, 'messages', size, theme);
+      await ann.goto('/dm');
+      await ann.getByRole('heading', { name: 'Conversations' }).waitFor({ timeout: WAIT_MS });
+      await shoot(ann, 'conversations', size, theme);
+
+      await ann.goto('/settings');
+      await ann.getByRole('heading', { name: 'Your sessions' }).waitFor({ timeout: WAIT_MS });
+      await shoot(ann, 'settings', size, theme);
+
+      // Carol opens a locked room by its link: she is asked for its password.
+      await carol.setViewportSize({ width: size.width, height: size.height });
+      await carol.emulateMedia({ colorScheme: theme });
+      await carol.goto('/r/friday-standup');
+      await carol.getByLabel('Room password').waitFor({ timeout: WAIT_MS });
+      await shoot(carol, 'room-password', size, theme);
 
       await ann.goto('/r/design-review');
       await ann.getByText('Bob Marley is in the call.').waitFor({ timeout: WAIT_MS });
@@ -102,6 +119,19 @@ try {
         { timeout: WAIT_MS, polling: 100 },
       );
       await shoot(ann, 'call', size, theme);
+      // Mid-call: the Devices menu, then Home with the call bar, then another room's link (asks first).
+      await ann.getByRole('button', { name: 'Devices' }).click();
+      await ann.getByRole('dialog', { name: 'Microphone and speaker' }).waitFor({ timeout: WAIT_MS });
+      await shoot(ann, 'devices', size, theme);
+      await ann.keyboard.press('Escape');
+      await ann.getByRole('banner').getByRole('link', { name: 'Rooms' }).click();
+      await ann.getByRole('region', { name: 'Ongoing call' }).waitFor({ timeout: WAIT_MS });
+      await shoot(ann, 'home-in-call', size, theme);
+      await ann.goto('/r/friday-standup');
+      await ann.getByRole('button', { name: /Leave call and open/ }).waitFor({ timeout: WAIT_MS });
+      await shoot(ann, 'switch-room', size, theme);
+      await ann.getByRole('link', { name: /Back to|design-review/ }).first().click();
+      await ann.getByRole('button', { name: 'Leave call' }).waitFor({ timeout: WAIT_MS });
       if (size.name === 'phone') {
         // On a phone the chat is a view of its own, one tap from the control bar.
         await ann.getByRole('toolbar', { name: 'Call controls' }).getByRole('button', { name: 'Chat' }).click();

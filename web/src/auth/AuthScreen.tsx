@@ -1,3 +1,5 @@
+import { AudioLines } from 'lucide-preact';
+import './AuthScreen.css';
 import { useSignal } from '@preact/signals';
 import { useLayoutEffect, useRef } from 'preact/hooks';
 import { ApiError } from '../lib/api.js';
@@ -16,7 +18,8 @@ type Errors = { username?: string; password?: string; displayName?: string; form
 export function AuthScreen() {
   const mode = useSignal<Mode>(location.hash === '#create' ? 'create' : 'signin');
   return (
-    <section class="screen narrow">
+    <section class="screen narrow auth-screen">
+      <AudioLines class="auth-mark" aria-hidden="true" size={40} />
       <h1>Welcome to Parley</h1>
       <p>Make a room, share its name, and talk. Text anyone privately.</p>
       {mode.value === 'signin' ? <SignInForm onCreate={() => (mode.value = 'create')} /> : <CreateForm onSignIn={() => (mode.value = 'signin')} />}
