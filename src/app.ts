@@ -16,6 +16,8 @@ import { healthRoutes } from './health/routes.js';
 import { iceRoutes } from './ice/routes.js';
 import { chatRoutes } from './rooms/chat-routes.js';
 import { roomBudgets } from './rooms/flood-limits.js';
+import { createLobby, type Lobby } from './rooms/lobby.js';
+import { lobbyRoutes } from './rooms/lobby-routes.js';
 import { roomRoutes } from './rooms/routes.js';
 import { createRoomHub, type RoomHub } from './signalling/hub.js';
 import { createRoomState } from './signalling/room-state.js';
@@ -43,6 +45,7 @@ export type AppDeps = {
 export type ParleyApp = {
   app: Hono<AppEnv>;
   hub: RoomHub;
+  lobby: Lobby;
   dm: DirectMessages;
   /** The security headers of every answer, for those written outside Hono (src/server.ts). */
   securityHeaders: Record<string, string>;
@@ -73,13 +76,19 @@ export function createApp({ config, database, redis, logger, web }: AppDeps): Pa
   subscriber.connect().catch(() => {});
   const security = securityHeaderValues({ secure: config.secure });
   const hub = createRoomHub({ subscriber, state, logger, options: config.rooms, securityHeaders: security });
+  const lobby = createLobby({ db, redis, subscriber, key, state, logger, options: config.rooms, securityHeaders: security });
+  // Every join and every removal made here (leaves, timeouts, logouts) updates the lobby's count.
+  state.onCountChanged((room) => lobby.roomUpdated(room));
   const sessionCache = createSessionCache({ publisher: redis, channel: key('sessions'), ttlMs: config.sessionCacheMs, logger });
   subscriber.subscribe(sessionCache.channel).catch(() => {});
   subscriber.on('message', (channel: string, message: string) => {
     if (channel === sessionCache.channel) {
       sessionCache.apply(message);
       // A logout anywhere also ends that session's room event streams held here.
-      if (message.startsWith('s:')) hub.endSession(message.slice(2));
+      if (message.startsWith('s:')) {
+        hub.endSession(message.slice(2));
+        lobby.endSession(message.slice(2));
+      }
       // A changed or deleted account: the DM directory re-reads it (see DELETE /api/me).
       if (message.startsWith('u:')) dm.directory.forget(Number(message.slice(2)));
     }
@@ -116,6 +125,7 @@ export function createApp({ config, database, redis, logger, web }: AppDeps): Pa
     await sessionCache.revokeSession(sid);
     dm.sockets.disconnectSession(sid);
     hub.endSession(sid);
+    lobby.endSession(sid);
     // Every member the session holds goes, in every room, whether or not it has a stream
     // (or one still being opened, anywhere): each member-left ends that stream.
     await state.leaveSession(userId, sid).catch((err) => logger.warn({ err: { message: err.message } }, 'could not remove an ended session’s members'));
@@ -139,7 +149,8 @@ export function createApp({ config, database, redis, logger, web }: AppDeps): Pa
   authed.route('/me', accountRoutes({ db, limiter, passwords, sessionCache, endSession, rooms: state, logger, config }));
   const budgets = roomBudgets(config.rooms.limits);
   const peers = { perSession: config.rooms.peersPerSession, perUser: config.rooms.peersPerUser };
-  authed.route('/rooms', roomRoutes({ db, state, limiter, floods, budgets, passwords, peers }));
+  authed.route('/rooms', roomRoutes({ db, state, limiter, floods, budgets, passwords, peers, lobby }));
+  authed.route('/lobby', lobbyRoutes({ lobby }));
   authed.route('/rooms', chatRoutes({ db, state, limiter }));
   authed.route('/rooms', signallingRoutes({ db, state, hub, floods, budgets }));
   authed.route('/ice-servers', iceRoutes({ ice: config.ice }));
@@ -157,6 +168,7 @@ export function createApp({ config, database, redis, logger, web }: AppDeps): Pa
   return {
     app,
     hub,
+    lobby,
     dm,
     securityHeaders: security,
     attach(server) {
@@ -167,6 +179,7 @@ export function createApp({ config, database, redis, logger, web }: AppDeps): Pa
       clearInterval(sweep);
       await dm.close();
       await hub.close();
+      lobby.close();
       await closeRedis(subscriber);
     },
   };

@@ -13,9 +13,10 @@ import { toPublicUser } from '../users/store.js';
 import { spend, type RoomBudgets } from './flood-limits.js';
 import { parseRoomName } from './names.js';
 import { checkRoomPassword } from './room-password.js';
-import { deleteRoom, findRoomByName, insertRoom, listRooms, type RoomWithOwner } from './store.js';
+import type { Lobby } from './lobby.js';
+import { listPublicRooms, toPublicRoom } from './public-room.js';
+import { deleteRoom, findRoomByName, insertRoom, type RoomWithOwner } from './store.js';
 
-const LIST_LIMIT = 500;
 const CREATE_LIMIT = { max: 30, windowSeconds: 3600 };
 
 const roomPassword = z
@@ -35,25 +36,7 @@ const createSchema = z.object({
 const joinSchema = z.object({ password: roomPassword.optional() });
 const leaveSchema = z.object({ peerId: peerIdSchema });
 
-export type PublicRoom = {
-  name: string;
-  owner: string;
-  members: number;
-  capacity: number;
-  locked: boolean;
-  createdAt: string;
-};
-
-export function toPublicRoom(row: RoomWithOwner, members: number): PublicRoom {
-  return {
-    name: row.name,
-    owner: row.ownerUsername,
-    members,
-    capacity: row.capacity,
-    locked: row.passwordHash !== null,
-    createdAt: row.createdAt.toISOString(),
-  };
-}
+export { toPublicRoom, type PublicRoom } from './public-room.js';
 
 export const roomNotFound = () => new ApiError(404, 'room_not_found', 'There is no room by that name.');
 
@@ -72,15 +55,15 @@ export type RoomRoutesDeps = {
   budgets: RoomBudgets;
   passwords: PasswordWork;
   peers: { perSession: number; perUser: number };
+  /** Told of rooms created and deleted (member counts reach it from RoomState itself). */
+  lobby: Lobby;
 };
 
 /** Creating, listing, joining, leaving and deleting rooms: `/api/rooms`. */
-export function roomRoutes({ db, state, limiter, floods, budgets, passwords, peers }: RoomRoutesDeps) {
+export function roomRoutes({ db, state, limiter, floods, budgets, passwords, peers, lobby }: RoomRoutesDeps) {
   return new Hono<AuthedEnv>()
     .get('/', async (c) => {
-      const rows = await listRooms(db, LIST_LIMIT);
-      const counts = await state.counts(rows.map((r) => r.name));
-      return c.json({ rooms: rows.map((row, i) => toPublicRoom(row, counts[i] ?? 0)) });
+      return c.json({ rooms: await listPublicRooms(db, state) });
     })
     .post('/', async (c) => {
       const input = await readJson(c, createSchema);
@@ -100,7 +83,10 @@ export function roomRoutes({ db, state, limiter, floods, budgets, passwords, pee
         if (isDuplicateKeyError(err)) throw new ApiError(409, 'room_exists', 'A room by that name exists already.');
         throw err;
       }
-      return c.json({ room: toPublicRoom({ ...row, ownerUsername: c.var.user.username }, 0) }, 201);
+      const created = { ...row, ownerUsername: c.var.user.username };
+      // Published before the answer, so the lobby hears of the room before anyone can join it.
+      await lobby.roomCreated(created);
+      return c.json({ room: toPublicRoom(created, 0) }, 201);
     })
     .get('/:name', async (c) => {
       const room = await requireRoom(db, c.req.param('name'));
@@ -158,6 +144,7 @@ export function roomRoutes({ db, state, limiter, floods, budgets, passwords, pee
       // whereas the other order could leave a deleted room live in Redis.
       await state.close(room.name);
       await deleteRoom(db, room.id);
+      await lobby.roomDeleted(room);
       return c.body(null, 204);
     });
 }

@@ -87,6 +87,9 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
       return slash > 0 ? [{ entry, room: entry.slice(0, slash), peerId: entry.slice(slash + 1) }] : [];
     });
   const json = <T extends keyof RoomEventData>(_type: T, data: RoomEventData[T]) => JSON.stringify(data);
+  // Told of every change of a room's member count made through this process (the lobby listens).
+  const countListeners: Array<(room: string) => void> = [];
+  const countChanged = (room: string) => countListeners.forEach((listener) => listener(room));
 
   async function readReplay(room: string, lastId: string, holder: { peerId: string; sessionId: string }): Promise<ReplayResult | 'not_a_member'> {
     const k = keysOf(room);
@@ -134,6 +137,15 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
   const roomState = {
     keysOf,
     deadlinesKey: deadlines,
+
+    /**
+     * Calls `listener` with the room's name after each join and each removal (leave,
+     * timeout, logout) that this process makes; every membership change goes through
+     * join() or leave(), so this sees them all.
+     */
+    onCountChanged(listener: (room: string) => void): void {
+      countListeners.push(listener);
+    },
     deadlineMember: (room: string, peerId: string) => `${room}/${peerId}`,
 
     async join(
@@ -169,6 +181,7 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
       if (result[0] !== 'ok') await redis.srem(userRooms(user.id), entry);
       if (result[0] === 'room_full') return { ok: false, reason: 'room_full' };
       if (result[0] === 'too_many_peers') return { ok: false, reason: result[1] === 'session' ? 'session' : 'user' };
+      countChanged(room.name);
       return { ok: true, member, members: ((result[1] ?? []) as string[]).map((m) => JSON.parse(m) as Member) };
     },
 
@@ -214,11 +227,13 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
     /** Removes a member: `sessionId` for an explicit leave, null for the sweeper's expiry. */
     async leave(room: string, peerId: string, sessionId: string | null, reason: MemberLeftReason) {
       const k = keysOf(room);
-      return (await LEAVE.run(
+      const result = (await LEAVE.run(
         redis,
         [k.members, k.sids, deadlines, k.events, k.channel],
         [peerId, sessionId ?? '', `${room}/${peerId}`, Date.now(), json('member-left', { peerId, reason }), ...tail, userRoomsPrefix],
       )) as 'ok' | 'gone' | 'not_a_member' | 'alive';
+      if (result === 'ok') countChanged(room);
+      return result;
     },
 
     /**

@@ -1,0 +1,42 @@
+import type { Db } from '../db/client.js';
+import type { RoomState } from '../signalling/room-state.js';
+import { listRooms, type RoomWithOwner } from './store.js';
+
+/** A room as the room list and the lobby stream show it. */
+export type PublicRoom = {
+  name: string;
+  owner: string;
+  members: number;
+  capacity: number;
+  locked: boolean;
+  createdAt: string;
+};
+
+export function toPublicRoom(row: RoomWithOwner, members: number): PublicRoom {
+  return {
+    name: row.name,
+    owner: row.ownerUsername,
+    members,
+    capacity: row.capacity,
+    locked: row.passwordHash !== null,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+/**
+ * Whether a room appears in `GET /api/rooms` and on the lobby stream: the one check
+ * both use. Private (two-person call) rooms never do; when rooms get a `private`
+ * flag, this is the line that reads it.
+ */
+export function isListed(_room: RoomWithOwner): boolean {
+  return true;
+}
+
+export const LIST_LIMIT = 500;
+
+/** The listed rooms, newest first, with their live member counts (`GET /api/rooms`). */
+export async function listPublicRooms(db: Db, state: RoomState): Promise<PublicRoom[]> {
+  const rows = (await listRooms(db, LIST_LIMIT)).filter(isListed);
+  const counts = await state.counts(rows.map((r) => r.name));
+  return rows.map((row, i) => toPublicRoom(row, counts[i] ?? 0));
+}
