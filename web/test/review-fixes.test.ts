@@ -114,8 +114,8 @@ describe('what the review found', () => {
   it('shows an outage as an outage, not as empty lists, and recovers by itself', async () => {
     const ann = await openPage(env.browser, env.server);
     await signUp(ann, 'ann');
-    // The API answers 503 for the rooms and the network fails for the conversations.
-    await ann.route('**/api/rooms', (r) => r.fulfill({ status: 503, contentType: 'application/json', body: '{"error":{"code":"unavailable","message":"down"}}' }));
+    // The API answers 503 for the rooms (the lobby stream) and the network fails for the conversations.
+    await ann.route('**/api/lobby/events', (r) => r.fulfill({ status: 503, contentType: 'application/json', body: '{"error":{"code":"unavailable","message":"down"}}' }));
     await ann.route('**/api/dm/conversations', (r) => r.abort('connectionrefused'));
     await ann.reload();
     const rooms = ann.getByRole('region', { name: 'Rooms' });
@@ -132,7 +132,7 @@ describe('what the review found', () => {
 
     await ann.goto('/');
     await rooms.getByText(OUTAGE).waitFor();
-    await ann.unroute('**/api/rooms');
+    await ann.unroute('**/api/lobby/events');
     await rooms.getByText(OUTAGE).waitFor({ state: 'detached', timeout: 15_000 });
     await people.getByText('No conversations yet').waitFor();
     // The page errors above are the routes refusing on purpose.

@@ -13,7 +13,7 @@ export function openOnClick(room: string, openRoom: (room: string) => void) {
   };
 }
 
-/** The rooms with who is in them, refreshed every few seconds while shown. */
+/** The rooms with who is in them, kept up to date by the lobby stream while shown. */
 export function RoomList({ openRoom }: { openRoom: (room: string) => void }) {
   const feed = useMemo(() => new RoomsFeed(), []);
   useEffect(() => {
