@@ -1,5 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { closeRedis, connectRedis, createRedis } from '../redis/client.js';
 import { startTestCluster, type TestServer } from '../test/harness.js';
+import { TEST_REDIS_URL } from '../test/services.js';
 import { createRoom, join, person, uniqueRoomName, type Person } from '../test/rooms-helpers.js';
 import { SseClient, type SseEvent } from '../test/sse-client.js';
 
@@ -125,6 +127,34 @@ describe('the lobby stream', () => {
     expect(updates.at(-1)!.data.room.members).toBe(6);
     expect(updates.length).toBeLessThanOrEqual(Math.floor(span / 250) + 2);
     expect(updates.length).toBeLessThan(6);
+  });
+
+  it('drops a late event older than the last one forwarded for its room (a slow publisher’s stale count)', async () => {
+    const ann = await person(a, 'ann');
+    const room = uniqueRoomName('stale');
+    await createRoom(ann, room);
+    const lobby = await openLobby(await person(b, 'watch'));
+    await lobby.nextOf('rooms');
+    await join(ann, room);
+    const fresh = await within1s(lobby, room, 'room-updated');
+    expect(fresh.data.room.members).toBe(1);
+    // What a publisher that read the count before that join, and was slow to publish, would send:
+    // numbered below the event just forwarded. Then one numbered above, which must pass.
+    const redis = createRedis(TEST_REDIS_URL, 'lobby-test');
+    await connectRedis(redis);
+    try {
+      const channel = `${b.config.redisPrefix}lobby:ch`;
+      const seq = Number(await redis.get(`${b.config.redisPrefix}lobby:seq`));
+      const message = (s: number, members: number) =>
+        JSON.stringify({ s, t: 'room-updated', n: room, d: JSON.stringify({ room: { ...fresh.data.room, members } }) });
+      await redis.publish(channel, message(seq - 100, 0));
+      await redis.publish(channel, message(seq + 1, 1));
+      const next = await within1s(lobby, room, 'room-updated');
+      expect(next.data.room.members).toBe(1);
+      expect(lobby.events.filter((e) => about(room)(e) && e.event === 'room-updated').map((e) => e.data.room.members)).toEqual([1, 1]);
+    } finally {
+      await closeRedis(redis);
+    }
   });
 
   it('ends a session’s lobby streams when it signs out', async () => {
