@@ -64,6 +64,9 @@ describe('the lobby stream', () => {
     const lobby = await openLobby(watcher);
     expect(lobby.status).toBe(200);
     expect(lobby.responseHeaders['content-type']).toMatch(/^text\/event-stream/);
+    expect(lobby.responseHeaders['cache-control']).toBe('no-cache, no-transform');
+    // Written straight to Node, past the middleware: the app's security headers must still be there.
+    expect(lobby.responseHeaders['x-content-type-options']).toBe('nosniff');
     const first = await lobby.next();
     expect(first.event).toBe('rooms');
     // The snapshot is what GET /api/rooms answers.

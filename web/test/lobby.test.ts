@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
+import { sessionIdFromToken } from '../../src/auth/session.js';
 import { startTestServer, uniquePrefix, type TestServer } from '../../src/test/harness.js';
 import { createRoom, join, person, uniqueRoomName } from '../../src/test/rooms-helpers.js';
 import { launchBrowser, openPage, signUp, startWebServer } from './browser.js';
+
+const OUTAGE = 'Can’t reach Parley right now — retrying…';
 
 /**
  * Home's room list is pushed by the lobby stream: the page is served by process B,
@@ -77,6 +80,38 @@ describe('Home’s room list', () => {
     await rooms.getByRole('link', { name: room, exact: true }).waitFor({ timeout: 1000 });
     expect(await rooms.locator('li.room-row a').first().textContent()).toBe(room);
     expect(page.problems).toEqual([]);
+    await page.context().close();
+  }, 60_000);
+
+  it('says so while the stream is down, and after reconnecting shows the list as it now is', async () => {
+    const page = await openPage(browser, b);
+    await signUp(page, 'back');
+    const rooms = page.getByRole('region', { name: 'Rooms' });
+    const ann = await person(a, 'ann');
+    const gone = uniqueRoomName('gone');
+    await createRoom(ann, gone);
+    await rooms.getByRole('link', { name: gone, exact: true }).waitFor({ timeout: 1000 });
+
+    // The stream drops (this session's lobby streams on B are ended) and the server refuses it for a while.
+    await page.route('**/api/lobby/events', (r) => r.fulfill({ status: 503, contentType: 'application/json', body: '{"error":{"code":"unavailable","message":"down"}}' }));
+    const token = (await page.context().cookies()).find((c) => c.name === 'parley_session')!.value;
+    b.parley.lobby.endSession(sessionIdFromToken(token));
+    await rooms.getByText(OUTAGE).waitFor({ timeout: 5000 });
+    expect(await rooms.getByRole('link', { name: gone, exact: true }).count()).toBe(0);
+
+    // Meanwhile, through A: one room deleted, another created and joined. No event reaches the page.
+    expect((await ann.client.delete(`/api/rooms/${gone}`)).status).toBe(204);
+    const fresh = uniqueRoomName('fresh');
+    await createRoom(ann, fresh, { capacity: 5 });
+    await join(ann, fresh);
+
+    await page.unroute('**/api/lobby/events');
+    await rooms.getByText(OUTAGE).waitFor({ state: 'detached', timeout: 10_000 });
+    const row = rooms.locator('li.room-row').filter({ has: page.getByRole('link', { name: fresh, exact: true }) });
+    await row.getByText('1 of 5 here').waitFor({ timeout: 1000 });
+    expect(await rooms.getByRole('link', { name: gone, exact: true }).count()).toBe(0);
+    // The refusals above are on purpose.
+    page.problems.length = 0;
     await page.context().close();
   }, 60_000);
 });
