@@ -19,6 +19,8 @@ export function lobbyFrame(type: string, data: string): Buffer {
  */
 export class LobbyStream {
   private held: Array<{ seq: number; frame: Buffer }> | null = [];
+  /** The number taken before the snapshot was read: events numbered below it are older than the snapshot. */
+  private since = Infinity;
   private done = false;
   private started = false;
 
@@ -46,16 +48,21 @@ export class LobbyStream {
     this.started = true;
   }
 
-  /** A live event: held while the snapshot is being read, written otherwise. */
+  /**
+   * A live event: held while the snapshot is being read, written otherwise, unless it
+   * is older than the snapshot (a slow publisher's, arriving late): the snapshot shows
+   * newer news of that room already.
+   */
   deliver(seq: number, frame: Buffer): void {
     if (this.held) this.held.push({ seq, frame });
-    else this.write(frame);
+    else if (seq > this.since) this.write(frame);
   }
 
   /** Writes the snapshot (read after `seq` was taken), then the held events newer than it. */
   goLive(snapshot: Buffer, seq: number): void {
     const held = this.held ?? [];
     this.held = null;
+    this.since = seq;
     this.write(snapshot);
     for (const event of held) if (event.seq > seq) this.write(event.frame);
   }
