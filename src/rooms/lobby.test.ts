@@ -160,12 +160,17 @@ describe('the lobby stream', () => {
     }
   });
 
-  it('ends a session’s lobby streams when it signs out', async () => {
+  it('ends a session’s lobby streams when it signs out, on every process', async () => {
     const dee = await person(b, 'dee');
-    const lobby = await openLobby(dee);
-    await lobby.nextOf('rooms');
+    const here = await openLobby(dee);
+    const there = await openLobby(dee, a);
+    await here.nextOf('rooms');
+    await there.nextOf('rooms');
     expect((await dee.client.post('/api/auth/logout')).status).toBeLessThan(300);
-    await lobby.whenEnded(2000);
+    await here.whenEnded(2000);
+    await there.whenEnded(2000);
+    // And the session cannot open another.
+    expect((await openLobby(dee)).status).toBe(401);
   });
 
   it('limits the lobby streams one user holds in a process', async () => {
