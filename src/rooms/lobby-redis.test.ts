@@ -3,6 +3,7 @@ import { followStream, type FollowedStream } from '../test/follow-stream.js';
 import { startTestCluster, type TestServer } from '../test/harness.js';
 import { startPrivateRedis } from '../test/redis-server.js';
 import { createRoom, join, person, uniqueRoomName, type Person } from '../test/rooms-helpers.js';
+import { SseClient } from '../test/sse-client.js';
 
 /**
  * The lobby across a Redis restart (empty, on the same port; a Redis of this test's
@@ -40,6 +41,26 @@ async function once<T>(work: () => Promise<T>): Promise<T> {
     }
   }
 }
+
+describe('lobby snapshots', () => {
+  it('are shared by streams opened together: a burst of connections costs a few reads, not one each', async () => {
+    const people = await Promise.all([1, 2, 3].map(() => person(b, 'many')));
+    const seqKey = `${b.config.redisPrefix}lobby:seq`;
+    const before = Number(await b.redis.get(seqKey));
+    const streams = people.flatMap((p) => [1, 2, 3, 4, 5, 6].map(() => new SseClient(`${b.baseUrl}/api/lobby/events`, cookie(p))));
+    try {
+      expect(await Promise.all(streams.map((s) => s.open()))).toEqual(streams.map(() => 200));
+      const firsts = await Promise.all(streams.map((s) => s.next()));
+      expect(firsts.every((e) => e.event === 'rooms')).toBe(true);
+      // Each snapshot read takes one number from the counter; nothing else happens meanwhile.
+      const reads = Number(await b.redis.get(seqKey)) - before;
+      expect(reads).toBeGreaterThan(0);
+      expect(reads).toBeLessThanOrEqual(streams.length / 2);
+    } finally {
+      for (const s of streams) s.close();
+    }
+  });
+});
 
 describe('the lobby when Redis restarts empty', () => {
   it('reconnects to a fresh snapshot and goes on pushing changes', { timeout: 60_000 }, async () => {
