@@ -13,6 +13,7 @@ export function RoomSettings({ session, room, onClose }: { session: RoomSession;
   const dialog = useRef<HTMLDialogElement>(null);
   const errors = useSignal<Errors>({});
   const busy = useSignal(false);
+  const unlock = useSignal(false);
   useEffect(() => dialog.current?.showModal(), []);
 
   async function save(form: HTMLFormElement) {
@@ -53,14 +54,14 @@ export function RoomSettings({ session, room, onClose }: { session: RoomSession;
         <h2 id="room-settings-h">Room settings</h2>
         <div class="field">
           <label for="room-settings-password">{room.locked ? 'New password' : 'Password'}</label>
-          <input id="room-settings-password" type="password" name="password" autocomplete="new-password" maxLength={256} aria-invalid={e.password ? 'true' : undefined} aria-describedby="room-settings-password-note" />
+          <input id="room-settings-password" type="password" name="password" autocomplete="new-password" maxLength={256} disabled={unlock.value} aria-invalid={e.password ? 'true' : undefined} aria-describedby="room-settings-password-note" />
           <small id="room-settings-password-note" class={e.password ? 'field-error' : 'hint'}>
             {e.password ?? (room.locked ? 'Leave empty to keep the current password.' : 'Leave empty to keep the room open to everyone.')}
           </small>
         </div>
         {room.locked ? (
           <label class="room-settings-check">
-            <input type="checkbox" name="unlock" /> Remove the password (anyone can join)
+            <input type="checkbox" name="unlock" onChange={(ev) => (unlock.value = ev.currentTarget.checked)} /> Remove the password (anyone can join)
           </label>
         ) : null}
         <div class="field">
