@@ -52,6 +52,13 @@ describe('removing a member', () => {
     expect([self.status, self.body.error.code]).toEqual([400, 'cannot_remove_self']);
     expect((await ann.client.post(`/api/rooms/${room}/remove`, { peerId: 'nope' })).status).toBe(400);
 
+    // From another site (CSRF), refused like every other write.
+    const foreign = a.client('http://evil.test');
+    for (const [k, v] of ann.client.cookies) foreign.cookies.set(k, v);
+    expect((await foreign.post(`/api/rooms/${room}/remove`, { peerId: bobPeer })).status).toBe(403);
+    expect((await foreign.patch(`/api/rooms/${room}`, { capacity: 2 })).status).toBe(403);
+    expect(bobStream.ended).toBe(false);
+
     const res = await ann.client.post(`/api/rooms/${room}/remove`, { peerId: bobPeer });
     expect(res.status).toBe(204);
     // Both of Bob's tabs hear it and their streams end.
