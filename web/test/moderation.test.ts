@@ -20,7 +20,8 @@ async function shoot(page: UserPage, name: string) {
       await page.screenshot({ path: `${SCREENSHOTS}/${name}-${width.width}-${theme}.png` });
     }
   }
-  await look(page, { width: 1100, height: 900 } as (typeof WIDTHS)[number], 'light').catch(() => undefined);
+  await page.setViewportSize({ width: 1100, height: 900 });
+  await page.emulateMedia({ colorScheme: 'light' });
 }
 
 describe('the owner removes someone', () => {
