@@ -56,7 +56,7 @@ export function RoomSettings({ session, room, onClose }: { session: RoomSession;
           <label for="room-settings-password">{room.locked ? 'New password' : 'Password'}</label>
           <input id="room-settings-password" type="password" name="password" autocomplete="new-password" maxLength={256} disabled={unlock.value} aria-invalid={e.password ? 'true' : undefined} aria-describedby="room-settings-password-note" />
           <small id="room-settings-password-note" class={e.password ? 'field-error' : 'hint'}>
-            {e.password ?? (room.locked ? 'Leave empty to keep the current password.' : 'Leave empty to keep the room open to everyone.')}
+            {e.password ?? (unlock.value ? 'The room will have no password.' : room.locked ? 'Leave empty to keep the current password.' : 'Leave empty to keep the room open to everyone.')}
           </small>
         </div>
         {room.locked ? (
