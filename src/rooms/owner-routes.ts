@@ -31,12 +31,10 @@ export type OwnerRoutesDeps = {
   floods: FloodLimiter;
   passwords: PasswordWork;
   removalBanS: number;
-  /** Told of every change of a room's settings (the lobby's `room-updated`). */
-  onRoomUpdated?: (room: ReturnType<typeof toPublicRoom>) => void;
 };
 
 /** What a room's owner may do besides deleting it: remove a member, change the password and capacity. */
-export function ownerRoutes({ db, state, floods, passwords, removalBanS, onRoomUpdated }: OwnerRoutesDeps) {
+export function ownerRoutes({ db, state, floods, passwords, removalBanS }: OwnerRoutesDeps) {
   return new Hono<AuthedEnv>()
     .post('/:name/remove', async (c) => {
       await spend(floods, `owner:${c.var.user.id}`, OWNER_BUDGET, 'room changes');
@@ -65,7 +63,6 @@ export function ownerRoutes({ db, state, floods, passwords, removalBanS, onRoomU
       if (Object.keys(changes).length > 0) await db.update(rooms).set(changes).where(eq(rooms.id, room.id));
       const [count = 0] = await state.counts([room.name]);
       const updated = toPublicRoom({ ...room, ...changes }, count);
-      onRoomUpdated?.(updated);
       return c.json({ room: updated });
     });
 }
