@@ -16,6 +16,7 @@ import { healthRoutes } from './health/routes.js';
 import { iceRoutes } from './ice/routes.js';
 import { chatRoutes } from './rooms/chat-routes.js';
 import { roomBudgets } from './rooms/flood-limits.js';
+import { ownerRoutes } from './rooms/owner-routes.js';
 import { roomRoutes } from './rooms/routes.js';
 import { createRoomHub, type RoomHub } from './signalling/hub.js';
 import { createRoomState } from './signalling/room-state.js';
@@ -140,6 +141,7 @@ export function createApp({ config, database, redis, logger, web }: AppDeps): Pa
   const budgets = roomBudgets(config.rooms.limits);
   const peers = { perSession: config.rooms.peersPerSession, perUser: config.rooms.peersPerUser };
   authed.route('/rooms', roomRoutes({ db, state, limiter, floods, budgets, passwords, peers }));
+  authed.route('/rooms', ownerRoutes({ db, state, floods, passwords, removalBanS: config.rooms.removalBanS }));
   authed.route('/rooms', chatRoutes({ db, state, limiter }));
   authed.route('/rooms', signallingRoutes({ db, state, hub, floods, budgets }));
   authed.route('/ice-servers', iceRoutes({ ice: config.ice }));
