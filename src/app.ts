@@ -18,6 +18,7 @@ import { chatRoutes } from './rooms/chat-routes.js';
 import { roomBudgets } from './rooms/flood-limits.js';
 import { createLobby, type Lobby } from './rooms/lobby.js';
 import { lobbyRoutes } from './rooms/lobby-routes.js';
+import { ownerRoutes } from './rooms/owner-routes.js';
 import { roomRoutes } from './rooms/routes.js';
 import { createRoomHub, type RoomHub } from './signalling/hub.js';
 import { createRoomState } from './signalling/room-state.js';
@@ -150,6 +151,7 @@ export function createApp({ config, database, redis, logger, web }: AppDeps): Pa
   const budgets = roomBudgets(config.rooms.limits);
   const peers = { perSession: config.rooms.peersPerSession, perUser: config.rooms.peersPerUser };
   authed.route('/rooms', roomRoutes({ db, state, limiter, floods, budgets, passwords, peers, lobby }));
+  authed.route('/rooms', ownerRoutes({ db, state, floods, passwords, removalBanS: config.rooms.removalBanS, lobby }));
   authed.route('/lobby', lobbyRoutes({ lobby }));
   authed.route('/rooms', chatRoutes({ db, state, limiter }));
   authed.route('/rooms', signallingRoutes({ db, state, hub, floods, budgets }));

@@ -64,6 +64,8 @@ const schema = z.object({
   ROOM_SIGNAL_MAX: z.coerce.number().int().min(1).default(1000),
   ROOM_STATE_MAX: z.coerce.number().int().min(1).default(60),
   ROOM_JOIN_MAX: z.coerce.number().int().min(1).default(30),
+  // How long a member removed by the room's owner stays out (the contract says 10 minutes).
+  ROOM_REMOVAL_BAN_S: z.coerce.number().int().min(1).max(86_400).default(600),
   ROOM_PEERS_PER_SESSION: z.coerce.number().int().min(1).max(16).default(2),
   ROOM_PEERS_PER_USER: z.coerce.number().int().min(1).max(16).default(4),
   PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
@@ -140,6 +142,8 @@ export type Config = {
     replayBytes: number;
     /** Per user: signal units per 10 s, state updates per 10 s, joins per minute. */
     limits: { signal: number; state: number; join: number };
+    /** A user removed by the room's owner cannot rejoin it for this long (seconds). */
+    removalBanS: number;
     /** How many peers one session, and one user, may hold in one room. */
     peersPerSession: number;
     peersPerUser: number;
@@ -203,6 +207,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       replayEvents: e.ROOM_REPLAY_EVENTS,
       replayBytes: e.ROOM_REPLAY_BYTES,
       limits: { signal: e.ROOM_SIGNAL_MAX, state: e.ROOM_STATE_MAX, join: e.ROOM_JOIN_MAX },
+      removalBanS: e.ROOM_REMOVAL_BAN_S,
       peersPerSession: e.ROOM_PEERS_PER_SESSION,
       peersPerUser: e.ROOM_PEERS_PER_USER,
       keepAliveMs: e.SSE_KEEPALIVE_MS,

@@ -113,6 +113,25 @@ describe('the lobby stream', () => {
     expect((await within1s(lobby, room, 'room-updated')).data.room.members).toBe(0);
   });
 
+  it('shows the owner’s changes: a member removed, the capacity and the password', async () => {
+    const ann = await person(a, 'ann');
+    const bob = await person(a, 'bob');
+    const room = uniqueRoomName('owned');
+    await createRoom(ann, room, { capacity: 4 });
+    const lobby = await openLobby(await person(b, 'watch'));
+    await lobby.nextOf('rooms');
+    await join(ann, room);
+    const bobPeer = await join(bob, room);
+    await lobby.next((e) => about(room)(e) && e.event === 'room-updated' && e.data.room.members === 2, 1500);
+    expect((await ann.client.post(`/api/rooms/${room}/remove`, { peerId: bobPeer })).status).toBe(204);
+    expect((await within1s(lobby, room, 'room-updated')).data.room.members).toBe(1);
+
+    expect((await ann.client.patch(`/api/rooms/${room}`, { capacity: 6, password: 'sesame12' })).status).toBe(200);
+    expect((await within1s(lobby, room, 'room-updated')).data.room).toMatchObject({ members: 1, capacity: 6, locked: true });
+    expect((await ann.client.patch(`/api/rooms/${room}`, { password: null })).status).toBe(200);
+    expect((await within1s(lobby, room, 'room-updated')).data.room).toMatchObject({ capacity: 6, locked: false });
+  });
+
   it('coalesces a burst of joins: at most one room-updated per 250 ms, ending with the latest count', async () => {
     const owner = await person(a, 'own');
     const room = uniqueRoomName('burst');

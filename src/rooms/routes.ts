@@ -12,6 +12,7 @@ import type { RoomState } from '../signalling/room-state.js';
 import { toPublicUser } from '../users/store.js';
 import { spend, type RoomBudgets } from './flood-limits.js';
 import { parseRoomName } from './names.js';
+import { assertNotRemoved, removedError } from './removal.js';
 import { checkRoomPassword } from './room-password.js';
 import type { Lobby } from './lobby.js';
 import { listPublicRooms, toPublicRoom } from './public-room.js';
@@ -19,21 +20,22 @@ import { deleteRoom, findRoomByName, insertRoom, type RoomWithOwner } from './st
 
 const CREATE_LIMIT = { max: 30, windowSeconds: 3600 };
 
-const roomPassword = z
+export const roomPasswordSchema = z
   .string({ error: 'password must be a string' })
   .refine((s) => [...s].length <= 256, 'password must be at most 256 characters');
 
+export const capacitySchema = z
+  .number({ error: 'capacity must be a number' })
+  .int('capacity must be a whole number')
+  .min(2, 'capacity must be 2-16')
+  .max(16, 'capacity must be 2-16');
+
 const createSchema = z.object({
   name: z.unknown(),
-  password: z.union([roomPassword, z.null()]).optional(),
-  capacity: z
-    .number({ error: 'capacity must be a number' })
-    .int('capacity must be a whole number')
-    .min(2, 'capacity must be 2-16')
-    .max(16, 'capacity must be 2-16')
-    .default(8),
+  password: z.union([roomPasswordSchema, z.null()]).optional(),
+  capacity: capacitySchema.default(8),
 });
-const joinSchema = z.object({ password: roomPassword.optional() });
+const joinSchema = z.object({ password: roomPasswordSchema.optional() });
 const leaveSchema = z.object({ peerId: peerIdSchema });
 
 export { toPublicRoom, type PublicRoom } from './public-room.js';
@@ -103,6 +105,8 @@ export function roomRoutes({ db, state, limiter, floods, budgets, passwords, pee
       await spend(floods, `join:${c.var.user.id}`, budgets.join, 'joins');
       const room = await requireRoom(db, c.req.param('name'));
       const input = await readJson(c, joinSchema, { emptyAs: {} });
+      // Before the password: a removed user's guesses would only cost attempts.
+      await assertNotRemoved(state, room, c.var.user.id);
       if (room.passwordHash && room.ownerId !== c.var.user.id) {
         // A full room says so first: asking for its password would only lead to "full" after it,
         // and a guess there would cost an attempt. (The count is read again, atomically, on join.)
@@ -114,6 +118,7 @@ export function roomRoutes({ db, state, limiter, floods, budgets, passwords, pee
         );
       }
       const joined = await state.join(room, toPublicUser(c.var.user), c.var.session.id, peers);
+      if (joined.ok === false && joined.reason === 'removed') throw removedError(joined.retryAfterSeconds);
       if (joined.ok === false && joined.reason === 'room_full') {
         throw new ApiError(409, 'room_full', `The room is full (${room.capacity} people).`);
       }

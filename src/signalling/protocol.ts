@@ -32,7 +32,8 @@ export type ChatMessage = {
   createdAt: string;
 };
 
-export type MemberLeftReason = 'left' | 'timeout';
+/** `removed`: the room's owner removed the member (POST /api/rooms/:name/remove). */
+export type MemberLeftReason = 'left' | 'timeout' | 'removed';
 export type RoomClosedReason = 'deleted';
 
 /** The `data` of each event type. */

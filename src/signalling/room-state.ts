@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { KeySpace, Redis } from '../redis/client.js';
 import type { PublicUser } from '../users/store.js';
 import type { Member, MemberLeftReason, RoomEventData, SignalType } from './protocol.js';
-import { CLOSE, JOIN, LEAVE, MEMBER_EVENT, MEMBER_SNAPSHOT, SIGNAL, STATE, UPDATE_MEMBER_USER } from './scripts.js';
+import { CLOSE, JOIN, LEAVE, MEMBER_EVENT, MEMBER_SNAPSHOT, REMOVE_USER, SIGNAL, STATE, UPDATE_MEMBER_USER } from './scripts.js';
 
 /**
  * Live room state in Redis, shared by every Parley process: who is in each
@@ -27,7 +27,10 @@ export type RoomStateOptions = { memberTimeoutMs: number; replayEvents: number; 
 
 export type JoinResult =
   | { ok: true; member: Member; members: Member[] }
-  | { ok: false; reason: 'room_full' | 'session' | 'user' };
+  | { ok: false; reason: 'room_full' | 'session' | 'user' }
+  | { ok: false; reason: 'removed'; retryAfterSeconds: number };
+
+export type RemoveResult = { ok: true; removed: string[] } | { ok: false; reason: 'peer_not_found' | 'self' };
 
 // An idle room's event stream expires after this long. Replay serves members reconnecting within
 // the member timeout (20 s by default); a member whose stream stayed open saw every event live,
@@ -86,6 +89,9 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
       const slash = entry.indexOf('/');
       return slash > 0 ? [{ entry, room: entry.slice(0, slash), peerId: entry.slice(slash + 1) }] : [];
     });
+  // A user the owner removed, per room (by id, so a new room of the same name has no bans) and
+  // user: the key expires when the ban does.
+  const banPrefix = (room: { id: number; name: string }) => key('room', room.name, 'ban', room.id, '');
   const json = <T extends keyof RoomEventData>(_type: T, data: RoomEventData[T]) => JSON.stringify(data);
   // Told of every change of a room's member count made through this process (the lobby listens).
   const countListeners: Array<(room: string) => void> = [];
@@ -140,8 +146,8 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
 
     /**
      * Calls `listener` with the room's name after each join and each removal (leave,
-     * timeout, logout) that this process makes; every membership change goes through
-     * join() or leave(), so this sees them all.
+     * timeout, logout, the owner's removal) that this process makes; every membership
+     * change goes through join(), leave() or removeUser(), so this sees them all.
      */
     onCountChanged(listener: (room: string) => void): void {
       countListeners.push(listener);
@@ -162,7 +168,7 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
       await redis.sadd(userRooms(user.id), entry);
       const result = (await JOIN.run(
         redis,
-        [k.meta, k.members, k.sids, deadlines, k.events, k.channel],
+        [k.meta, k.members, k.sids, deadlines, k.events, k.channel, banPrefix(room) + user.id],
         [
           room.id,
           room.capacity,
@@ -180,6 +186,7 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
       )) as [string, unknown?];
       if (result[0] !== 'ok') await redis.srem(userRooms(user.id), entry);
       if (result[0] === 'room_full') return { ok: false, reason: 'room_full' };
+      if (result[0] === 'removed') return { ok: false, reason: 'removed', retryAfterSeconds: Math.max(1, Math.ceil(Number(result[1]) / 1000)) };
       if (result[0] === 'too_many_peers') return { ok: false, reason: result[1] === 'session' ? 'session' : 'user' };
       countChanged(room.name);
       return { ok: true, member, members: ((result[1] ?? []) as string[]).map((m) => JSON.parse(m) as Member) };
@@ -234,6 +241,34 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
       )) as 'ok' | 'gone' | 'not_a_member' | 'alive';
       if (result === 'ok') countChanged(room);
       return result;
+    },
+
+    /**
+     * The owner removes the user holding `peerId`: all of that user's peers in the room, each
+     * told `member-left` with reason `removed` (which ends its stream, on whichever process),
+     * and the user is kept out for `banMs`. `ownerId` is refused (`self`).
+     */
+    async removeUser(room: { id: number; name: string }, peerId: string, ownerId: number, banMs: number): Promise<RemoveResult> {
+      const k = keysOf(room.name);
+      const result = (await REMOVE_USER.run(
+        redis,
+        [k.members, k.sids, deadlines, k.events, k.channel],
+        [peerId, room.name, ownerId, ...tail, userRoomsPrefix, banPrefix(room), banMs],
+      )) as [string, string[]?];
+      if (result[0] !== 'ok') return { ok: false, reason: result[0] === 'self' ? 'self' : 'peer_not_found' };
+      countChanged(room.name);
+      return { ok: true, removed: result[1] ?? [] };
+    },
+
+    /** Seconds until `userId` may join `room` again after the owner removed them; 0 when not removed. */
+    async removalBanSeconds(room: { id: number; name: string }, userId: number): Promise<number> {
+      const ms = await redis.pttl(banPrefix(room) + userId);
+      return ms > 0 ? Math.ceil(ms / 1000) : 0;
+    },
+
+    /** Ends a removal ban early: what an invite from the room will do once invites exist. */
+    async liftRemovalBan(room: { id: number; name: string }, userId: number): Promise<void> {
+      await redis.del(banPrefix(room) + userId);
     },
 
     /**

@@ -93,12 +93,16 @@ export class LuaScript {
 /**
  * Checks the room's capacity and how many peers the session and the user hold
  * already, in the same step as the insert, so concurrent joins cannot exceed either.
- * KEYS meta, members, sids, deadlines, events, channel
+ * A user the owner removed is refused here too (not only by the route's check
+ * before it), so a join racing the removal cannot slip in after it.
+ * KEYS meta, members, sids, deadlines, events, channel, removalBan
  * ARGV roomId, capacity, peerId, memberJson, sessionId, deadline, deadlineMember, eventJson, bounds, ttl,
  *      userId, maxPerSession, maxPerUser
- * → {'ok', members[]} | {'room_full'} | {'too_many_peers', 'session' | 'user'}
+ * → {'ok', members[]} | {'room_full'} | {'too_many_peers', 'session' | 'user'} | {'removed', pttlMs}
  */
 export const JOIN = new LuaScript(`${EMIT}
+local banned = redis.call('PTTL', KEYS[7])
+if banned > 0 then return {'removed', banned} end
 if redis.call('HGET', KEYS[1], 'id') ~= ARGV[1] then
   -- First join since Redis lost this room's state, or state left from an
   -- earlier room of the same name: start clean.
@@ -259,4 +263,40 @@ local last = redis.call('XREVRANGE', KEYS[3], '+', '-', 'COUNT', 1)
 local lastId = '0-0'
 if last[1] then lastId = last[1][1] end
 return {'ok', redis.call('HVALS', KEYS[1]), lastId}
+`);
+
+/**
+ * The owner removes a member: every peer of that member's user in the room goes
+ * (the ban that follows is per user, so a second tab would only be a way round
+ * it), each with a `member-left {reason: "removed"}` that ends its stream,
+ * wherever it is served, and the user may not rejoin until the ban key expires.
+ * The ban key is `banPrefix` + user id (derived here, as the membership sets
+ * are: one Redis, not a cluster); the prefix carries the room's id, so a new
+ * room of the same name starts with no bans.
+ * KEYS members, sids, deadlines, events, channel
+ * ARGV peerId, roomName, ownerUserId, bounds, ttl, userRoomsPrefix, banPrefix, banMs
+ * → {'ok', removedPeers[]} | {'peer_not_found'} | {'self'}
+ */
+export const REMOVE_USER = new LuaScript(`${EMIT}${FORGET_MEMBERSHIP}
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then return {'peer_not_found'} end
+local target = tostring(cjson.decode(raw).user.id)
+if target == ARGV[3] then return {'self'} end
+redis.call('SET', ARGV[7] .. target, '1', 'PX', ARGV[8])
+local all = redis.call('HGETALL', KEYS[1])
+local removed = {}
+for i = 1, #all, 2 do
+  local ok, member = pcall(cjson.decode, all[i + 1])
+  if ok and type(member) == 'table' and type(member.user) == 'table' and tostring(member.user.id) == target then
+    local peer = all[i]
+    local entry = ARGV[2] .. '/' .. peer
+    redis.call('ZREM', KEYS[3], entry)
+    redis.call('HDEL', KEYS[1], peer)
+    redis.call('HDEL', KEYS[2], peer)
+    forget(ARGV[6], all[i + 1], entry)
+    emit(KEYS[4], KEYS[5], 'member-left', '-', '-', peer, cjson.encode({peerId = peer, reason = 'removed'}), ARGV[4], ARGV[5])
+    removed[#removed + 1] = peer
+  end
+end
+return {'ok', removed}
 `);

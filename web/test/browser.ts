@@ -170,6 +170,20 @@ export async function startCoturn(secret: string): Promise<{ port: number; stop(
 export const AXE_PATH = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 /**
+ * axe's serious and critical WCAG 2.1 A/AA findings on the page as it is now (the page needs a
+ * context opened with `bypassCSP`, since axe is added as a script tag).
+ */
+export async function seriousViolations(page: Page): Promise<Array<{ id: string; impact: string; nodes: string[] }>> {
+  await page.addScriptTag({ path: AXE_PATH });
+  const result = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: any }).axe;
+    const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return r.violations.map((v: any) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n: any) => n.target.join(' ')).slice(0, 3) }));
+  });
+  return result.filter((v: { impact: string }) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/**
  * Ann and Bob, each in a browser context of their own, in a call together in a new room:
  * signed up through the form, Ann creates the room, Bob opens its link, both join the call,
  * and both connections are up. The caller closes the contexts.

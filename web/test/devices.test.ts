@@ -1,7 +1,7 @@
 import { chromium, type Browser } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { TestServer } from '../../src/test/harness.js';
-import { AXE_PATH, CHROMIUM, CHROMIUM_ARGS, audioOver, connectedTo, openPage, signUp, useBrowserAndServer, waitFor, type UserPage } from './browser.js';
+import { seriousViolations, CHROMIUM, CHROMIUM_ARGS, audioOver, connectedTo, openPage, signUp, useBrowserAndServer, waitFor, type UserPage } from './browser.js';
 
 /**
  * Microphone and speaker: the device check before joining (names, a live level, a test tone),
@@ -81,15 +81,6 @@ async function newRoom(page: UserPage, stem: string): Promise<string> {
 
 const check = (page: UserPage) => page.getByRole('region', { name: 'Microphone and speaker' });
 
-async function axeProblems(page: UserPage) {
-  await page.addScriptTag({ path: AXE_PATH });
-  const result = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: any }).axe;
-    const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return r.violations.map((v: any) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n: any) => n.target.join(' ')).slice(0, 3) }));
-  });
-  return result.filter((v: { impact: string }) => v.impact === 'serious' || v.impact === 'critical');
-}
 
 describe('media devices', () => {
   it('before joining: lists the microphones by name, shows their level, tests the speaker; axe is content', async () => {
@@ -124,7 +115,7 @@ describe('media devices', () => {
       expect(await check(ann).getByRole('alert').count()).toBe(0);
       expect(await ann.evaluate(() => (window as unknown as { __sinks: string[] }).__sinks)).toEqual([chosen]);
 
-      expect(await axeProblems(ann)).toEqual([]);
+      expect(await seriousViolations(ann)).toEqual([]);
       expect(ann.problems).toEqual([]);
     } finally {
       await ann.context().close();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AXE_PATH, openPage, signUp, useBrowserAndServer, type UserPage } from './browser.js';
+import { seriousViolations, openPage, signUp, useBrowserAndServer, type UserPage } from './browser.js';
 
 const env = useBrowserAndServer();
 const PHONE = { width: 390, height: 844 };
@@ -27,15 +27,6 @@ async function shortControls(page: UserPage): Promise<string[]> {
   );
 }
 
-async function seriousViolations(page: UserPage) {
-  await page.addScriptTag({ path: AXE_PATH });
-  const result = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: any }).axe;
-    const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return r.violations.map((v: any) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n: any) => n.target.join(' ')).slice(0, 3) }));
-  });
-  return result.filter((v: { impact: string }) => v.impact === 'serious' || v.impact === 'critical');
-}
 
 describe('phone layout', () => {
   it('at 390×844: the header is one row, nothing scrolls sideways, controls are 44 px, /dm splits into list and thread', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AXE_PATH, openPage, signUp, useBrowserAndServer, waitFor, type UserPage } from './browser.js';
+import { seriousViolations, openPage, signUp, useBrowserAndServer, waitFor, type UserPage } from './browser.js';
 
 const env = useBrowserAndServer();
 
@@ -197,13 +197,7 @@ describe('accessibility', () => {
     const other = await openPage(env.browser, env.server);
     await signUp(other, 'friend');
     const audit = async (screen: string) => {
-      await page.addScriptTag({ path: AXE_PATH });
-      const result = await page.evaluate(async () => {
-        const axe = (window as unknown as { axe: any }).axe;
-        const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-        return r.violations.map((v: any) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n: any) => n.target.join(' ')).slice(0, 3) }));
-      });
-      const bad = result.filter((v: { impact: string }) => v.impact === 'serious' || v.impact === 'critical');
+      const bad = await seriousViolations(page);
       expect(bad, `${screen}: ${JSON.stringify(bad)}`).toEqual([]);
     };
     await page.goto('/');

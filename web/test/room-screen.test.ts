@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AXE_PATH, connectedTo, openPage, signUp, useBrowserAndServer, waitFor, type UserPage } from './browser.js';
+import { seriousViolations, connectedTo, openPage, signUp, useBrowserAndServer, waitFor, type UserPage } from './browser.js';
 
 /**
  * The room screen as a call app: the control bar, focus around joining and leaving, presence per
@@ -42,15 +42,6 @@ function focusedName(page: UserPage): Promise<{ tag: string; name: string; visib
   });
 }
 
-async function seriousViolations(page: UserPage) {
-  await page.addScriptTag({ path: AXE_PATH });
-  const result = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: any }).axe;
-    const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return r.violations.map((v: any) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n: any) => n.target.join(' ')).slice(0, 3) }));
-  });
-  return result.filter((v: { impact: string }) => v.impact === 'serious' || v.impact === 'critical');
-}
 
 describe('the control bar', () => {
   it('has named icon buttons; mute is a pressed toggle the other side sees; leave is red; focus moves to Mute on joining and back to Join call on leaving', async () => {

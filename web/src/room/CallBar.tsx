@@ -1,5 +1,4 @@
-import { useSignal } from '@preact/signals';
-import { useEffect } from 'preact/hooks';
+import { CallTimer } from './CallTimer.js';
 import { parseRoute, roomPath } from '../lib/router.js';
 import { currentPath, releaseRoomSession, roomSession } from './current-session.js';
 import type { RoomSession } from './room-session.js';
@@ -23,7 +22,7 @@ export function CallBar() {
         <span class="visually-hidden">In a call in </span>
         {session.name}
       </a>
-      <CallTimer startedAt={session.startedAt.value} />
+      <CallTimer class="call-bar-timer" startedAt={session.startedAt.value} />
       <span class="call-bar-actions">
         <button type="button" aria-pressed={muted} onClick={() => session.toggleMute()}>
           {muted ? 'Unmute' : 'Mute'}
@@ -42,16 +41,3 @@ function leave(session: RoomSession) {
   releaseRoomSession(session);
 }
 
-function CallTimer({ startedAt }: { startedAt: number }) {
-  const now = useSignal(Date.now());
-  useEffect(() => {
-    const t = setInterval(() => (now.value = Date.now()), 1000);
-    return () => clearInterval(t);
-  }, []);
-  const s = Math.max(0, Math.floor((now.value - startedAt) / 1000));
-  return (
-    <span class="call-bar-timer" role="timer" aria-label="Time in call">
-      {Math.floor(s / 60)}:{String(s % 60).padStart(2, '0')}
-    </span>
-  );
-}

@@ -1,6 +1,6 @@
 import { useSignal } from '@preact/signals';
 import { Settings2, X } from 'lucide-preact';
-import { useEffect, useId, useRef } from 'preact/hooks';
+import { useId, useLayoutEffect, useRef } from 'preact/hooks';
 import { DeviceFields } from './DeviceFields.js';
 import { mediaDevices } from './media-devices.js';
 import type { RoomSession } from './room-session.js';
@@ -25,7 +25,8 @@ export function DeviceMenu({ session }: { session: RoomSession }) {
     if (refocus) button.current?.focus();
   }
 
-  useEffect(() => {
+  // A layout effect: Escape and outside clicks work from the moment the panel is on the page, not a frame later.
+  useLayoutEffect(() => {
     if (!open.value) return;
     mediaDevices.start();
     void mediaDevices.refresh();

@@ -1,5 +1,6 @@
 import { MicOff } from 'lucide-preact';
 import type { User } from '../lib/types.js';
+import { RemovePerson } from './RemovePerson.js';
 import { initials, peopleOf, type Person } from './people.js';
 import { PersonName } from '../ui/PersonName.js';
 import type { RoomSession } from './room-session.js';
@@ -21,31 +22,35 @@ export function PeoplePanel({ session, user, id, hidden }: { session: RoomSessio
   const inCall = people.filter((p) => p.inCall);
   const inRoom = people.filter((p) => !p.inCall);
   const states = session.peerStates.value;
+  // The owner may remove anyone else: the button sits on each other person's row.
+  const owner = session.room.value?.owner === user.username ? session : undefined;
   return (
     // Focusable: when the list is longer than the panel it scrolls, and a keyboard must reach it to scroll it.
     <section class="panel people-panel" id={id} aria-labelledby={`${id}-h`} hidden={hidden} tabIndex={0}>
       <h2 id={`${id}-h`}>People</h2>
-      <Group id={`${id}-call`} title={`In the call (${inCall.length})`} people={inCall} empty="No one is in the call yet." states={states} />
-      <Group id={`${id}-room`} title={`In the room (${inRoom.length})`} people={inRoom} empty="Everyone here is in the call." states={states} />
+      <Group id={`${id}-call`} title={`In the call (${inCall.length})`} people={inCall} empty="No one is in the call yet." states={states} owner={owner} />
+      <Group id={`${id}-room`} title={`In the room (${inRoom.length})`} people={inRoom} empty="Everyone here is in the call." states={states} owner={owner} />
     </section>
   );
 }
 
-function Group(props: { id: string; title: string; people: Person[]; empty: string; states: ReadonlyMap<string, RTCPeerConnectionState> }) {
+type Props = { states: ReadonlyMap<string, RTCPeerConnectionState>; owner: RoomSession | undefined };
+
+function Group(props: Props & { id: string; title: string; people: Person[]; empty: string }) {
   return (
     <>
       <h3 id={props.id}>{props.title}</h3>
       {props.people.length === 0 ? <p class="people-empty">{props.empty}</p> : null}
       <ul class="people-list" aria-labelledby={props.id}>
         {props.people.map((p) => (
-          <Entry key={p.user.id} person={p} states={props.states} />
+          <Entry key={p.user.id} person={p} states={props.states} owner={props.owner} />
         ))}
       </ul>
     </>
   );
 }
 
-function Entry({ person, states }: { person: Person; states: ReadonlyMap<string, RTCPeerConnectionState> }) {
+function Entry({ person, states, owner }: Props & { person: Person }) {
   const tabs = person.peers.length;
   // How the connection to them is going, while it is not simply up (their tab in the call).
   const calling = person.you ? undefined : person.peers.find((m) => m.inCall);
@@ -66,6 +71,7 @@ function Entry({ person, states }: { person: Person; states: ReadonlyMap<string,
         ) : null}
       </span>
       {person.muted ? <MicOff class="person-muted" role="img" aria-label="Muted" size={18} /> : null}
+      {owner && !person.you && person.peers[0] ? <RemovePerson session={owner} user={person.user} peerId={person.peers[0].peerId} /> : null}
     </li>
   );
 }

@@ -1,10 +1,11 @@
 import { useSignal } from '@preact/signals';
-import { Bell, BellOff, Link, Lock, Trash2 } from 'lucide-preact';
+import { Bell, BellOff, Link, Lock, SlidersHorizontal, Trash2 } from 'lucide-preact';
 import { announce } from '../lib/dom.js';
 import { navigate, roomPath } from '../lib/router.js';
 import { setSoundsOn, soundsOn } from '../lib/sound.js';
 import type { User } from '../lib/types.js';
 import type { RoomSession } from './room-session.js';
+import { RoomSettings } from './RoomSettings.js';
 import './RoomHeader.css';
 
 /** The room's name (the screen's heading), its lock, and what can be done with the room itself. */
@@ -14,6 +15,8 @@ export function RoomHeader({ session, user }: { session: RoomSession; user: User
   const copied = useSignal(false);
   const sounds = useSignal(soundsOn());
   const error = useSignal('');
+  const settings = useSignal(false);
+  const owner = room?.owner === user.username;
 
   async function copy() {
     const link = location.origin + roomPath(name);
@@ -63,7 +66,13 @@ export function RoomHeader({ session, user }: { session: RoomSession; user: User
           <Link aria-hidden="true" size={18} />
           <span class="room-action-label">{copied.value ? 'Link copied' : 'Copy link'}</span>
         </button>
-        {room?.owner === user.username ? (
+        {owner ? (
+          <button type="button" class="quiet" title="Change the room’s password and capacity" aria-haspopup="dialog" onClick={() => (settings.value = true)}>
+            <SlidersHorizontal aria-hidden="true" size={18} />
+            <span class="room-action-label">Room settings</span>
+          </button>
+        ) : null}
+        {owner ? (
           <button type="button" class="quiet danger-text" title="Delete the room for everyone" onClick={() => void remove()}>
             <Trash2 aria-hidden="true" size={18} />
             <span class="room-action-label">Delete room</span>
@@ -73,6 +82,7 @@ export function RoomHeader({ session, user }: { session: RoomSession; user: User
       <p class="error room-header-error" role="alert">
         {error.value}
       </p>
+      {owner && room && settings.value ? <RoomSettings session={session} room={room} onClose={() => (settings.value = false)} /> : null}
     </div>
   );
 }

@@ -65,7 +65,7 @@ export function RoomScreen({ session, user }: { session: RoomSession; user: User
         </p>
         <p>
           <a href="/" data-link>
-            Back to rooms
+            {problem?.code === 'removed' ? 'Back to Home' : 'Back to rooms'}
           </a>
         </p>
       </section>

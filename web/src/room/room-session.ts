@@ -140,13 +140,16 @@ export class RoomSession {
           ? `There is no room called “${name}”. Check the link, or create it from the home page.`
           : err.code === 'room_full'
             ? `“${name}” is full. Try again when someone leaves.`
-            : err.code === 'too_many_attempts'
+            : err.code === 'removed'
+              ? 'You were removed from this room by its owner.'
+              : err.code === 'too_many_attempts'
               ? `Too many wrong passwords. Wait ${err.retryAfter ?? 600} seconds.`
               : err.code === 'unauthenticated'
                 ? (this.options.onUnauthenticated?.(), 'Your session has ended.')
                 : err.message
         : 'Something went wrong.';
-    if (code === 'room_not_found') this.forgetMarker();
+    if (code === 'room_not_found' || code === 'removed') this.forgetMarker();
+    this.endCall();
     this.problem.value = { code, words };
     this.phase.value = 'failed';
   }
@@ -208,6 +211,12 @@ export class RoomSession {
     on('member-left', ({ peerId: gone, reason }) => {
       if (gone === self()) {
         if (reason === 'timeout' && !this.disposed) void this.rejoin();
+        // Final: the call ends and no rejoin follows (the server would refuse one for a while).
+        if (reason === 'removed') {
+          this.stream = undefined;
+          es.close();
+          this.fail(new ApiError(403, 'removed', ''));
+        }
         return;
       }
       const m = this.members.value.get(gone);
@@ -409,6 +418,16 @@ export class RoomSession {
   // ---- the room itself ------------------------------------------------------------
   async deleteRoom(): Promise<void> {
     await api('DELETE', `/api/rooms/${encodeURIComponent(this.name)}`);
+  }
+
+  /** The owner removes the person holding `peerId` (all their tabs); they stay out for 10 minutes. */
+  async removePerson(peerId: string): Promise<void> {
+    await post(`/api/rooms/${encodeURIComponent(this.name)}/remove`, { peerId });
+  }
+
+  /** The owner changes the password (null: none) and capacity; the room shown here follows. */
+  async updateRoom(changes: { password?: string | null; capacity?: number }): Promise<void> {
+    this.room.value = (await api<{ room: Room }>('PATCH', `/api/rooms/${encodeURIComponent(this.name)}`, changes)).room;
   }
 
   private remember(inCall: boolean) {
