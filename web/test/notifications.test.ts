@@ -43,7 +43,7 @@ describe('new DMs outside their thread', () => {
     expect(await messagesLink(ann).getAttribute('aria-label')).toBeNull();
 
     await write(bob, ann.username, 'are you there?');
-    await ann.getByRole('link', { name: 'Messages, 1 unread' }).waitFor({ timeout: 5000 });
+    await ann.getByRole('link', { name: 'Messages, 1 unread' }).waitFor({ timeout: 15_000 });
     await waitFor('the title counts it', async () => (await ann.title()).startsWith('(1) '), 5000);
     const toast = ann.getByRole('status').getByRole('link', { name: /New message from Bob/ });
     await toast.getByText('are you there?').waitFor();
@@ -61,7 +61,7 @@ describe('new DMs outside their thread', () => {
     expect(covered).toEqual([]);
 
     await write(bob, ann.username, 'hello?');
-    await ann.getByRole('link', { name: 'Messages, 2 unread' }).waitFor({ timeout: 5000 });
+    await ann.getByRole('link', { name: 'Messages, 2 unread' }).waitFor({ timeout: 15_000 });
     await waitFor('the title counts both', async () => (await ann.title()).startsWith('(2) '), 5000);
     // One toast per person: the newer message replaces the older.
     expect(await ann.getByRole('status').getByRole('link', { name: /New message from Bob/ }).count()).toBe(1);
@@ -69,7 +69,7 @@ describe('new DMs outside their thread', () => {
     await toast.click();
     await ann.waitForURL(`**/dm/${bob.username}`);
     await ann.getByRole('log', { name: 'Messages' }).getByText('hello?', { exact: true }).waitFor();
-    await ann.getByRole('banner').getByRole('link', { name: 'Messages', exact: true }).waitFor({ timeout: 5000 });
+    await ann.getByRole('banner').getByRole('link', { name: 'Messages', exact: true }).waitFor({ timeout: 15_000 });
     await waitFor('the title has no count', async () => !(await ann.title()).startsWith('('), 5000);
     expect(await ann.getByRole('status').getByRole('link', { name: /New message from/ }).count()).toBe(0);
     await close(ann, bob);
@@ -82,7 +82,7 @@ describe('new DMs outside their thread', () => {
     await ann.getByRole('status').getByRole('link', { name: /New message from/ }).waitFor({ state: 'detached' });
     await ann.goto('/dm');
     await write(bob, ann.username, 'second');
-    await ann.getByRole('link', { name: 'Messages, 2 unread' }).waitFor({ timeout: 5000 });
+    await ann.getByRole('link', { name: 'Messages, 2 unread' }).waitFor({ timeout: 15_000 });
     expect(await ann.getByRole('status').getByRole('link', { name: /New message from/ }).count()).toBe(0);
     await close(ann, bob);
   }, 60_000);
@@ -103,7 +103,7 @@ describe('new DMs outside their thread', () => {
     await ann.getByRole('heading', { name: /^Hello, / }).waitFor();
     const notes = () => ann.evaluate(() => (window as unknown as { __notes: number }).__notes);
     await write(bob, ann.username, 'ding');
-    await waitFor('a sound plays', async () => (await notes()) > 0, 5000);
+    await waitFor('a sound plays', async () => (await notes()) > 0, 15_000);
 
     await ann.goto('/dm');
     const sound = ann.getByRole('checkbox', { name: 'Play a sound' });
@@ -114,7 +114,7 @@ describe('new DMs outside their thread', () => {
     await ann.goto('/');
     await ann.getByRole('heading', { name: /^Hello, / }).waitFor();
     await write(bob, ann.username, 'quiet');
-    await ann.getByRole('link', { name: 'Messages, 2 unread' }).waitFor({ timeout: 5000 });
+    await ann.getByRole('link', { name: 'Messages, 2 unread' }).waitFor({ timeout: 15_000 });
     expect(await notes()).toBe(0);
     await close(ann, bob);
   }, 60_000);
@@ -158,7 +158,7 @@ describe('new DMs outside their thread', () => {
     // Not turned on: nothing, even hidden.
     await hide(true);
     await write(bob, ann.username, 'before');
-    await ann.getByRole('link', { name: 'Messages, 1 unread' }).waitFor({ timeout: 5000 });
+    await ann.getByRole('link', { name: 'Messages, 1 unread' }).waitFor({ timeout: 15_000 });
     expect(await shown()).toEqual([]);
     await hide(false);
 
@@ -166,7 +166,7 @@ describe('new DMs outside their thread', () => {
     expect(await toggle.isChecked()).toBe(true);
     // Visible: no notification.
     await write(bob, ann.username, 'while visible');
-    await ann.getByRole('link', { name: 'Messages, 2 unread' }).waitFor({ timeout: 5000 });
+    await ann.getByRole('link', { name: 'Messages, 2 unread' }).waitFor({ timeout: 15_000 });
     expect(await shown()).toEqual([]);
 
     await hide(true);
@@ -195,16 +195,16 @@ describe('Seen', () => {
     await bob.goto(`/dm/${ann.username}`);
     await bob.getByRole('log', { name: 'Messages' }).getByText('did you read this?').waitFor();
     const seen = (p: UserPage) => p.getByRole('log', { name: 'Messages' }).locator('li.mine .state').getByText('Seen', { exact: true });
-    await seen(ann).waitFor({ timeout: 5000 });
+    await seen(ann).waitFor({ timeout: 15_000 });
 
     await ann.reload();
     await ann.getByRole('log', { name: 'Messages' }).getByText('did you read this?').waitFor();
-    await seen(ann).waitFor({ timeout: 5000 });
+    await seen(ann).waitFor({ timeout: 15_000 });
 
     const tab = (await ann.context().newPage()) as UserPage;
     tab.problems = [];
     await tab.goto(`/dm/${bob.username}`);
-    await seen(tab).waitFor({ timeout: 5000 });
+    await seen(tab).waitFor({ timeout: 15_000 });
     await close(ann, bob);
   }, 60_000);
 });
