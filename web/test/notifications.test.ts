@@ -188,6 +188,42 @@ describe('new DMs outside their thread', () => {
   }, 60_000);
 });
 
+describe('the unread count', () => {
+  it('keeps a message that arrives while the conversation list is being fetched', async () => {
+    const { ann, bob } = await annAndBob();
+    await write(bob, ann.username, 'one');
+    await ann.getByRole('link', { name: 'Messages, 1 unread' }).waitFor({ timeout: 15_000 });
+
+    // After a reload Ann's page asks for the list twice (on start, and when its socket connects).
+    // The second answer is read from the database now, before Bob's next message is stored, and
+    // held back until that message has reached Ann's page: the answer is older than the page.
+    let requests = 0;
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let held!: () => void;
+    const holding = new Promise<void>((r) => (held = r));
+    await ann.route('**/api/dm/conversations', async (route) => {
+      requests += 1;
+      if (requests !== 2) return route.continue();
+      const response = await route.fetch();
+      held();
+      await released;
+      await route.fulfill({ response });
+    });
+    await ann.reload();
+    await holding;
+    await write(bob, ann.username, 'two');
+    await ann.getByRole('link', { name: 'Messages, 2 unread' }).waitFor({ timeout: 15_000 });
+    release();
+    await waitFor('the held answer has been applied', async () => requests >= 2, 5000);
+    // Give the stale answer every chance to overwrite the count.
+    await ann.waitForTimeout(1000);
+    expect(await messagesLink(ann).getAttribute('aria-label')).toBe('Messages, 2 unread');
+    await ann.unroute('**/api/dm/conversations');
+    await close(ann, bob);
+  }, 60_000);
+});
+
 describe('Seen', () => {
   it('is shown after a reload and in a new tab', async () => {
     const { ann, bob } = await annAndBob();

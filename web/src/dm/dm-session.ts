@@ -31,6 +31,11 @@ export class DmSession {
   private readonly incoming = new Set<(m: DirectMessage, sender: Conversation['with'] | undefined) => void>();
   private loading: Promise<void> | undefined;
   private reloadAgain = false;
+  /**
+   * Messages and my read markers that arrived while the list was being fetched. The answer may
+   * have been read from the database before they were stored; it must not undo them.
+   */
+  private arrivals: Arrival[] | undefined;
 
   constructor(
     readonly me: User,
@@ -43,7 +48,9 @@ export class DmSession {
     this.client.on('message', (m) => this.onMessage(m));
     this.client.on('read', (r) => {
       // Read in one of my tabs (this one included): nothing of that person is unread any more.
-      if (r.by === me.username) this.update(r.with, (c) => ({ ...c, unread: 0 }));
+      if (r.by !== me.username) return;
+      this.arrivals?.push({ read: r });
+      this.update(r.with, (c) => ({ ...c, unread: 0 }));
     });
     this.client.on('presence', (p) => {
       const next = new Map(this.online.value);
@@ -71,8 +78,11 @@ export class DmSession {
     this.loading = (async () => {
       do {
         this.reloadAgain = false;
+        const arrivals: Arrival[] = [];
+        this.arrivals = arrivals;
         try {
-          const list = (await get<{ conversations: Conversation[] }>('/api/dm/conversations')).conversations;
+          const fetched = (await get<{ conversations: Conversation[] }>('/api/dm/conversations')).conversations;
+          const list = withArrivals(fetched, arrivals, this.me.username);
           const open = this.openThread.value;
           batch(() => {
             this.conversations.value = list.map((c) => (c.with.username === open && visible() ? { ...c, unread: 0 } : c));
@@ -90,6 +100,7 @@ export class DmSession {
           this.retryTimer = setTimeout(() => void this.reload(), Math.min(30_000, 1000 * 2 ** (this.failures - 1)));
         }
       } while (this.reloadAgain);
+      this.arrivals = undefined;
       this.loading = undefined;
     })();
     return this.loading;
@@ -99,12 +110,13 @@ export class DmSession {
     const mine = m.from === this.me.username;
     const partner = mine ? m.to : m.from;
     const known = this.conversations.value.find((c) => c.with.username === partner);
+    const readHere = partner === this.openThread.value && visible();
+    this.arrivals?.push({ message: m, readHere });
     if (!known) {
       // A new conversation: its person (display name, presence) comes from the server.
       void this.reload().then(() => !mine && this.tellIncoming(m));
       return;
     }
-    const readHere = partner === this.openThread.value && visible();
     this.conversations.value = [
       { ...known, lastMessage: m.id > known.lastMessage.id ? m : known.lastMessage, unread: !mine && !readHere ? known.unread + 1 : known.unread },
       ...this.conversations.value.filter((c) => c !== known),
@@ -134,3 +146,28 @@ export class DmSession {
 }
 
 const visible = () => document.visibilityState === 'visible';
+
+type Arrival = { message: DirectMessage; readHere: boolean } | { read: { with: string; upTo: number } };
+
+/**
+ * The fetched conversations with what arrived during the fetch laid over them, in the order it
+ * arrived. A message the answer already holds (its conversation's last message is as new) is not
+ * counted again; a read marker counts only when it covers the answer's last message.
+ */
+function withArrivals(list: readonly Conversation[], arrivals: readonly Arrival[], me: string): Conversation[] {
+  let next = [...list];
+  for (const a of arrivals) {
+    if ('read' in a) {
+      next = next.map((c) => (c.with.username === a.read.with && c.lastMessage.id <= a.read.upTo ? { ...c, unread: 0 } : c));
+      continue;
+    }
+    const m = a.message;
+    const mine = m.from === me;
+    const known = next.find((c) => c.with.username === (mine ? m.to : m.from));
+    // A conversation the answer does not have is asked for again by onMessage.
+    if (!known || known.lastMessage.id >= m.id) continue;
+    const unread = !mine && !a.readHere ? known.unread + 1 : known.unread;
+    next = [{ ...known, lastMessage: m, unread }, ...next.filter((c) => c !== known)];
+  }
+  return next;
+}
