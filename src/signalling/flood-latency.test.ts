@@ -6,10 +6,10 @@ import type { SseClient } from '../test/sse-client.js';
 
 /**
  * One member floods a room (60 KiB signals, state updates and joins, 16
- * requests in flight from a process of its own) while two other members of
- * the same room, on the same Parley process, signal each other. Their signal
- * round trip (POST → event on the addressed peer's stream) must stay within
- * twice its quiet value at the 99th percentile.
+ * requests in flight from a process of its own) while four other members of
+ * the same room, on the same Parley process, take turns signalling a fifth.
+ * Their signal round trip (POST → event on the fifth member's stream) must
+ * stay within twice its quiet value at the 99th percentile.
  */
 
 const SAMPLES = 25;
