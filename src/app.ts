@@ -114,7 +114,7 @@ export function createApp({ config, database, redis, logger, web }: AppDeps): Pa
   app.route('/api/health', healthRoutes({ db, redis }));
 
   const sessionDeps = { db, cache: sessionCache, secure: config.secure, sessionDays: config.sessionDays };
-  const dm = createDirectMessages({ config, database, redis, key, limiter, session: sessionDeps, logger });
+  const dm = createDirectMessages({ config, database, redis, key, limiter, session: sessionDeps, logger, rooms: state });
   app.use('/api/*', loadSession(sessionDeps));
   /**
    * Ends a session whose row is gone, everywhere: every process's cache (the announcement,

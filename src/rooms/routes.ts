@@ -15,7 +15,7 @@ import { parseRoomName } from './names.js';
 import { assertNotRemoved, removedError } from './removal.js';
 import { checkRoomPassword } from './room-password.js';
 import type { Lobby } from './lobby.js';
-import { listPublicRooms, toPublicRoom } from './public-room.js';
+import { listPublicRooms, mayEnter, toPublicRoom } from './public-room.js';
 import { deleteRoom, findRoomByName, insertRoom, type RoomWithOwner } from './store.js';
 
 const CREATE_LIMIT = { max: 30, windowSeconds: 3600 };
@@ -92,6 +92,8 @@ export function roomRoutes({ db, state, limiter, floods, budgets, passwords, pee
     })
     .get('/:name', async (c) => {
       const room = await requireRoom(db, c.req.param('name'));
+      // A call's room is for its two people only; to anyone else it does not exist.
+      if (!mayEnter(room, c.var.user.id)) throw roomNotFound();
       let members = await state.members(room.name);
       const count = members.length;
       // Who is inside a locked room is for its members and its owner to see.
@@ -105,6 +107,7 @@ export function roomRoutes({ db, state, limiter, floods, budgets, passwords, pee
       await spend(floods, `join:${c.var.user.id}`, budgets.join, 'joins');
       const room = await requireRoom(db, c.req.param('name'));
       const input = await readJson(c, joinSchema, { emptyAs: {} });
+      if (!mayEnter(room, c.var.user.id)) throw new ApiError(403, 'not_invited', 'This is a private call between two people.');
       // Before the password: a removed user's guesses would only cost attempts.
       await assertNotRemoved(state, room, c.var.user.id);
       if (room.passwordHash && room.ownerId !== c.var.user.id) {
