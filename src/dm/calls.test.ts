@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import type { Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { collect, connected, dmSocket, emitAck } from '../test/dm-helpers.js';
@@ -232,5 +233,40 @@ describe('the private room of a call', () => {
     // The callee may join even before accepting (the link alone gives nothing to anyone else).
     await join(t.calleeOnB, call.room);
     await emitAck(t.tabs.caller, 'call:cancel', { id: call.id });
+  });
+});
+
+describe('hostile call events', () => {
+  it('any payload to any call event gets a documented ack, rings nobody and ends no call', async () => {
+    const t = await threeTabs();
+    const { call } = await emitAck(t.tabs.caller, 'call:ring', { to: t.callee.username });
+    await t.incoming.tab1.next((d) => d.call.id === call.id);
+    const mallory = await person(b, 'mal');
+    const malTab = await open(mallory);
+    const value = fc.oneof(
+      fc.constant(undefined),
+      fc.constant(null),
+      fc.string({ maxLength: 40 }),
+      fc.integer(),
+      fc.constantFrom(call.id, call.id.toUpperCase(), `${call.id} `, t.callee.username, t.caller.username, '__proto__'),
+      fc.array(fc.string({ maxLength: 5 }), { maxLength: 3 }),
+    );
+    const payload = fc.oneof(value, fc.record({ id: value, to: value, from: value, by: value }, { requiredKeys: [] }));
+    const event = fc.constantFrom('call:ring', 'call:accept', 'call:decline', 'call:cancel', 'call:hangup');
+    const codes = new Set(['invalid_input', 'unknown_user', 'blocked', 'rate_limited', 'call_not_found']);
+    await fc.assert(
+      fc.asyncProperty(event, payload, async (name, data) => {
+        const ack = await emitAck(malTab, name, data);
+        expect(typeof ack.ok).toBe('boolean');
+        if (!ack.ok) expect(codes.has(ack.error.code), JSON.stringify(ack)).toBe(true);
+        // A ring Mallory's payload managed to aim at someone is ended again, so rings stay bounded.
+        if (ack.ok && ack.call) await emitAck(malTab, 'call:cancel', { id: ack.call.id });
+      }),
+      { numRuns: 150 },
+    );
+    // The real call is untouched: still ringing, and the callee can accept it.
+    expect(t.ended.tab1.seen.some((d) => d.id === call.id)).toBe(false);
+    expect((await emitAck(t.tabs.tab2, 'call:accept', { id: call.id })).ok).toBe(true);
+    await emitAck(t.tabs.tab2, 'call:hangup', { id: call.id });
   });
 });
