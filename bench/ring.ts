@@ -93,7 +93,7 @@ export async function acceptToConnected() {
   const loadBefore = os.loadavg();
   try {
     const tag = Math.random().toString(36).slice(2, 7);
-    const [ann, bob] = await Promise.all(
+    const people = await Promise.all(
       [
         { stem: 'ann', base: a.base },
         { stem: 'bob', base: b.base },
@@ -105,6 +105,7 @@ export async function acceptToConnected() {
         return { page: await context.newPage(), username };
       }),
     );
+    const [ann, bob] = [people[0]!, people[1]!];
     const connectedAt = (page: typeof ann.page, deadline: number) =>
       page.evaluate<number | null>(`new Promise((resolve) => {
         const poll = () => window.__parley.stats().then((s) => {
