@@ -10,6 +10,7 @@ import { judgeOrigin, ORIGIN_REFUSALS } from '../http/origin.js';
 import type { Logger } from '../logging/logger.js';
 import type { Redis } from '../redis/client.js';
 import { createAdapterParser } from './adapter-parser.js';
+import type { Calls } from './calls.js';
 import type { Presence } from './presence.js';
 import { DM_NAMESPACE } from './protocol.js';
 import { userRoom, type DmService } from './service.js';
@@ -35,6 +36,7 @@ export type DmSocketDeps = {
   sub: Redis;
   adapterKey: string;
   service: DmService;
+  calls: Calls;
   presence: Presence;
   directory: UserDirectory;
   presenceTimeoutMs: number;
@@ -87,7 +89,7 @@ const REFUSALS = {
 };
 
 export function createDmSockets(deps: DmSocketDeps) {
-  const { service, presence, directory, logger } = deps;
+  const { service, calls, presence, directory, logger } = deps;
   const parser = createAdapterParser();
   const budget = createSocketBudget(deps.socketBudget);
   const io = new Server({
@@ -161,15 +163,30 @@ export function createDmSockets(deps: DmSocketDeps) {
       if (typeof last !== 'function') return [args[0], () => {}];
       return [args.length > 1 ? args[0] : undefined, last as (r: unknown) => void];
     };
-    socket.on('dm:send', async (...args: unknown[]) => {
-      const [payload, ack] = split(args);
-      ack(await service.send(user, payload));
-    });
-    socket.on('dm:read', async (...args: unknown[]) => {
-      const [payload, ack] = split(args);
-      ack(await service.read(user, payload));
-    });
+    // Every event with an ack, and what answers it. Handlers never throw: failures are acks.
+    const acked: Record<string, (payload: unknown) => Promise<unknown>> = {
+      'dm:send': (p) => service.send(user, p),
+      'dm:read': (p) => service.read(user, p),
+      'call:ring': (p) => calls.ring(user, p),
+      'call:accept': (p) => calls.accept(user, p),
+      'call:decline': (p) => calls.stop(user, p, 'decline'),
+      'call:cancel': (p) => calls.stop(user, p, 'cancel'),
+      'call:hangup': (p) => calls.stop(user, p, 'hangup'),
+    };
+    for (const [event, handle] of Object.entries(acked)) {
+      socket.on(event, async (...args: unknown[]) => {
+        const [payload, ack] = split(args);
+        ack(await handle(payload));
+      });
+    }
     socket.on('dm:typing', (payload: unknown) => void service.typing(user, payload));
+    // A tab that opens (or reconnects) while a call to its user is ringing rings too.
+    calls
+      .ringingFor(user.id)
+      .then((ringing) => {
+        for (const call of ringing) if (socket.connected) (socket as Socket).emit('call:incoming', { call });
+      })
+      .catch(() => {});
 
     socket.on('disconnect', () => {
       budget.forget(socket.id);
