@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { installAxe, look, seriousFindings, settle, THEMES, WIDTHS } from './a11y-audit.js';
+import { createRoom, person } from '../../src/test/rooms-helpers.js';
 import { openPage, signUp, useBrowserAndServer, type UserPage } from './browser.js';
 
 /**
@@ -128,4 +129,30 @@ describe('invites', () => {
     await ann.context().close();
     await bob.context().close();
   }, 90_000);
+
+  it('an invite the server no longer honours (its room deleted and made again) gets the password form, saying so, and is forgotten', async () => {
+    const ann = await person(env.server, 'ann');
+    const bob = await openPage(env.browser, env.server);
+    await signUp(bob, 'bob', 'Bob');
+    const room = `inv-${Math.random().toString(36).slice(2, 10)}`;
+    await createRoom(ann, room, { password: 'open sesame' });
+    expect((await ann.client.post(`/api/rooms/${room}/invites`, { username: bob.username })).status).toBe(201);
+    await bob.goto(`/dm/${ann.username}`);
+    await thread(bob).getByRole('link', { name: `Join ${room}` }).click();
+    await bob.getByRole('button', { name: 'Join call' }).waitFor();
+
+    // The same name, a new room: the invite was for the old one.
+    expect((await ann.client.delete(`/api/rooms/${room}`)).status).toBe(204);
+    await createRoom(ann, room, { password: 'open sesame' });
+    await bob.goto(`/r/${room}`);
+    await bob.getByRole('alert').getByText('Your invite has run out. Enter the room’s password, or ask for a new invite.').waitFor();
+    await bob.goto(`/r/${room}`);
+    await bob.getByLabel('Room password').waitFor();
+    expect(await bob.getByText('Your invite has run out', { exact: false }).count()).toBe(0);
+    await bob.getByLabel('Room password').fill('open sesame');
+    await bob.getByRole('button', { name: 'Join room' }).click();
+    await bob.getByRole('button', { name: 'Join call' }).waitFor();
+    expect(bob.problems).toEqual([]);
+    await bob.context().close();
+  }, 60_000);
 });
