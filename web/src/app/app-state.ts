@@ -1,6 +1,7 @@
 import { effect, signal } from '@preact/signals';
 import { startDmAlerts } from '../dm/dm-alerts.js';
 import { DmSession } from '../dm/dm-session.js';
+import { watchInvites } from '../invites/watch-invites.js';
 import { dmPath, navigate, parseRoute, startRouter, type Route } from '../lib/router.js';
 import { currentUser, loadSession, onUserChange, sessionEnded } from '../lib/session.js';
 import type { User } from '../lib/types.js';
@@ -35,7 +36,12 @@ function signedInAs(next: User | null) {
     closeRoomSession();
   } else if (!dmSession.peek()) {
     const session = new DmSession(next, sessionEnded);
-    stopAlerts = startDmAlerts(session, () => parseRoute(location.pathname).name === 'dm', (who) => navigate(dmPath(who)));
+    const stopDmAlerts = startDmAlerts(session, () => parseRoute(location.pathname).name === 'dm', (who) => navigate(dmPath(who)));
+    const stopInvites = watchInvites(session);
+    stopAlerts = () => {
+      stopDmAlerts();
+      stopInvites();
+    };
     dmSession.value = session;
     // After a reload mid-call: back into that call (shown in the call bar on other screens).
     resumeRoomSession(next);

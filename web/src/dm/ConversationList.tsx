@@ -1,3 +1,4 @@
+import { inviteSummary } from '../invites/invite-words.js';
 import { OUTAGE_TEXT } from '../lib/api.js';
 import { dmPath } from '../lib/router.js';
 import { Avatar } from '../ui/Avatar.js';
@@ -34,7 +35,7 @@ export function ConversationList({ session, current }: { session: DmSession; cur
                 </span>
                 <span class="preview" dir="auto">
                   {c.lastMessage.from === c.with.username ? '' : 'You: '}
-                  {c.lastMessage.body.slice(0, 80)}
+                  {(inviteSummary(c.lastMessage) ?? c.lastMessage.body).slice(0, 80)}
                 </span>
               </span>
               {c.unread > 0 && (

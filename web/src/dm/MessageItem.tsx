@@ -1,9 +1,12 @@
+import { InviteEntry } from '../invites/InviteEntry.js';
 import { formatTime } from '../lib/dom.js';
 import type { Entry } from './thread-model.js';
 
 /** One message: its text, its time and, for mine, Sending… / Sent / Seen / Not sent with Retry. */
 export function MessageItem({ entry, mine, seen, onRetry }: { entry: Entry; mine: boolean; seen: boolean; onRetry: () => void }) {
   const m = entry.message;
+  // An invite to a room is a card with a Join link (web/src/invites).
+  if (m?.kind === 'invite') return <InviteEntry message={m} mine={mine} />;
   return (
     <li class={mine ? 'mine' : 'theirs'}>
       <p class="body" dir="auto">

@@ -1,4 +1,5 @@
 import { signal } from '@preact/signals';
+import { inviteSummary } from '../invites/invite-words.js';
 import { audioContext } from '../lib/sound.js';
 import { personText } from '../lib/person.js';
 import type { DirectMessage } from '../lib/types.js';
@@ -50,12 +51,13 @@ export function startDmAlerts(session: DmSession, onDmScreen: () => boolean, ope
   const timers = new Set<ReturnType<typeof setTimeout>>();
   const off = session.onIncoming((m: DirectMessage, sender) => {
     const from = sender ?? { username: m.from, displayName: m.from };
+    const body = inviteSummary(m) ?? m.body;
     const hidden = document.visibilityState !== 'visible';
     const threadInView = session.openThread.value === m.from && !hidden && document.hasFocus();
     if (dmSoundOn.value && !threadInView) ping();
     if (hidden && desktopOn.value && notificationPermission() === 'granted') {
       // One notification per conversation: a newer message replaces the older one.
-      const n = new Notification(personText(from), { body: m.body.slice(0, 200), tag: `dm:${m.from}` });
+      const n = new Notification(personText(from), { body: body.slice(0, 200), tag: `dm:${m.from}` });
       n.onclick = () => {
         window.focus();
         open(m.from);
@@ -63,7 +65,7 @@ export function startDmAlerts(session: DmSession, onDmScreen: () => boolean, ope
       };
     }
     if (!hidden && !onDmScreen()) {
-      const toast: Toast = { id: nextToast++, from, body: m.body.slice(0, 120) };
+      const toast: Toast = { id: nextToast++, from, body: body.slice(0, 120) };
       // The newest three at most.
       toasts.value = [...toasts.value.filter((t) => t.from.username !== m.from).slice(-2), toast];
       const timer = setTimeout(() => {

@@ -1,5 +1,6 @@
 import { useSignal } from '@preact/signals';
 import { Bell, BellOff, Link, Lock, SlidersHorizontal, Trash2 } from 'lucide-preact';
+import { InviteButton } from '../invites/InviteButton.js';
 import { announce } from '../lib/dom.js';
 import { navigate, roomPath } from '../lib/router.js';
 import { setSoundsOn, soundsOn } from '../lib/sound.js';
@@ -66,6 +67,7 @@ export function RoomHeader({ session, user }: { session: RoomSession; user: User
           <Link aria-hidden="true" size={18} />
           <span class="room-action-label">{copied.value ? 'Link copied' : 'Copy link'}</span>
         </button>
+        <InviteButton session={session} user={user} />
         {owner ? (
           <button type="button" class="quiet" title="Change the room’s password and capacity" aria-haspopup="dialog" onClick={() => (settings.value = true)}>
             <SlidersHorizontal aria-hidden="true" size={18} />

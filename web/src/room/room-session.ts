@@ -3,6 +3,7 @@ import { ApiError, api, get, post } from '../lib/api.js';
 import { audioContext, chime } from '../lib/sound.js';
 import type { ChatMessage, Member, Room, RoomEventData, SignalType, User } from '../lib/types.js';
 import { personText } from '../lib/person.js';
+import { forgetInvite, holdsInvite } from '../invites/pending-invites.js';
 import { Call, callStats, rtcConfiguration } from './call.js';
 import { mediaDevices } from './media-devices.js';
 
@@ -107,7 +108,9 @@ export class RoomSession {
     if (room.locked && room.owner !== this.user.username && password === undefined && room.members >= room.capacity) {
       return this.fail(new ApiError(409, 'room_full', 'The room is full.'));
     }
-    if (room.locked && room.owner !== this.user.username && password === undefined) return void (this.phase.value = 'password');
+    // An invite stands in for the password: try without one first (see pending-invites.ts).
+    const invited = password === undefined && holdsInvite(this.user.username, name);
+    if (room.locked && room.owner !== this.user.username && password === undefined && !invited) return void (this.phase.value = 'password');
     try {
       const joined = await post<{ room: Room; peerId: string; members: Member[] }>(`/api/rooms/${encodeURIComponent(name)}/join`, password ? { password } : {});
       if (this.disposed) return this.leaveQuietly(joined.peerId);
@@ -115,6 +118,11 @@ export class RoomSession {
       this.peerId.value = joined.peerId;
       this.members.value = new Map(joined.members.map((m) => [m.peerId, m]));
     } catch (err) {
+      if (err instanceof ApiError && err.code === 'wrong_password' && invited) {
+        forgetInvite(this.user.username, name);
+        this.problem.value = { code: 'invite_expired', words: 'Your invite has run out. Enter the room’s password, or ask for a new invite.' };
+        return void (this.phase.value = 'password');
+      }
       if (err instanceof ApiError && err.code === 'wrong_password') {
         this.problem.value = { code: err.code, words: 'That password is not right.' };
         return void (this.phase.value = 'password');
