@@ -4,9 +4,12 @@ import { announce } from '../lib/dom.js';
 import { navigate, roomPath } from '../lib/router.js';
 import { setSoundsOn, soundsOn } from '../lib/sound.js';
 import type { User } from '../lib/types.js';
+import { lazy } from '../ui/lazy.js';
 import type { RoomSession } from './room-session.js';
-import { RoomSettings } from './RoomSettings.js';
 import './RoomHeader.css';
+
+// Only a room's owner ever opens it.
+const RoomSettings = lazy(() => import('./RoomSettings.js').then((m) => m.RoomSettings));
 
 /** The room's name (the screen's heading), its lock, and what can be done with the room itself. */
 export function RoomHeader({ session, user }: { session: RoomSession; user: User }) {
