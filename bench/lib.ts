@@ -166,10 +166,15 @@ export const BENCH_ORIGIN = 'http://bench.parley';
  * Starts a real Parley process (src/main.ts) on a fresh database `db` and its
  * own Redis prefix, and waits until it answers. `stop()` ends it and drops the database.
  */
-export async function startParley(db: string, env: Record<string, string> = {}, options: { browserOrigin?: boolean } = {}) {
+export async function startParley(
+  db: string,
+  env: Record<string, string> = {},
+  // `joining`: a second process of the same deployment (same database; pass its REDIS_PREFIX in env).
+  options: { browserOrigin?: boolean; joining?: boolean } = {},
+) {
   const mysql = (await import('mysql2/promise')).default;
   const admin = await mysql.createConnection({ uri: BENCH_MYSQL_URL });
-  await admin.query(`DROP DATABASE IF EXISTS ${db}`);
+  if (!options.joining) await admin.query(`DROP DATABASE IF EXISTS ${db}`);
   const port = await freePort();
   const dbUrl = new URL(BENCH_MYSQL_URL);
   dbUrl.pathname = `/${db}`;
@@ -196,7 +201,7 @@ export async function startParley(db: string, env: Record<string, string> = {}, 
     admin,
     async stop() {
       server.kill('SIGTERM');
-      await admin.query(`DROP DATABASE IF EXISTS ${db}`);
+      if (!options.joining) await admin.query(`DROP DATABASE IF EXISTS ${db}`);
       await admin.end();
     },
   };

@@ -17,6 +17,7 @@ import { iceRoutes } from './ice/routes.js';
 import { chatRoutes } from './rooms/chat-routes.js';
 import { roomBudgets } from './rooms/flood-limits.js';
 import { createLobby, type Lobby } from './rooms/lobby.js';
+import { createInvites, inviteRoutes } from './rooms/invites.js';
 import { lobbyRoutes } from './rooms/lobby-routes.js';
 import { ownerRoutes } from './rooms/owner-routes.js';
 import { roomRoutes } from './rooms/routes.js';
@@ -114,7 +115,7 @@ export function createApp({ config, database, redis, logger, web }: AppDeps): Pa
   app.route('/api/health', healthRoutes({ db, redis }));
 
   const sessionDeps = { db, cache: sessionCache, secure: config.secure, sessionDays: config.sessionDays };
-  const dm = createDirectMessages({ config, database, redis, key, limiter, session: sessionDeps, logger });
+  const dm = createDirectMessages({ config, database, redis, key, limiter, session: sessionDeps, logger, rooms: state });
   app.use('/api/*', loadSession(sessionDeps));
   /**
    * Ends a session whose row is gone, everywhere: every process's cache (the announcement,
@@ -150,7 +151,12 @@ export function createApp({ config, database, redis, logger, web }: AppDeps): Pa
   authed.route('/me', accountRoutes({ db, limiter, passwords, sessionCache, endSession, rooms: state, logger, config }));
   const budgets = roomBudgets(config.rooms.limits);
   const peers = { perSession: config.rooms.peersPerSession, perUser: config.rooms.peersPerUser };
-  authed.route('/rooms', roomRoutes({ db, state, limiter, floods, budgets, passwords, peers, lobby }));
+  const invites = createInvites(redis, key);
+  authed.route('/rooms', roomRoutes({ db, state, limiter, floods, budgets, passwords, peers, lobby, invites }));
+  authed.route(
+    '/rooms',
+    inviteRoutes({ db, state, invites, limiter, directory: dm.directory, blocks: dm.blocks, writer: dm.writer, notify: dm.sockets.notify }),
+  );
   authed.route('/rooms', ownerRoutes({ db, state, floods, passwords, removalBanS: config.rooms.removalBanS, lobby }));
   authed.route('/lobby', lobbyRoutes({ lobby }));
   authed.route('/rooms', chatRoutes({ db, state, limiter }));

@@ -55,6 +55,9 @@ export const rooms = mysqlTable(
     passwordHash: varchar('password_hash', { length: 255 }),
     capacity: tinyint('capacity', { unsigned: true }).notNull(),
     createdAt: datetime('created_at', { mode: 'date', fsp: 3 }).notNull(),
+    // Set on a call's private room (src/dm/calls.ts): the person called. Only the owner (the
+    // caller) and the guest may join; the room is never listed and goes when the call ends.
+    guestId: bigint('guest_id', { mode: 'number', unsigned: true }).references(() => users.id, { onDelete: 'cascade' }),
   },
   (t) => [uniqueIndex('rooms_name_unique').on(t.name), index('rooms_created_at_idx').on(t.createdAt)],
 );
@@ -93,6 +96,10 @@ export const directMessages = mysqlTable(
     // Chosen by the sending client; a retry with the same id must not make a second message.
     clientId: varchar('client_id', { length: 64 }).notNull(),
     createdAt: datetime('created_at', { mode: 'date', fsp: 3 }).notNull(),
+    // `text`, or an entry the server writes itself: `call` (a call's outcome) or `invite` (to a
+    // room). `payload` holds that entry's JSON (see src/dm/protocol.ts); null for text.
+    kind: varchar('kind', { length: 16 }).notNull().default('text'),
+    payload: varchar('payload', { length: 512 }),
   },
   (t) => [
     uniqueIndex('direct_messages_sender_client_unique').on(t.senderId, t.clientId),

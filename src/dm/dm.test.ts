@@ -64,7 +64,7 @@ describe('dm:send', () => {
     const ack = await emitAck(annTabs[0]!, 'dm:send', { to: bob.username.toUpperCase(), body: '  hello <b>bob</b>  ', clientId });
     expect(ack).toEqual({
       ok: true,
-      message: { id: expect.any(Number), from: ann.username, to: bob.username, body: 'hello <b>bob</b>', createdAt: expect.any(String), clientId },
+      message: { id: expect.any(Number), from: ann.username, to: bob.username, body: 'hello <b>bob</b>', createdAt: expect.any(String), clientId, kind: 'text' },
     });
     // The row was committed before the ack went out.
     expect(await rowsFor(ann.username, clientId)).toHaveLength(1);

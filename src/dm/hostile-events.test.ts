@@ -227,7 +227,7 @@ const typingPayload = () =>
 const layout = fc.constantFrom('ack', 'ack', 'ack', 'ack', 'no-ack', 'extra-then-ack', 'ack-only', 'nothing', 'extra-no-ack');
 
 const UNKNOWN_NAMES = ['dm:Send', 'dm:send ', 'DM:SEND', 'dm:message', 'dm:read:all', 'presence', 'message', 'error', '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'emit', 'on', 'join', 'disconnecting ', 'dm', ''];
-const unknownName = fc.oneof(fc.constantFrom(...UNKNOWN_NAMES), fc.string({ maxLength: 30 }).filter((n) => !['dm:send', 'dm:read', 'dm:typing', 'connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener'].includes(n)));
+const unknownName = fc.oneof(fc.constantFrom(...UNKNOWN_NAMES), fc.string({ maxLength: 30 }).filter((n) => !['dm:send', 'dm:read', 'dm:typing', 'call:ring', 'call:accept', 'call:decline', 'call:cancel', 'call:hangup', 'connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener'].includes(n)));
 
 // ---------------------------------------------------------------------------------------------
 // Emitting and judging.
@@ -297,7 +297,7 @@ describe('hostile events on /dm', () => {
       if (expected.code !== 'ok') return expectFailure(ack, expected.code);
       expect(ack).toEqual({
         ok: true,
-        message: { id: expect.any(Number), from: ann.username, to: bob.username, body: expect.any(String), createdAt: expect.any(String), clientId: expected.clientId },
+        message: { id: expect.any(Number), from: ann.username, to: bob.username, body: expect.any(String), createdAt: expect.any(String), clientId: expected.clientId, kind: 'text' },
       });
       okAcks.push((ack as { message: (typeof okAcks)[number] }).message);
     });

@@ -4,7 +4,9 @@ import type { Config } from '../config/config.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logging/logger.js';
 import { closeRedis, type KeySpace, type Redis } from '../redis/client.js';
+import type { RoomState } from '../signalling/room-state.js';
 import { createBlockCache } from './block-cache.js';
+import { createCalls } from './calls.js';
 import { createPresence } from './presence.js';
 import { blockRoutes, dmRoutes } from './routes.js';
 import { createDmService } from './service.js';
@@ -13,13 +15,15 @@ import { createUserDirectory } from './user-directory.js';
 import { createMessageWriter } from './writer.js';
 
 export type DirectMessagesDeps = {
-  config: Pick<Config, 'origin' | 'dm'>;
+  config: Pick<Config, 'origin' | 'dm' | 'calls'>;
   database: Database;
   redis: Redis;
   key: KeySpace;
   limiter: RateLimiter;
   session: SessionDeps;
   logger: Logger;
+  /** Calls run in private rooms: they are created, closed and counted here. */
+  rooms: RoomState;
 };
 
 /** Wires the direct-message capability: storage, group commit, presence, the `/dm` namespace and its REST routes. */
@@ -50,6 +54,20 @@ export function createDirectMessages(deps: DirectMessagesDeps) {
     typingLimit: { max: config.dm.typingRateMax, windowSeconds: 10 },
     readLimit: { max: config.dm.readRateMax, windowSeconds: 10 },
   });
+  const calls = createCalls({
+    redis,
+    key,
+    pool,
+    db: database.db,
+    rooms: deps.rooms,
+    writer,
+    directory,
+    blocks,
+    limiter: deps.limiter,
+    notify: (rooms, event, data) => notify(rooms, event, data),
+    logger,
+    options: config.calls,
+  });
   const sockets = createDmSockets({
     session: deps.session,
     origin: config.origin,
@@ -57,6 +75,7 @@ export function createDirectMessages(deps: DirectMessagesDeps) {
     sub: adapterSub,
     adapterKey: key('sio'),
     service,
+    calls,
     presence,
     directory,
     presenceTimeoutMs: config.dm.presenceTimeoutMs,
@@ -81,6 +100,7 @@ export function createDirectMessages(deps: DirectMessagesDeps) {
 
   return {
     sockets,
+    calls,
     writer,
     directory,
     blocks,
@@ -88,6 +108,7 @@ export function createDirectMessages(deps: DirectMessagesDeps) {
     blockRoutes: blockRoutes({ pool, directory, blocks }),
     async close() {
       redis.off('ready', onReady);
+      calls.close();
       await sockets.close();
       await writer.drain();
       await closeRedis(adapterPub);

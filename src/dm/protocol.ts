@@ -6,13 +6,46 @@ import { USERNAME_PATTERN } from '../users/validation.js';
 
 export const DM_NAMESPACE = '/dm';
 
-export const DM_CLIENT_EVENTS = ['dm:send', 'dm:read', 'dm:typing'] as const;
-export const DM_SERVER_EVENTS = ['dm:message', 'dm:read', 'dm:typing', 'presence'] as const;
+export const DM_CLIENT_EVENTS = ['dm:send', 'dm:read', 'dm:typing', 'call:ring', 'call:accept', 'call:decline', 'call:cancel', 'call:hangup'] as const;
+export const DM_SERVER_EVENTS = [
+  'dm:message',
+  'dm:read',
+  'dm:typing',
+  'presence',
+  'call:incoming',
+  'call:accepted',
+  'call:ended',
+] as const;
 
-export const DM_ERROR_CODES = ['invalid_input', 'unknown_user', 'blocked', 'rate_limited', 'unavailable'] as const;
+export const DM_ERROR_CODES = ['invalid_input', 'unknown_user', 'blocked', 'rate_limited', 'unavailable', 'call_not_found'] as const;
 export type DmErrorCode = (typeof DM_ERROR_CODES)[number];
 
-export type DirectMessage = { id: number; from: string; to: string; body: string; createdAt: string; clientId: string };
+/** How a call from a conversation ended, as its entry in the thread records it. */
+export type CallOutcome = 'answered' | 'missed' | 'declined' | 'cancelled' | 'busy';
+export type CallEntry = { id: string; outcome: CallOutcome; durationS?: number };
+export type InviteEntry = { room: string; expiresAt?: string };
+
+/**
+ * A message of a conversation. `kind` is `text` for what people write; `call` and `invite`
+ * entries are written by the server, carry an empty body, and their details in `call` or
+ * `invite`. Clients must tolerate kinds they do not know.
+ */
+export type DirectMessage = {
+  id: number;
+  from: string;
+  to: string;
+  body: string;
+  createdAt: string;
+  clientId: string;
+  kind: 'text' | 'call' | 'invite';
+  call?: CallEntry;
+  invite?: InviteEntry;
+};
+
+/** A call as `call:ring` and `call:accept` acknowledge it. */
+export type CallRef = { id: string; room: string };
+export type IncomingCall = CallRef & { from: { username: string; displayName: string } };
+export type CallEnded = { id: string; outcome: CallOutcome; durationS?: number };
 export type DmAck<T> = ({ ok: true } & T) | { ok: false; error: { code: DmErrorCode; message: string } };
 
 const username = z
@@ -37,3 +70,7 @@ export const readSchema = z.object({
 });
 
 export const typingSchema = z.object({ to: username });
+
+/** Call ids are 24 characters of base32 (lower case); anything else cannot name a call. */
+export const callIdSchema = z.object({ id: z.string({ error: 'id must be a call id' }).regex(/^[a-z2-7]{24}$/, 'id must be a call id') });
+export const ringSchema = z.object({ to: username });

@@ -43,7 +43,17 @@ function parse<S extends z.ZodType>(schema: S, payload: unknown): { ok: true; va
 }
 
 export function toWireMessage(m: StoredMessage, from: string, to: string): DirectMessage {
-  return { id: m.id, from, to, body: m.body, createdAt: m.createdAt.toISOString(), clientId: m.clientId };
+  const base = { id: m.id, from, to, body: m.body, createdAt: m.createdAt.toISOString(), clientId: m.clientId };
+  const kind = m.kind ?? 'text';
+  if (kind === 'text') return { ...base, kind };
+  // Written by this server only; a row it cannot read is shown as the kind with no details.
+  let details: unknown;
+  try {
+    details = m.payload ? JSON.parse(m.payload) : undefined;
+  } catch {
+    details = undefined;
+  }
+  return kind === 'call' ? { ...base, kind, call: details as DirectMessage['call'] } : { ...base, kind, invite: details as DirectMessage['invite'] };
 }
 
 export function createDmService(deps: DmServiceDeps) {

@@ -10,6 +10,7 @@ import { judgeOrigin, ORIGIN_REFUSALS } from '../http/origin.js';
 import type { Logger } from '../logging/logger.js';
 import type { Redis } from '../redis/client.js';
 import { createAdapterParser } from './adapter-parser.js';
+import type { Calls } from './calls.js';
 import type { Presence } from './presence.js';
 import { DM_NAMESPACE } from './protocol.js';
 import { userRoom, type DmService } from './service.js';
@@ -35,6 +36,7 @@ export type DmSocketDeps = {
   sub: Redis;
   adapterKey: string;
   service: DmService;
+  calls: Calls;
   presence: Presence;
   directory: UserDirectory;
   presenceTimeoutMs: number;
@@ -87,7 +89,7 @@ const REFUSALS = {
 };
 
 export function createDmSockets(deps: DmSocketDeps) {
-  const { service, presence, directory, logger } = deps;
+  const { service, calls, presence, directory, logger } = deps;
   const parser = createAdapterParser();
   const budget = createSocketBudget(deps.socketBudget);
   const io = new Server({
@@ -170,6 +172,27 @@ export function createDmSockets(deps: DmSocketDeps) {
       ack(await service.read(user, payload));
     });
     socket.on('dm:typing', (payload: unknown) => void service.typing(user, payload));
+    socket.on('call:ring', async (...args: unknown[]) => {
+      const [payload, ack] = split(args);
+      ack(await calls.ring(user, payload));
+    });
+    socket.on('call:accept', async (...args: unknown[]) => {
+      const [payload, ack] = split(args);
+      ack(await calls.accept(user, payload));
+    });
+    for (const action of ['decline', 'cancel', 'hangup'] as const) {
+      socket.on(`call:${action}`, async (...args: unknown[]) => {
+        const [payload, ack] = split(args);
+        ack(await calls.stop(user, payload, action));
+      });
+    }
+    // A tab that opens (or reconnects) while a call to its user is ringing rings too.
+    calls
+      .ringingFor(user.id)
+      .then((ringing) => {
+        for (const call of ringing) if (socket.connected) (socket as Socket).emit('call:incoming', { call });
+      })
+      .catch(() => {});
 
     socket.on('disconnect', () => {
       budget.forget(socket.id);

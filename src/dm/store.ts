@@ -6,7 +6,9 @@ import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
  * `UNION ALL` shapes that keep every query on an index.
  */
 
-export type NewMessage = { senderId: number; recipientId: number; body: string; clientId: string };
+export type MessageKind = 'text' | 'call' | 'invite';
+/** `payload` is the JSON of a `call` or `invite` entry (see protocol.ts); absent for text. */
+export type NewMessage = { senderId: number; recipientId: number; body: string; clientId: string; kind?: MessageKind; payload?: string | null };
 export type StoredMessage = NewMessage & { id: number; createdAt: Date };
 /** `fresh` is false for a retry: the message was stored before, by an earlier send with its clientId. */
 export type WriteOutcome = { kind: 'stored'; message: StoredMessage; fresh: boolean } | { kind: 'blocked' };
@@ -20,6 +22,8 @@ function toStoredMessage(r: RowDataPacket): StoredMessage {
     body: r.body,
     clientId: r.client_id,
     createdAt: r.created_at,
+    kind: r.kind ?? 'text',
+    payload: r.payload ?? null,
   };
 }
 
@@ -36,7 +40,7 @@ function batchTime(): Date {
   return new Date(lastBatchTime);
 }
 
-const MESSAGE_COLUMNS = 'id, sender_id, recipient_id, body, client_id, created_at';
+const MESSAGE_COLUMNS = 'id, sender_id, recipient_id, body, client_id, created_at, kind, payload';
 
 /**
  * Whether the server takes `INSERT … RETURNING` (MariaDB 10.5 and later;
@@ -106,11 +110,11 @@ export async function writeMessages(
     let now: Date | undefined;
     if (allowed.length > 0) {
       now = batchTime();
-      const values = allowed.map((m) => [m.senderId, m.recipientId, m.body, m.clientId, now]);
+      const values = allowed.map((m) => [m.senderId, m.recipientId, m.body, m.clientId, now, m.kind ?? 'text', m.payload ?? null]);
       // A retried clientId hits the unique key and changes nothing; the original row is what
       // comes back, from RETURNING (MariaDB) or from the select after the insert (MySQL).
       const insert =
-        'INSERT INTO direct_messages (sender_id, recipient_id, body, client_id, created_at) VALUES ? ON DUPLICATE KEY UPDATE id = id';
+        'INSERT INTO direct_messages (sender_id, recipient_id, body, client_id, created_at, kind, payload) VALUES ? ON DUPLICATE KEY UPDATE id = id';
       open = true;
       const [, [rows]] = !options.portable && (await returningSupported(pool, conn))
         ? await all([conn.query('START TRANSACTION'), conn.query<RowDataPacket[]>(`${insert} RETURNING ${MESSAGE_COLUMNS}`, [values])] as const)
@@ -186,7 +190,7 @@ export async function messagesBetween(pool: Pool, a: number, b: number, before: 
   // The index is named because the optimizer otherwise prefers the foreign-key index on
   // recipient_id, which reads the recipient's whole inbox and sorts it.
   const branch =
-    '(SELECT id, sender_id, recipient_id, body, client_id, created_at FROM direct_messages FORCE INDEX (direct_messages_pair_id_idx) ' +
+    `(SELECT ${MESSAGE_COLUMNS} FROM direct_messages FORCE INDEX (direct_messages_pair_id_idx) ` +
     'WHERE sender_id = ? AND recipient_id = ? AND id < ? ORDER BY id DESC LIMIT ?)';
   const [rows] = await pool.query<RowDataPacket[]>(`${branch} UNION ALL ${branch} ORDER BY id DESC LIMIT ?`, [
     a,
@@ -233,7 +237,7 @@ export type ConversationRow = {
 export async function conversationsOf(pool: Pool, userId: number, limit: number): Promise<ConversationRow[]> {
   const [rows] = await pool.query<RowDataPacket[]>(
     `SELECT c.other_id, u.username, u.display_name, u.deleted_at, c.last_read_id,
-            m.id, m.sender_id, m.recipient_id, m.body, m.client_id, m.created_at,
+            m.id, m.sender_id, m.recipient_id, m.body, m.client_id, m.created_at, m.kind, m.payload,
             (SELECT COUNT(*) FROM direct_messages x FORCE INDEX (direct_messages_pair_id_idx)
               WHERE x.sender_id = c.other_id AND x.recipient_id = c.user_id AND x.id > c.last_read_id) AS unread
        FROM dm_conversations c

@@ -25,6 +25,7 @@ const patchSchema = z.object({
 });
 
 const notOwner = (what: string) => new ApiError(403, 'not_room_owner', `Only the room’s owner can ${what}.`);
+const privateRoom = () => new ApiError(409, 'private_room', 'A call’s room has no settings and nobody to remove; hang up instead.');
 
 export type OwnerRoutesDeps = {
   db: Db;
@@ -42,6 +43,7 @@ export function ownerRoutes({ db, state, floods, passwords, removalBanS, lobby }
       await spend(floods, `owner:${c.var.user.id}`, OWNER_BUDGET, 'room changes');
       const room = await requireRoom(db, c.req.param('name'));
       if (room.ownerId !== c.var.user.id) throw notOwner('remove people from it');
+      if (room.guestId !== null) throw privateRoom();
       const { peerId } = await readJson(c, removeSchema);
       const result = await state.removeUser(room, peerId, room.ownerId, removalBanS * 1000);
       if (result.ok === false && result.reason === 'self') {
@@ -54,6 +56,7 @@ export function ownerRoutes({ db, state, floods, passwords, removalBanS, lobby }
       await spend(floods, `owner:${c.var.user.id}`, OWNER_BUDGET, 'room changes');
       const room = await requireRoom(db, c.req.param('name'));
       if (room.ownerId !== c.var.user.id) throw notOwner('change its settings');
+      if (room.guestId !== null) throw privateRoom();
       const input = await readJson(c, patchSchema);
       const changes: { passwordHash?: string | null; capacity?: number } = {};
       // An empty password, as on creation, means none: the room is unlocked.

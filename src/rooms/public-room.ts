@@ -9,6 +9,8 @@ export type PublicRoom = {
   members: number;
   capacity: number;
   locked: boolean;
+  /** A call's two-person room (see src/dm/calls.ts); only its two people ever see it. */
+  private: boolean;
   createdAt: string;
 };
 
@@ -19,17 +21,22 @@ export function toPublicRoom(row: RoomWithOwner, members: number): PublicRoom {
     members,
     capacity: row.capacity,
     locked: row.passwordHash !== null,
+    private: row.guestId !== null,
     createdAt: row.createdAt.toISOString(),
   };
 }
 
 /**
  * Whether a room appears in `GET /api/rooms` and on the lobby stream: the one check
- * both use. Private (two-person call) rooms never do; when rooms get a `private`
- * flag, this is the line that reads it.
+ * both use. A call's private room never does.
  */
-export function isListed(_room: RoomWithOwner): boolean {
-  return true;
+export function isListed(room: RoomWithOwner): boolean {
+  return room.guestId === null;
+}
+
+/** Whether the user may see and join the room: anyone for a room, its two people for a call's. */
+export function mayEnter(room: RoomWithOwner, userId: number): boolean {
+  return room.guestId === null || room.ownerId === userId || room.guestId === userId;
 }
 
 export const LIST_LIMIT = 500;

@@ -3,8 +3,8 @@ import type { RoomState } from '../signalling/room-state.js';
 
 /**
  * Refuses a join by a user the owner removed from the room, while the ban lasts (403 `removed`,
- * with Retry-After). The one place a join asks; once invites exist, creating one lifts the ban
- * (`state.liftRemovalBan`), so an invited user passes here and in the join script alike.
+ * with Retry-After). The one place a join asks; creating an invite lifts the ban
+ * (`state.liftRemovalBan`, src/rooms/invites.ts), so an invited user passes here and in the join script alike.
  */
 export async function assertNotRemoved(state: RoomState, room: { id: number; name: string }, userId: number): Promise<void> {
   const seconds = await state.removalBanSeconds(room, userId);

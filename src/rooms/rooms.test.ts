@@ -44,6 +44,7 @@ describe('POST /api/rooms', () => {
       members: 0,
       capacity: 8,
       locked: false,
+      private: false,
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
   });

@@ -14,8 +14,9 @@ import { spend, type RoomBudgets } from './flood-limits.js';
 import { parseRoomName } from './names.js';
 import { assertNotRemoved, removedError } from './removal.js';
 import { checkRoomPassword } from './room-password.js';
+import type { Invites } from './invites.js';
 import type { Lobby } from './lobby.js';
-import { listPublicRooms, toPublicRoom } from './public-room.js';
+import { listPublicRooms, mayEnter, toPublicRoom } from './public-room.js';
 import { deleteRoom, findRoomByName, insertRoom, type RoomWithOwner } from './store.js';
 
 const CREATE_LIMIT = { max: 30, windowSeconds: 3600 };
@@ -59,10 +60,11 @@ export type RoomRoutesDeps = {
   peers: { perSession: number; perUser: number };
   /** Told of rooms created and deleted (member counts reach it from RoomState itself). */
   lobby: Lobby;
+  invites: Invites;
 };
 
 /** Creating, listing, joining, leaving and deleting rooms: `/api/rooms`. */
-export function roomRoutes({ db, state, limiter, floods, budgets, passwords, peers, lobby }: RoomRoutesDeps) {
+export function roomRoutes({ db, state, limiter, floods, budgets, passwords, peers, lobby, invites }: RoomRoutesDeps) {
   return new Hono<AuthedEnv>()
     .get('/', async (c) => {
       return c.json({ rooms: await listPublicRooms(db, state) });
@@ -92,6 +94,8 @@ export function roomRoutes({ db, state, limiter, floods, budgets, passwords, pee
     })
     .get('/:name', async (c) => {
       const room = await requireRoom(db, c.req.param('name'));
+      // A call's room is for its two people only; to anyone else it does not exist.
+      if (!mayEnter(room, c.var.user.id)) throw roomNotFound();
       let members = await state.members(room.name);
       const count = members.length;
       // Who is inside a locked room is for its members and its owner to see.
@@ -105,9 +109,12 @@ export function roomRoutes({ db, state, limiter, floods, budgets, passwords, pee
       await spend(floods, `join:${c.var.user.id}`, budgets.join, 'joins');
       const room = await requireRoom(db, c.req.param('name'));
       const input = await readJson(c, joinSchema, { emptyAs: {} });
+      if (!mayEnter(room, c.var.user.id)) throw new ApiError(403, 'not_invited', 'This is a private call between two people.');
+      // A pending invite stands in for the password (and creating it lifted any removal ban).
+      const invited = await invites.pending(room, c.var.user.id);
       // Before the password: a removed user's guesses would only cost attempts.
-      await assertNotRemoved(state, room, c.var.user.id);
-      if (room.passwordHash && room.ownerId !== c.var.user.id) {
+      if (!invited) await assertNotRemoved(state, room, c.var.user.id);
+      if (room.passwordHash && room.ownerId !== c.var.user.id && !invited) {
         // A full room says so first: asking for its password would only lead to "full" after it,
         // and a guess there would cost an attempt. (The count is read again, atomically, on join.)
         const [count = 0] = await state.counts([room.name]);

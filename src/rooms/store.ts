@@ -1,4 +1,4 @@
-import { desc, eq } from 'drizzle-orm';
+import { desc, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { roomMessages, rooms, users, type RoomRow } from '../db/schema.js';
 import type { ChatMessage } from '../signalling/protocol.js';
@@ -13,6 +13,7 @@ const roomColumns = {
   passwordHash: rooms.passwordHash,
   capacity: rooms.capacity,
   createdAt: rooms.createdAt,
+  guestId: rooms.guestId,
   ownerUsername: users.username,
 };
 
@@ -26,23 +27,25 @@ export async function findRoomByName(db: Db, name: string): Promise<RoomWithOwne
   return rows[0];
 }
 
-/** The newest rooms first. */
+/** The newest listed rooms first (calls' private rooms are never listed). */
 export async function listRooms(db: Db, limit: number): Promise<RoomWithOwner[]> {
   return db
     .select(roomColumns)
     .from(rooms)
     .innerJoin(users, eq(users.id, rooms.ownerId))
+    .where(isNull(rooms.guestId))
     .orderBy(desc(rooms.createdAt), desc(rooms.id))
     .limit(limit);
 }
 
 export async function insertRoom(
   db: Db,
-  values: { name: string; ownerId: number; passwordHash: string | null; capacity: number },
+  values: { name: string; ownerId: number; passwordHash: string | null; capacity: number; guestId?: number | null },
 ): Promise<RoomRow> {
   const createdAt = new Date();
-  const [result] = await db.insert(rooms).values({ ...values, createdAt });
-  return { id: result.insertId, ...values, createdAt };
+  const row = { ...values, guestId: values.guestId ?? null, createdAt };
+  const [result] = await db.insert(rooms).values(row);
+  return { id: result.insertId, ...row };
 }
 
 export async function deleteRoom(db: Db, id: number): Promise<void> {

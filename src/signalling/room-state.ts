@@ -266,7 +266,7 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
       return ms > 0 ? Math.ceil(ms / 1000) : 0;
     },
 
-    /** Ends a removal ban early: what an invite from the room will do once invites exist. */
+    /** Ends a removal ban early: a new invite to the room does (src/rooms/invites.ts). */
     async liftRemovalBan(room: { id: number; name: string }, userId: number): Promise<void> {
       await redis.del(banPrefix(room) + userId);
     },
