@@ -60,7 +60,7 @@ export class DmCalls {
     private readonly hooks: CallHooks,
   ) {
     this.offs = [
-      client.on('call:incoming', (c) => this.incoming(c)),
+      client.on('call:incoming', ({ call }) => this.incoming(call)),
       client.on('call:accepted', ({ id }) => this.accepted(id)),
       client.on('call:ended', (e) => this.ended(e)),
     ];

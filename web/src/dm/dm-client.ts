@@ -16,7 +16,7 @@ type Events = {
   read: { by: string; with: string; upTo: number };
   typing: { from: string };
   presence: { username: string; online: boolean };
-  'call:incoming': IncomingCall;
+  'call:incoming': { call: IncomingCall };
   'call:accepted': { id: string; by: string };
   'call:ended': CallEnded;
   connected: void;
