@@ -62,6 +62,14 @@ async function bothRing() {
   }
 }
 
+/** Client-side navigation, as a link in the app does it (a page load would start the tab afresh). */
+async function go(page: Page, path: string) {
+  await page.evaluate((p) => {
+    history.pushState(null, '', p);
+    dispatchEvent(new PopStateEvent('popstate'));
+  }, path);
+}
+
 async function entryIn(page: Page, words: string | RegExp) {
   await thread(page).locator('li.call-entry').getByText(words).last().waitFor({ timeout: 10_000 });
 }
@@ -86,6 +94,10 @@ describe('calls from a conversation, on two processes', () => {
     await bobA.waitForURL(/\/r\/call-/);
     expect(await prompt(bobA).count()).toBe(0);
     await bobA.getByRole('heading', { level: 1, name: /Call with Ann/ }).waitFor();
+    // Bob's other tab does not offer to call while he is in a call (ringing would end it).
+    await go(bobB, `/dm/${ann.username}`);
+    await bobB.getByText('You are in a call in another tab.').waitFor();
+    expect(await callButton(bobB).isDisabled()).toBe(true);
 
     await connectedTo(ann, 1);
     await connectedTo(bobA, 1);
@@ -109,8 +121,10 @@ describe('calls from a conversation, on two processes', () => {
     await bobA.waitForURL(`**/dm/${ann.username}`, { timeout: 10_000 });
     await entryIn(ann, /^Call · \d+ (s|min)$/);
     await entryIn(bobA, /^Call · \d+ (s|min)$/);
-    // Bob's other tab, on the conversation list: the preview says so.
+    // Bob's other tab: the conversation list's preview says so, and Call is offered again.
     await bobB.getByRole('list', { name: 'Conversations' }).getByText(/^Call · \d+ (s|min)$/).waitFor({ timeout: 10_000 });
+    await waitFor('Call is enabled on Bob’s other tab', async () => !(await callButton(bobB).isDisabled()), 10_000);
+    await go(bobB, '/dm');
     noProblems();
   }, 90_000);
 

@@ -1,5 +1,5 @@
 import { Phone } from 'lucide-preact';
-import { useId } from 'preact/hooks';
+import { useEffect, useId } from 'preact/hooks';
 import { dmCalls, dmSession } from '../app/app-state.js';
 import { preloadCallScreen } from '../app/lazy-screens.js';
 import { personText } from '../lib/person.js';
@@ -15,6 +15,7 @@ function whyNot(person: Person, calls: DmCalls, blocked: boolean | undefined): s
   if (blocked) return `Unblock @${person.username} to call them.`;
   if (dmSession.value?.status.value !== 'connected') return 'Calls need a connection to Parley; reconnecting…';
   if (calls.busy || roomSession.value?.holdsCall) return 'You are in a call.';
+  if (calls.busyElsewhere) return 'You are in a call in another tab.';
   if (calls.placing.value) return 'Calling…';
   return undefined;
 }
@@ -31,6 +32,8 @@ function ring(calls: DmCalls, person: Person) {
 export function CallButton({ person, blocked }: { person: Person; blocked: boolean | undefined }) {
   const id = useId();
   const calls = dmCalls.value;
+  // A refusal belongs to this visit of the conversation: gone when it closes.
+  useEffect(() => () => void (calls?.problem.peek()?.with === person.username && (calls.problem.value = undefined)), [person.username]);
   if (!calls) return null;
   const why = whyNot(person, calls, blocked);
   const problem = calls.problem.value?.with === person.username ? calls.problem.value.words : '';
@@ -41,9 +44,16 @@ export function CallButton({ person, blocked }: { person: Person; blocked: boole
         <span class="call-button-label">Call</span>
         <span class="visually-hidden">{` ${personText(person)}`}</span>
       </button>
-      <span id={`${id}-why`} class="call-note" role="status">
-        {problem || why || ''}
-      </span>
+      {/* Why it is disabled is not news (not a live region: the screen has one status line); a refused ring is. */}
+      {problem ? (
+        <span id={`${id}-why`} class="call-note" role="alert">
+          {problem}
+        </span>
+      ) : (
+        <span id={`${id}-why`} class="call-note">
+          {why ?? ''}
+        </span>
+      )}
     </div>
   );
 }

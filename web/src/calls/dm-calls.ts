@@ -50,6 +50,11 @@ export class DmCalls {
   readonly problem = signal<{ with: string; words: string } | undefined>(undefined);
   /** The person being rung while the server has not answered yet. */
   readonly placing = signal<string | undefined>(undefined);
+  /**
+   * Calls of mine answered on another tab (as caller or callee): ringing from here would end
+   * them (the server allows one call per person), so this tab does not offer to.
+   */
+  readonly elsewhere = signal<ReadonlySet<string>>(new Set());
   private readonly offs: Array<() => void>;
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   // call:ended can overtake the ring's ack (a busy callee): kept until the ack comes.
@@ -63,6 +68,8 @@ export class DmCalls {
       client.on('call:incoming', ({ call }) => this.incoming(call)),
       client.on('call:accepted', ({ id }) => this.accepted(id)),
       client.on('call:ended', (e) => this.ended(e)),
+      // Whatever ended while disconnected was never said: rather forget a call than block calling for good.
+      client.on('connected', () => (this.elsewhere.value = new Set())),
     ];
   }
 
@@ -70,6 +77,11 @@ export class DmCalls {
   get busy(): boolean {
     const c = this.call.value;
     return !!c && c.phase !== 'ended';
+  }
+
+  /** Whether another tab of mine is in such a call. */
+  get busyElsewhere(): boolean {
+    return this.elsewhere.value.size > 0;
   }
 
   async ring(to: Party): Promise<void> {
@@ -104,6 +116,8 @@ export class DmCalls {
     if (current && current.phase !== 'ended') this.leaveCall(current);
     this.set({ id, room: ack.call.room, with: r.from, role: 'callee', phase: 'active' });
     this.hooks.openRoom(ack.call.room);
+    const early = this.endedEarly.get(id);
+    if (early) this.ended(early);
   }
 
   decline(id: string): void {
@@ -144,11 +158,14 @@ export class DmCalls {
       this.setRinging(id, 'elsewhere');
       this.later(() => this.dropRinging(id));
     }
+    // Not this tab's call, nor being accepted here: one of my other tabs is in it.
+    if (this.call.value?.id !== id && r?.state !== 'accepting') this.elsewhere.value = new Set([...this.elsewhere.value, id]);
     this.answered(id);
   }
 
   private ended(e: CallEnded) {
     if (this.ringing.value.some((r) => r.id === e.id && r.state !== 'elsewhere')) this.dropRinging(e.id);
+    if (this.elsewhere.value.has(e.id)) this.elsewhere.value = new Set([...this.elsewhere.value].filter((x) => x !== e.id));
     const c = this.call.value;
     if (c?.id === e.id) {
       if (c.phase !== 'ended') this.finish(c, e.outcome);
