@@ -129,7 +129,8 @@ export class DmCalls {
   hangUp(): void {
     const c = this.call.value;
     if (!c || c.phase === 'ended') return;
-    void this.client.callIntent(c.phase === 'calling' ? 'call:cancel' : 'call:hangup', { id: c.id });
+    // hangup, not cancel, even while ringing: it cancels a call still ringing and ends one the other person just took.
+    void this.client.callIntent('call:hangup', { id: c.id });
     // Away from the call's screen first, so that nothing opens its room again on the way out.
     if (this.hooks.showing(c.room)) this.hooks.openThread(c.with.username);
     this.leaveCall(c);

@@ -34,9 +34,13 @@ export function startRingtone(): () => void {
       }
     }
   };
-  ring();
+  let stopped = false;
+  // The page's first sound: the context may still be starting.
+  if (ctx.state === 'running') ring();
+  else void ctx.resume().then(() => !stopped && ring(), () => {});
   const timer = setInterval(ring, EVERY_MS);
   return () => {
+    stopped = true;
     clearInterval(timer);
     out.disconnect();
   };

@@ -19,7 +19,9 @@ export function RoomHeader({ session, user }: { session: RoomSession; user: User
   const sounds = useSignal(soundsOn());
   const error = useSignal('');
   const settings = useSignal(false);
-  const owner = room?.owner === user.username;
+  // A call's private room (opened by its address, away from the call's own screen) has no link to share and nothing to set.
+  const owner = room?.owner === user.username && !room.private;
+  const shareable = !room?.private;
 
   async function copy() {
     const link = location.origin + roomPath(name);
@@ -65,10 +67,12 @@ export function RoomHeader({ session, user }: { session: RoomSession; user: User
           {sounds.value ? <Bell aria-hidden="true" size={18} /> : <BellOff aria-hidden="true" size={18} />}
           <span class="room-action-label">Sounds</span>
         </button>
-        <button type="button" class="quiet" title="Copy the room’s link" onClick={() => void copy()}>
-          <Link aria-hidden="true" size={18} />
-          <span class="room-action-label">{copied.value ? 'Link copied' : 'Copy link'}</span>
-        </button>
+        {shareable ? (
+          <button type="button" class="quiet" title="Copy the room’s link" onClick={() => void copy()}>
+            <Link aria-hidden="true" size={18} />
+            <span class="room-action-label">{copied.value ? 'Link copied' : 'Copy link'}</span>
+          </button>
+        ) : null}
         {owner ? (
           <button type="button" class="quiet" title="Change the room’s password and capacity" aria-haspopup="dialog" onClick={() => (settings.value = true)}>
             <SlidersHorizontal aria-hidden="true" size={18} />
