@@ -5,15 +5,21 @@
  * awaited), so every ring is a fresh call. Callers take turns, since one user
  * may ring 10 times a minute. Prints p50, p90, p99 and max.
  *
- *   npm run bench:ring            (RINGS=300; needs MySQL and Redis)
+ *   npm run bench:ring                 (RINGS=300; needs MySQL and Redis)
+ *   npm run bench:ring -- --browser    (CALLS=20; also /usr/bin/chromium; builds the web client)
  *
- * The browser half, from the callee's Accept click to connected on both
- * sides, is `npm run bench:ring -- --browser` (needs /usr/bin/chromium).
+ * The browser half measures from the callee's Accept click to connected on
+ * both sides (acceptToConnected below).
  */
+import os from 'node:os';
 import { io as connect, type Socket } from 'socket.io-client';
-import { BENCH_ORIGIN, fmt, percentile, signupToken, startParley } from './lib.js';
+import { build } from 'vite';
+import { launchBrowser } from '../web/test/browser.js';
+import { BENCH_ORIGIN, fmt, percentile, signupToken, sleep, startParley } from './lib.js';
 
 const RINGS = Number(process.env.RINGS ?? 300);
+const CALLS = Number(process.env.CALLS ?? 20);
+const RUN_TIMEOUT_MS = Number(process.env.RUN_TIMEOUT_MS ?? 15_000);
 const PER_CALLER = 10;
 const DB = 'parley_bench_ring';
 
@@ -73,4 +79,79 @@ export async function ringDelivery() {
   }
 }
 
-if (!process.argv.includes('--browser')) await ringDelivery();
+/**
+ * Ann (on process A) calls Bob (on process B) from their conversation, CALLS times. Once Bob's
+ * prompt has shown for a second (a person takes longer than that to click), Accept is clicked;
+ * the time is from that click to `connected` on both pages, read from each page's getStats().
+ * Ann then hangs up and both pages go back to the conversation before the next call.
+ */
+export async function acceptToConnected() {
+  await build({ configFile: new URL('../web/vite.config.ts', import.meta.url).pathname, logLevel: 'warn' });
+  const a = await startParley(DB, {}, { browserOrigin: true });
+  const b = await startParley(DB, { REDIS_PREFIX: a.prefix }, { browserOrigin: true, joining: true });
+  const browser = await launchBrowser();
+  const loadBefore = os.loadavg();
+  try {
+    const tag = Math.random().toString(36).slice(2, 7);
+    const people = await Promise.all(
+      [
+        { stem: 'ann', base: a.base },
+        { stem: 'bob', base: b.base },
+      ].map(async ({ stem, base }) => {
+        const context = await browser.newContext({ baseURL: base, permissions: ['microphone'] });
+        const username = `${stem}_${tag}`;
+        const res = await context.request.post('/api/auth/signup', { data: { username, password: 'bench-password', displayName: stem }, headers: { origin: base } });
+        if (!res.ok()) throw new Error(`signup: ${res.status()}`);
+        return { page: await context.newPage(), username };
+      }),
+    );
+    const [ann, bob] = [people[0]!, people[1]!];
+    const connectedAt = (page: typeof ann.page, deadline: number) =>
+      page.evaluate<number | null>(`new Promise((resolve) => {
+        const poll = () => window.__parley.stats().then((s) => {
+          if (s.length === 1 && s[0].state === 'connected') resolve(Date.now());
+          else if (Date.now() > ${deadline}) resolve(null);
+          else setTimeout(poll, 2);
+        }, () => setTimeout(poll, 2));
+        poll();
+      })`);
+    await ann.page.goto(`/dm/${bob.username}`);
+    await bob.page.goto(`/dm/${ann.username}`);
+    const times: number[] = [];
+    let failed = 0;
+    for (let run = 0; run < CALLS; run++) {
+      await ann.page.getByRole('main').getByRole('button', { name: /^Call / }).click();
+      await ann.page.waitForURL(/\/r\/call-/);
+      const prompt = bob.page.getByRole('alertdialog', { name: 'Incoming call' });
+      await prompt.waitFor();
+      await sleep(1000);
+      const clickedAt = await bob.page.evaluate<number>(
+        `(() => { const b = [...document.querySelectorAll('[role=alertdialog] button')].find((b) => b.textContent.trim() === 'Accept'); const t = Date.now(); b.click(); return t; })()`,
+      );
+      const deadline = Date.now() + RUN_TIMEOUT_MS;
+      const [x, y] = await Promise.all([connectedAt(ann.page, deadline), connectedAt(bob.page, deadline)]);
+      if (x === null || y === null) {
+        failed += 1;
+        console.log(`call ${run}: not connected within ${RUN_TIMEOUT_MS} ms`);
+      } else {
+        times.push(Math.max(x, y) - clickedAt);
+      }
+      await ann.page.getByRole('button', { name: /^(Leave call|Hang up)$/ }).click();
+      await ann.page.waitForURL(`**/dm/${bob.username}`);
+      await bob.page.waitForURL(`**/dm/${ann.username}`);
+    }
+    times.sort((x, y) => x - y);
+    console.log(`accept → connected on both sides, Ann on process A, Bob on process B, ${CALLS} calls in Chromium:`);
+    console.log(
+      `  median ${fmt(percentile(times, 50), 0)} ms   p90 ${fmt(percentile(times, 90), 0)} ms   max ${fmt(times.at(-1) ?? NaN, 0)} ms   failed ${failed}   (target median ≤ 300 ms)`,
+    );
+    console.log(`  load average before ${loadBefore.map((l) => l.toFixed(1)).join(' ')}, after ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  } finally {
+    await browser.close();
+    await b.stop();
+    await a.stop();
+  }
+}
+
+if (process.argv.includes('--browser')) await acceptToConnected();
+else await ringDelivery();

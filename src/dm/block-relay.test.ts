@@ -1,7 +1,5 @@
-import type { Socket } from 'socket.io-client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { collect, connected, dmSocket, emitAck } from '../test/dm-helpers.js';
-import { startTestCluster, type TestServer } from '../test/harness.js';
+import { describe, expect, it } from 'vitest';
+import { collect, emitAck, useTwoProcesses } from '../test/dm-helpers.js';
 import { person, sameSessionOn, type Person } from '../test/rooms-helpers.js';
 import { waitFor } from '../test/wait.js';
 
@@ -11,36 +9,19 @@ import { waitFor } from '../test/wait.js';
  * the block is made on one, the blocked user's events arrive on the other.
  */
 
-let a: TestServer;
-let b: TestServer;
-const sockets: Socket[] = [];
-const open = async (p: Person) => {
-  const s = dmSocket(p);
-  sockets.push(s);
-  return connected(s);
-};
+const procs = useTwoProcesses();
+const open = procs.open;
 const idOf = async (p: Person) => (await p.client.get('/api/me')).body.user.id as number;
 let seq = 0;
 const cid = () => `r${Date.now().toString(36)}${(seq++).toString(36)}`;
 
-beforeAll(async () => {
-  [a, b] = (await startTestCluster(2)) as [TestServer, TestServer];
-});
-afterEach(() => {
-  for (const s of sockets.splice(0)) s.disconnect();
-});
-afterAll(async () => {
-  await a?.stop();
-  await b?.stop();
-});
-
 describe('a blocked user', () => {
   it('reaches the blocker with no typing, no read marker and no re-announced message', async () => {
-    const ann = await person(a, 'ann'); // will be blocked
-    const bob = await person(b, 'bob'); // blocks ann
-    const cat = await person(a, 'cat'); // a bystander
+    const ann = await person(procs.a, 'ann'); // will be blocked
+    const bob = await person(procs.b, 'bob'); // blocks ann
+    const cat = await person(procs.a, 'cat'); // a bystander
     const annTab = await open(ann);
-    const bobTabs = [await open(bob), await open(sameSessionOn(bob, a))];
+    const bobTabs = [await open(bob), await open(sameSessionOn(bob, procs.a))];
     const catTab = await open(cat);
 
     const oldClientId = cid();
@@ -54,7 +35,7 @@ describe('a blocked user', () => {
     expect((await bob.client.post(`/api/users/${ann.username}/block`)).status).toBe(204);
     const [annId, bobId] = [await idOf(ann), await idOf(bob)];
     // The block was made on process b; process a hears of it through Redis.
-    await waitFor('process a knows of the block', () => a.parley.dm.blocks.isBlocked(bobId, annId), 5000);
+    await waitFor('process a knows of the block', () => procs.a.parley.dm.blocks.isBlocked(bobId, annId), 5000);
 
     const bobMessages = bobTabs.map((t) => collect(t, 'dm:message'));
     const seen = [...bobMessages, ...bobTabs.flatMap((t) => [collect(t, 'dm:typing'), collect(t, 'dm:read')])];
@@ -83,11 +64,11 @@ describe('a blocked user', () => {
   });
 
   it('a retried clientId is acked with the stored message but announced only once, blocked or not', async () => {
-    const ann = await person(a, 'ann');
-    const bob = await person(b, 'bob');
+    const ann = await person(procs.a, 'ann');
+    const bob = await person(procs.b, 'bob');
     const annTab = await open(ann);
     const bobMessages = collect(await open(bob), 'dm:message');
-    const annMessages = collect(await open(sameSessionOn(ann, b)), 'dm:message');
+    const annMessages = collect(await open(sameSessionOn(ann, procs.b)), 'dm:message');
     const clientId = cid();
     const first = (await emitAck(annTab, 'dm:send', { to: bob.username, body: 'once', clientId })).message;
     const retries = await Promise.all([0, 1].map(() => emitAck(annTab, 'dm:send', { to: bob.username, body: 'once', clientId })));
@@ -100,15 +81,15 @@ describe('a blocked user', () => {
   });
 
   it('after an unblock on one process, typing through the other reaches the former blocker again', async () => {
-    const ann = await person(a, 'ann');
-    const bob = await person(b, 'bob');
+    const ann = await person(procs.a, 'ann');
+    const bob = await person(procs.b, 'bob');
     const annTab = await open(ann);
     const bobTab = await open(bob);
     await emitAck(bobTab, 'dm:send', { to: ann.username, body: 'hello', clientId: cid() });
     expect((await bob.client.post(`/api/users/${ann.username}/block`)).status).toBe(204);
     expect((await bob.client.delete(`/api/users/${ann.username}/block`)).status).toBe(204);
     const [annId, bobId] = [await idOf(ann), await idOf(bob)];
-    await waitFor('process a knows of the unblock', async () => !(await a.parley.dm.blocks.isBlocked(bobId, annId)), 5000);
+    await waitFor('process a knows of the unblock', async () => !(await procs.a.parley.dm.blocks.isBlocked(bobId, annId)), 5000);
     const typing = collect(bobTab, 'dm:typing');
     annTab.emit('dm:typing', { to: bob.username });
     expect(await typing.next()).toEqual({ from: ann.username });

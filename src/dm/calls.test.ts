@@ -1,8 +1,6 @@
 import fc from 'fast-check';
-import type { Socket } from 'socket.io-client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { collect, connected, dmSocket, emitAck } from '../test/dm-helpers.js';
-import { startTestCluster, type TestServer } from '../test/harness.js';
+import { describe, expect, it } from 'vitest';
+import { collect, connected, dmSocket, emitAck, useTwoProcesses } from '../test/dm-helpers.js';
 import { join, openStream, person, sameSessionOn, type Person } from '../test/rooms-helpers.js';
 import { waitFor } from '../test/wait.js';
 
@@ -15,20 +13,14 @@ import { waitFor } from '../test/wait.js';
 const RING_TIMEOUT_MS = 1500;
 const EMPTY_GRACE_MS = 1500;
 
-let a: TestServer;
-let b: TestServer;
-const sockets: Socket[] = [];
-const open = async (p: Person) => {
-  const s = dmSocket(p);
-  sockets.push(s);
-  return connected(s);
-};
+const procs = useTwoProcesses({ CALL_RING_TIMEOUT_MS: String(RING_TIMEOUT_MS), CALL_EMPTY_GRACE_MS: String(EMPTY_GRACE_MS) });
+const open = procs.open;
 
 /** A caller on process a; a callee with one tab on a and one on b; every socket's events collected. */
 async function threeTabs() {
-  const caller = await person(a, 'ann');
-  const callee = await person(a, 'bob');
-  const calleeOnB = sameSessionOn(callee, b);
+  const caller = await person(procs.a, 'ann');
+  const callee = await person(procs.a, 'bob');
+  const calleeOnB = sameSessionOn(callee, procs.b);
   const [c, t1, t2] = await Promise.all([open(caller), open(callee), open(calleeOnB)]);
   const tabs = { caller: c, tab1: t1, tab2: t2 };
   const events = (event: string) => ({ caller: collect(c, event), tab1: collect(t1, event), tab2: collect(t2, event) });
@@ -39,20 +31,6 @@ async function unreadFrom(p: Person, other: string): Promise<number> {
   const res = await p.client.get('/api/dm/conversations');
   return res.body.conversations.find((c: any) => c.with.username === other)?.unread ?? 0;
 }
-
-beforeAll(async () => {
-  [a, b] = (await startTestCluster(2, { CALL_RING_TIMEOUT_MS: String(RING_TIMEOUT_MS), CALL_EMPTY_GRACE_MS: String(EMPTY_GRACE_MS) })) as [
-    TestServer,
-    TestServer,
-  ];
-});
-afterEach(() => {
-  for (const s of sockets.splice(0)) s.disconnect();
-});
-afterAll(async () => {
-  await a?.stop();
-  await b?.stop();
-});
 
 describe('a call from a conversation', () => {
   it('rings every tab of the callee on both processes; accepting on one stops the other; hanging up stores "answered" in the thread', async () => {
@@ -137,8 +115,7 @@ describe('a call from a conversation', () => {
   it('a tab opened while the call rings rings too', async () => {
     const t = await threeTabs();
     const { call } = await emitAck(t.tabs.caller, 'call:ring', { to: t.callee.username });
-    const late = dmSocket(sameSessionOn(t.callee, b), {});
-    sockets.push(late);
+    const late = procs.track(dmSocket(sameSessionOn(t.callee, procs.b)));
     const lateIncoming = collect(late, 'call:incoming');
     await connected(late);
     expect((await lateIncoming.next((d) => d.call.id === call.id)).call.from.username).toBe(t.caller.username);
@@ -170,7 +147,7 @@ describe('who can ring, and who is busy', () => {
     const { call: first } = await emitAck(t.tabs.caller, 'call:ring', { to: t.callee.username });
     await emitAck(t.tabs.tab1, 'call:accept', { id: first.id });
     await join(t.caller, first.room);
-    const carol = await person(b, 'carol');
+    const carol = await person(procs.b, 'carol');
     const carolTab = await open(carol);
     const carolEnded = collect(carolTab, 'call:ended');
     const second = await emitAck(carolTab, 'call:ring', { to: t.callee.username });
@@ -183,7 +160,7 @@ describe('who can ring, and who is busy', () => {
 
   it('only the callee can accept or decline; a stranger’s hang-up changes nothing', async () => {
     const t = await threeTabs();
-    const mallory = await person(b, 'mal');
+    const mallory = await person(procs.b, 'mal');
     const malTab = await open(mallory);
     const { call } = await emitAck(t.tabs.caller, 'call:ring', { to: t.callee.username });
     expect((await emitAck(malTab, 'call:accept', { id: call.id })).error.code).toBe('call_not_found');
@@ -199,7 +176,7 @@ describe('who can ring, and who is busy', () => {
     const t = await threeTabs();
     const { call: first } = await emitAck(t.tabs.caller, 'call:ring', { to: t.callee.username });
     await emitAck(t.tabs.tab1, 'call:accept', { id: first.id });
-    const carol = await person(b, 'carol');
+    const carol = await person(procs.b, 'carol');
     const second = await emitAck(t.tabs.caller, 'call:ring', { to: carol.username });
     expect(second.ok).toBe(true);
     expect((await t.ended.tab2.next((d) => d.id === first.id)).outcome).toBe('answered');
@@ -218,7 +195,7 @@ describe('the private room of a call', () => {
   it('is not listed, is invisible and closed to a third person, and has no settings', async () => {
     const t = await threeTabs();
     const { call } = await emitAck(t.tabs.caller, 'call:ring', { to: t.callee.username });
-    const eve = await person(b, 'eve');
+    const eve = await person(procs.b, 'eve');
     const listed = await eve.client.get('/api/rooms');
     expect(listed.body.rooms.map((r: any) => r.name)).not.toContain(call.room);
     expect((await t.caller.client.get('/api/rooms')).body.rooms.map((r: any) => r.name)).not.toContain(call.room);
@@ -241,7 +218,7 @@ describe('hostile call events', () => {
     const t = await threeTabs();
     const { call } = await emitAck(t.tabs.caller, 'call:ring', { to: t.callee.username });
     await t.incoming.tab1.next((d) => d.call.id === call.id);
-    const mallory = await person(b, 'mal');
+    const mallory = await person(procs.b, 'mal');
     const malTab = await open(mallory);
     const value = fc.oneof(
       fc.constant(undefined),

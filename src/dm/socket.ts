@@ -163,29 +163,23 @@ export function createDmSockets(deps: DmSocketDeps) {
       if (typeof last !== 'function') return [args[0], () => {}];
       return [args.length > 1 ? args[0] : undefined, last as (r: unknown) => void];
     };
-    socket.on('dm:send', async (...args: unknown[]) => {
-      const [payload, ack] = split(args);
-      ack(await service.send(user, payload));
-    });
-    socket.on('dm:read', async (...args: unknown[]) => {
-      const [payload, ack] = split(args);
-      ack(await service.read(user, payload));
-    });
-    socket.on('dm:typing', (payload: unknown) => void service.typing(user, payload));
-    socket.on('call:ring', async (...args: unknown[]) => {
-      const [payload, ack] = split(args);
-      ack(await calls.ring(user, payload));
-    });
-    socket.on('call:accept', async (...args: unknown[]) => {
-      const [payload, ack] = split(args);
-      ack(await calls.accept(user, payload));
-    });
-    for (const action of ['decline', 'cancel', 'hangup'] as const) {
-      socket.on(`call:${action}`, async (...args: unknown[]) => {
+    // Every event with an ack, and what answers it. Handlers never throw: failures are acks.
+    const acked: Record<string, (payload: unknown) => Promise<unknown>> = {
+      'dm:send': (p) => service.send(user, p),
+      'dm:read': (p) => service.read(user, p),
+      'call:ring': (p) => calls.ring(user, p),
+      'call:accept': (p) => calls.accept(user, p),
+      'call:decline': (p) => calls.stop(user, p, 'decline'),
+      'call:cancel': (p) => calls.stop(user, p, 'cancel'),
+      'call:hangup': (p) => calls.stop(user, p, 'hangup'),
+    };
+    for (const [event, handle] of Object.entries(acked)) {
+      socket.on(event, async (...args: unknown[]) => {
         const [payload, ack] = split(args);
-        ack(await calls.stop(user, payload, action));
+        ack(await handle(payload));
       });
     }
+    socket.on('dm:typing', (payload: unknown) => void service.typing(user, payload));
     // A tab that opens (or reconnects) while a call to its user is ringing rings too.
     calls
       .ringingFor(user.id)

@@ -1,7 +1,5 @@
-import type { Socket } from 'socket.io-client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { collect, connected, dmSocket, emitAck } from '../test/dm-helpers.js';
-import { startTestCluster, type TestServer } from '../test/harness.js';
+import { describe, expect, it } from 'vitest';
+import { collect, emitAck, useTwoProcesses } from '../test/dm-helpers.js';
 import { createRoom, join, person, sameSessionOn, uniqueRoomName, type Person } from '../test/rooms-helpers.js';
 
 /**
@@ -10,28 +8,11 @@ import { createRoom, join, person, sameSessionOn, uniqueRoomName, type Person } 
  * for the room's password and lifts the owner's removal ban.
  */
 
-let a: TestServer;
-let b: TestServer;
-const sockets: Socket[] = [];
-const open = async (p: Person) => {
-  const s = dmSocket(p);
-  sockets.push(s);
-  return connected(s);
-};
-
-beforeAll(async () => {
-  [a, b] = (await startTestCluster(2, { ROOM_REMOVAL_BAN_S: '600' })) as [TestServer, TestServer];
-});
-afterEach(() => {
-  for (const s of sockets.splice(0)) s.disconnect();
-});
-afterAll(async () => {
-  await a?.stop();
-  await b?.stop();
-});
+const procs = useTwoProcesses({ ROOM_REMOVAL_BAN_S: '600' });
+const open = procs.open;
 
 async function lockedRoomWithAnn() {
-  const ann = await person(a, 'ann');
+  const ann = await person(procs.a, 'ann');
   const room = uniqueRoomName();
   await createRoom(ann, room, { password: 'open sesame' });
   const annPeer = await join(ann, room);
@@ -41,7 +22,7 @@ async function lockedRoomWithAnn() {
 describe('inviting someone into a room', () => {
   it('sends the invitee an invite message on another process and lets them into the locked room without the password', async () => {
     const { ann, room } = await lockedRoomWithAnn();
-    const bob = sameSessionOn(await person(a, 'bob'), b);
+    const bob = sameSessionOn(await person(procs.a, 'bob'), procs.b);
     const bobMessages = collect(await open(bob), 'dm:message');
 
     const res = await ann.client.post(`/api/rooms/${room}/invites`, { username: bob.username.toUpperCase() });
@@ -57,7 +38,7 @@ describe('inviting someone into a room', () => {
     const joined = await bob.client.post(`/api/rooms/${room}/join`, {});
     expect(joined.status).toBe(200);
     // Someone not invited still needs the password.
-    const carol = await person(b, 'carol');
+    const carol = await person(procs.b, 'carol');
     const refused = await carol.client.post(`/api/rooms/${room}/join`, {});
     expect(refused.status).toBe(403);
     expect((await carol.client.post(`/api/rooms/${room}/join`, { password: 'open sesame' })).status).toBe(200);
@@ -65,7 +46,7 @@ describe('inviting someone into a room', () => {
 
   it('lets a removed person back in only once invited again', async () => {
     const { ann, room } = await lockedRoomWithAnn();
-    const bob = await person(b, 'bob');
+    const bob = await person(procs.b, 'bob');
     await ann.client.post(`/api/rooms/${room}/invites`, { username: bob.username });
     const bobPeer = await join(bob, room);
     expect((await ann.client.post(`/api/rooms/${room}/remove`, { peerId: bobPeer })).status).toBe(204);
@@ -80,8 +61,8 @@ describe('inviting someone into a room', () => {
 
   it('refuses with codes: not a member, unknown user, yourself, blocked, a call’s room, bad bodies, another site', async () => {
     const { ann, room } = await lockedRoomWithAnn();
-    const bob = await person(b, 'bob');
-    const carol = await person(a, 'carol');
+    const bob = await person(procs.b, 'bob');
+    const carol = await person(procs.a, 'carol');
     const outsider = await carol.client.post(`/api/rooms/${room}/invites`, { username: bob.username });
     expect([outsider.status, outsider.body.error.code]).toEqual([403, 'not_a_member']);
     const unknown = await ann.client.post(`/api/rooms/${room}/invites`, { username: 'nobody_here_at_all' });
@@ -99,7 +80,7 @@ describe('inviting someone into a room', () => {
     expect([blocked.status, blocked.body.error.code]).toEqual([403, 'blocked']);
     expect((await bob.client.post(`/api/rooms/${room}/join`, {})).status).toBe(403);
 
-    const foreign = a.client('http://evil.test');
+    const foreign = procs.a.client('http://evil.test');
     for (const [k, v] of ann.client.cookies) foreign.cookies.set(k, v);
     expect((await foreign.post(`/api/rooms/${room}/invites`, { username: carol.username })).status).toBe(403);
 

@@ -1,4 +1,6 @@
 import { io as connect, type Socket } from 'socket.io-client';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { startTestCluster, type TestServer } from './harness.js';
 import type { Person } from './rooms-helpers.js';
 
 /** A browser tab's /dm socket for `p`, with its cookie and the test origin. */
@@ -60,4 +62,32 @@ export function collect<T = any>(socket: Socket, event: string) {
       }
     },
   };
+}
+
+/**
+ * Two processes of one deployment for a test file (started once, with `env`), and `/dm`
+ * sockets opened through `open` or `track`, which are closed after each test.
+ */
+export function useTwoProcesses(env: Record<string, string> = {}) {
+  const sockets: Socket[] = [];
+  const procs = {
+    a: undefined as unknown as TestServer,
+    b: undefined as unknown as TestServer,
+    track(socket: Socket): Socket {
+      sockets.push(socket);
+      return socket;
+    },
+    open: (p: Person) => connected(procs.track(dmSocket(p))),
+  };
+  beforeAll(async () => {
+    [procs.a, procs.b] = (await startTestCluster(2, env)) as [TestServer, TestServer];
+  });
+  afterEach(() => {
+    for (const s of sockets.splice(0)) s.disconnect();
+  });
+  afterAll(async () => {
+    await procs.a?.stop();
+    await procs.b?.stop();
+  });
+  return procs;
 }
