@@ -189,4 +189,20 @@ describe('calls from a conversation, on two processes', () => {
     await waitFor('Call is enabled again', async () => !(await callButton(bobA).isDisabled()), 10_000);
     noProblems();
   }, 60_000);
+
+  it('a call that ended while Bob’s tab was away is over when the tab comes back (it was kept in sessionStorage)', async () => {
+    await bobA.goto('/');
+    await annCalls();
+    await prompt(bobA).getByRole('button', { name: 'Accept' }).click();
+    await connectedTo(bobA, 1);
+    // Bob's tab leaves Parley; Ann hangs up meanwhile, so the tab never hears the call end.
+    await bobA.goto('about:blank');
+    await ann.getByRole('button', { name: 'Leave call' }).click();
+    await ann.waitForURL(`**/dm/${bobA.username}`);
+    await bobA.goto(`${a.baseUrl}/dm/${ann.username}`);
+    // Its room is gone, so the call is: Call is offered again, and no call bar.
+    await waitFor('Call is enabled', async () => (await callButton(bobA).count()) === 1 && !(await callButton(bobA).isDisabled()), 10_000);
+    expect(await bobA.getByRole('region', { name: 'Ongoing call' }).count()).toBe(0);
+    noProblems();
+  }, 60_000);
 });

@@ -54,6 +54,9 @@ function signedInAs(next: User | null) {
     dmCalls.value = calls;
     // After a reload mid-call: back into that call (shown in the call bar on other screens).
     resumeRoomSession(next);
+    // A call from a conversation kept over a reload is in its room; if the room is gone, so is the call (see wireCallRoom).
+    const kept = calls.call.peek();
+    if (kept && roomSession.peek()?.name !== kept.room) openRoomSession(kept.room, next);
   }
   user.value = next;
   ready.value = true;
@@ -81,8 +84,8 @@ const callHooks = {
 };
 
 /**
- * While the tab's room is the call's: the call bar and control bar say "Call with Ann", and
- * leaving the call (from any of them) hangs up.
+ * While the tab's room is the call's: the call bar and control bar say "Call with Ann", leaving
+ * the call (from any of them) hangs up, and the room closing ends the call here.
  */
 function wireCallRoom() {
   effect(() => {
@@ -90,6 +93,9 @@ function wireCallRoom() {
     const calls = dmCalls.value;
     const call = calls?.call.value;
     if (!room || !calls || !call || call.room !== room.name || call.phase === 'ended') return;
+    // The room closes when the call ends: a call whose end the socket did not hear is over all the same.
+    const phase = room.phase.value;
+    if (phase === 'closed' || phase === 'failed') return void calls.roomGone(call.id);
     room.title.value = `Call with ${call.with.displayName}`;
     return room.listen({ leftCall: () => calls.hangUp() });
   });

@@ -32,15 +32,12 @@ export function CallRoute({ call, calls, user }: { call: DmCall; calls: DmCalls;
 
 function CallScreen({ call, calls, session }: { call: DmCall; calls: DmCalls; session: RoomSession }) {
   const root = useRef<HTMLElement>(null);
-  const phase = session.phase.value;
   const inCall = session.inCall.value;
   const name = call.with.displayName;
   // The other person in the room's call: answered, even when `call:accepted` was missed.
   const otherHere = [...session.members.value.values()].some((m) => m.user.username === call.with.username && m.inCall);
   useEffect(() => session.listen({ announce }), [session]);
   useEffect(() => void (otherHere && calls.answered(call.id)), [otherHere]);
-  // The room closes when the call ends: a call the socket did not hear end is over all the same.
-  useEffect(() => void ((phase === 'closed' || phase === 'failed') && calls.roomGone(call.id)), [phase]);
   // When the button that had focus goes (Cancel, once answered), focus goes to Mute, else the heading.
   useLayoutEffect(() => {
     const active = document.activeElement;
