@@ -1,27 +1,26 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { AuthScreen } from '../auth/AuthScreen.js';
+import { IncomingCalls } from '../calls/IncomingCalls.js';
 import { DmScreen } from '../dm/DmScreen.js';
 import { DmToasts } from '../dm/DmToasts.js';
 import { HomeScreen } from '../home/HomeScreen.js';
 import { mountCallAudio } from '../room/call-audio.js';
 import { CallBar } from '../room/CallBar.js';
+import { focusHeading } from '../lib/dom.js';
 import { roomSession } from '../room/current-session.js';
-import { RoomRoute } from '../room/room-screen.js';
-import { SwitchRoomScreen } from '../room/SwitchRoomScreen.js';
-import { SettingsScreen } from '../settings/SettingsScreen.js';
-import { dmSession, ready, route, screenTitle, unreachable, user } from './app-state.js';
+import { dmCalls, dmSession, ready, route, screenTitle, unreachable, user } from './app-state.js';
 import { Header } from './Header.js';
+import { CallRoute, preloadCallScreen, RoomRoute, SettingsScreen, SwitchRoomScreen } from './lazy-screens.js';
 
 /**
  * The shell: the header, one screen at a time in <main>, and a polite live
  * region for announcements. Screens are chosen by the URL; signed-out
  * visitors see the sign-in screen on any URL and land where they were going
- * once signed in. The call bar, the call's audio and the DM toasts live
- * outside <main>: the call outlives the screen that started it.
+ * once signed in. The call bar, the call's audio, the DM toasts and incoming
+ * calls live outside <main>: the call outlives the screen that started it.
  */
 export function App() {
-  const main = useRef<HTMLElement>(null);
   const audio = useRef<HTMLDivElement>(null);
   // The switch-room prompt ends a call; the shell then shows the room asked for.
   const [, rerender] = useState(0);
@@ -29,15 +28,8 @@ export function App() {
 
   const { key, screen } = chooseScreen(() => rerender((n) => n + 1));
   const userId = user.value?.id;
-  useEffect(() => {
-    // Move focus to the new screen's heading so keyboard and screen-reader users start there.
-    const box = main.current!;
-    const active = document.activeElement;
-    if (active && active !== document.body && box.contains(active)) return;
-    const heading = box.querySelector('h1');
-    heading?.setAttribute('tabindex', '-1');
-    heading?.focus({ preventScroll: true });
-  }, [key, userId]);
+  // Move focus to the new screen's heading so keyboard and screen-reader users start there.
+  useEffect(focusHeading, [key, userId]);
 
   return (
     <>
@@ -45,11 +37,12 @@ export function App() {
       <div class="call-bar-mount">
         <CallBar />
       </div>
-      <main id="main" tabindex={-1} ref={main}>
+      <main id="main" tabindex={-1}>
         {screen}
       </main>
       <div id="announcer" class="visually-hidden" aria-live="polite" role="status" />
       <DmToasts />
+      <IncomingCalls onRing={preloadCallScreen} />
       <div class="audio-box" ref={audio} />
     </>
   );
@@ -64,6 +57,10 @@ function chooseScreen(onLeftCall: () => void): { key: string; screen: ComponentC
   if (!me) return { key: 'auth', screen: <Titled key="auth" title="Sign in"><AuthScreen /></Titled> };
   const r = route.value;
   const dm = dmSession.value!;
+  const call = dmCalls.value?.call.value;
+  if (r.name === 'room' && call && call.room === r.room) {
+    return { key: `call:${r.room}`, screen: <Titled key={`call:${r.room}`} title={`Call with ${call.with.displayName}`}><CallRoute call={call} calls={dmCalls.value!} user={me} /></Titled> };
+  }
   if (r.name === 'room') {
     const session = roomSession.value;
     const inCall = session?.holdsCall ? session : undefined;

@@ -1,13 +1,17 @@
 import { AudioLines } from 'lucide-preact';
 import './AuthScreen.css';
 import { useSignal } from '@preact/signals';
-import { useLayoutEffect, useRef } from 'preact/hooks';
+import { useRef } from 'preact/hooks';
 import { ApiError } from '../lib/api.js';
-import { login, signup } from '../lib/session.js';
+import { login } from '../lib/session.js';
 import { Field } from '../ui/Field.js';
+import { lazy } from '../ui/lazy.js';
+import { useFocusFirstError, type Errors } from './form-errors.js';
 
 type Mode = 'signin' | 'create';
-type Errors = { username?: string; password?: string; displayName?: string; form?: string };
+
+// Most visits sign in: the form for a new account is fetched when asked for.
+const CreateAccountForm = lazy(() => import('./CreateAccountForm.js').then((m) => m.CreateAccountForm));
 
 /**
  * Signing in and creating an account are two forms, never one: Enter in "Sign in" signs in and
@@ -22,7 +26,7 @@ export function AuthScreen() {
       <AudioLines class="auth-mark" aria-hidden="true" size={40} />
       <h1>Welcome to Parley</h1>
       <p>Make a room, share its name, and talk. Text anyone privately.</p>
-      {mode.value === 'signin' ? <SignInForm onCreate={() => (mode.value = 'create')} /> : <CreateForm onSignIn={() => (mode.value = 'signin')} />}
+      {mode.value === 'signin' ? <SignInForm onCreate={() => (mode.value = 'create')} /> : <CreateAccountForm onSignIn={() => (mode.value = 'signin')} />}
     </section>
   );
 }
@@ -75,90 +79,9 @@ function SignInForm({ onCreate }: { onCreate(): void }) {
   );
 }
 
-function CreateForm({ onSignIn }: { onSignIn(): void }) {
-  const errors = useSignal<Errors>({});
-  const busy = useSignal(false);
-  const username = useRef<HTMLInputElement>(null);
-  const password = useRef<HTMLInputElement>(null);
-  const displayName = useRef<HTMLInputElement>(null);
-  useFocusFirstError(errors.value, { username, password, displayName });
-
-  async function submit(e: Event) {
-    e.preventDefault();
-    const name = username.current!.value.trim().toLowerCase();
-    const pass = password.current!.value;
-    const shown = displayName.current!.value.trim();
-    const found: Errors = {};
-    if (!/^[a-z0-9_.-]{3,32}$/.test(name)) found.username = 'Use 3–32 characters: a–z, 0–9, _ . -';
-    if ([...pass].length < 8) found.password = 'Use at least 8 characters.';
-    if (found.username || found.password) return void (errors.value = found);
-    busy.value = true;
-    try {
-      await signup(name, pass, shown || undefined);
-    } catch (err) {
-      errors.value = createError(err);
-    } finally {
-      busy.value = false;
-    }
-  }
-
-  return (
-    <form class="card auth" onSubmit={submit} noValidate aria-labelledby="create-title">
-      <h2 id="create-title">Create account</h2>
-      <Field
-        label="Username"
-        hint="3–32 characters: a–z, 0–9, _ . - (others find you by it)"
-        error={errors.value.username}
-        inputRef={username}
-        input={{ name: 'username', autocomplete: 'username', autocapitalize: 'none', spellcheck: false, maxLength: 32 }}
-      />
-      <Field label="Password" hint="At least 8 characters." error={errors.value.password} inputRef={password} input={{ name: 'password', type: 'password', autocomplete: 'new-password', maxLength: 256 }} />
-      <Field label="Display name" hint="Optional: how others see you." error={errors.value.displayName} inputRef={displayName} input={{ name: 'displayName', autocomplete: 'nickname', maxLength: 64 }} />
-      <p class="error" role="alert">
-        {errors.value.form}
-      </p>
-      <div class="actions">
-        <button type="submit" class="primary" disabled={busy.value}>
-          Create account
-        </button>
-        <span>
-          Have an account?{' '}
-          <a href="#signin" onClick={(e) => (e.preventDefault(), onSignIn())}>
-            Sign in
-          </a>
-        </span>
-      </div>
-    </form>
-  );
-}
-
-/** After a failed submit, the first field with an error gets the focus. */
-function useFocusFirstError(errors: Errors, fields: Partial<Record<keyof Errors, { current: HTMLInputElement | null }>>) {
-  useLayoutEffect(() => {
-    for (const key of ['username', 'password', 'displayName'] as const) {
-      if (errors[key]) return void fields[key]?.current?.focus();
-    }
-  }, [errors]);
-}
-
 function signInError(err: unknown): Errors {
   if (!(err instanceof ApiError)) return { form: 'Parley could not be reached. Try again.' };
   if (err.code === 'invalid_credentials') return { password: 'Wrong username or password.' };
   if (err.code === 'too_many_attempts') return { form: `Too many attempts. Wait ${err.retryAfter ?? 60} seconds and try again.` };
   return { form: err.message };
 }
-
-function createError(err: unknown): Errors {
-  if (!(err instanceof ApiError)) return { form: 'Parley could not be reached. Try again.' };
-  if (err.code === 'username_taken') return { username: 'That username is taken. Pick another, or sign in if it is yours.' };
-  if (err.code === 'too_many_attempts') return { form: `Too many accounts from here lately. Wait ${err.retryAfter ?? 60} seconds.` };
-  if (err.code === 'invalid_input') {
-    // The server names the field first: "displayName: must not contain …".
-    const [field, ...rest] = err.message.split(': ');
-    const text = rest.join(': ') || err.message;
-    if (field === 'username' || field === 'password' || field === 'displayName') return { [field]: sentence(text) };
-  }
-  return { form: err.message };
-}
-
-const sentence = (s: string) => s.charAt(0).toUpperCase() + s.slice(1) + (s.endsWith('.') ? '' : '.');

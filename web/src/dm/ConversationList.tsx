@@ -1,3 +1,4 @@
+import { previewText } from '../calls/call-words.js';
 import { inviteSummary } from '../invites/invite-words.js';
 import { OUTAGE_TEXT } from '../lib/api.js';
 import { dmPath } from '../lib/router.js';
@@ -34,8 +35,8 @@ export function ConversationList({ session, current }: { session: DmSession; cur
                   {c.unread > 0 && <span class="visually-hidden">{`, ${c.unread} unread`}</span>}
                 </span>
                 <span class="preview" dir="auto">
-                  {c.lastMessage.from === c.with.username ? '' : 'You: '}
-                  {(inviteSummary(c.lastMessage) ?? c.lastMessage.body).slice(0, 80)}
+                  {c.lastMessage.from === c.with.username || c.lastMessage.kind === 'call' ? '' : 'You: '}
+                  {(inviteSummary(c.lastMessage) ?? previewText(c.lastMessage, session.me.username)).slice(0, 80)}
                 </span>
               </span>
               {c.unread > 0 && (

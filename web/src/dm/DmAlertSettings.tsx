@@ -1,10 +1,12 @@
 import { useSignal } from '@preact/signals';
+import { ringtoneOn, setRingtone } from '../calls/call-alerts.js';
 import { desktopOn, dmSoundOn, notificationPermission, setDesktop, setDmSound } from './dm-alerts.js';
 import './DmAlertSettings.css';
 
 /**
- * The two choices about new messages: the sound (on unless turned off) and
- * desktop notifications (off until turned on here; the browser asks for its
+ * The choices about new messages and calls: the message sound and the
+ * ringtone (on unless turned off) and desktop notifications, for messages and
+ * incoming calls (off until turned on here; the browser asks for its
  * permission only at that click, never on its own).
  */
 export function DmAlertSettings() {
@@ -12,10 +14,14 @@ export function DmAlertSettings() {
   const unsupported = notificationPermission() === 'unsupported';
   return (
     <fieldset class="dm-alert-settings">
-      <legend>New messages</legend>
+      <legend>Messages and calls</legend>
       <label class="check">
         <input type="checkbox" name="dm-sound" checked={dmSoundOn.value} onChange={(e) => setDmSound(e.currentTarget.checked)} />
         Play a sound
+      </label>
+      <label class="check">
+        <input type="checkbox" name="ringtone" checked={ringtoneOn.value} onChange={(e) => setRingtone(e.currentTarget.checked)} />
+        Ring for incoming calls
       </label>
       <label class="check">
         <input

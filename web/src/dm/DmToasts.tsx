@@ -15,13 +15,13 @@ export function DmToasts() {
         <div class="dm-toast" key={t.id}>
           <a href={dmPath(t.from.username)} data-link onClick={() => dismissToast(t.id)}>
             <span class="dm-toast-title">
-              New message from <bdi>{t.from.displayName}</bdi> <span class="handle">@{t.from.username}</span>
+              {t.call ? 'Missed call from' : 'New message from'} <bdi>{t.from.displayName}</bdi> <span class="handle">@{t.from.username}</span>
             </span>
             <span class="dm-toast-body" dir="auto">
               {t.body}
             </span>
           </a>
-          <button type="button" class="dm-toast-close" aria-label={`Dismiss message from ${t.from.displayName}`} onClick={() => dismissToast(t.id)}>
+          <button type="button" class="dm-toast-close" aria-label={`Dismiss ${t.call ? 'missed call' : 'message'} from ${t.from.displayName}`} onClick={() => dismissToast(t.id)}>
             <X aria-hidden="true" size={20} />
           </button>
         </div>

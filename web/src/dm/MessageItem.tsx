@@ -1,12 +1,23 @@
+import { callLine } from '../calls/call-words.js';
+import { CallEntryItem } from '../calls/CallEntryItem.js';
 import { InviteEntry } from '../invites/InviteEntry.js';
 import { formatTime } from '../lib/dom.js';
 import type { Entry } from './thread-model.js';
 
-/** One message: its text, its time and, for mine, Sending… / Sent / Seen / Not sent with Retry. */
-export function MessageItem({ entry, mine, seen, onRetry }: { entry: Entry; mine: boolean; seen: boolean; onRetry: () => void }) {
+/**
+ * One message: its text, its time and, for mine, Sending… / Sent / Seen / Not sent with Retry.
+ * A call's entry is a line of its own ("Missed call"); a kind this client does not know shows
+ * its text if it has any, else nothing.
+ */
+export function MessageItem({ entry, me, mine, seen, onRetry }: { entry: Entry; me: string; mine: boolean; seen: boolean; onRetry: () => void }) {
   const m = entry.message;
   // An invite to a room is a card with a Join link (web/src/invites).
   if (m?.kind === 'invite') return <InviteEntry message={m} mine={mine} />;
+  if (m && m.kind !== undefined && m.kind !== 'text') {
+    const line = callLine(m, me);
+    if (line) return <CallEntryItem line={line} createdAt={m.createdAt} />;
+    if (!m.body) return null;
+  }
   return (
     <li class={mine ? 'mine' : 'theirs'}>
       <p class="body" dir="auto">

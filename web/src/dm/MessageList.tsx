@@ -43,7 +43,7 @@ export function MessageList({ model, me }: { model: ThreadModel; me: User }) {
         {entries.map((e, i) => {
           const mine = e.message ? e.message.from === me.username : true;
           const day = dayOf(e);
-          const item = <MessageItem key={e.clientId + (e.message?.id ?? '')} entry={e} mine={mine} seen={!!e.message && e.message.id <= seenUpTo} onRetry={() => model.retry(e)} />;
+          const item = <MessageItem key={e.clientId + (e.message?.id ?? '')} entry={e} me={me.username} mine={mine} seen={!!e.message && e.message.id <= seenUpTo} onRetry={() => model.retry(e)} />;
           // A line with the day above the first message of each day, as chat apps do.
           if (i > 0 && dayOf(entries[i - 1]!) === day) return item;
           return [

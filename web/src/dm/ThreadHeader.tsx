@@ -1,3 +1,4 @@
+import { CallButton } from '../calls/CallButton.js';
 import { personText } from '../lib/person.js';
 import { Avatar } from '../ui/Avatar.js';
 import { PersonName } from '../ui/PersonName.js';
@@ -7,7 +8,7 @@ import type { ThreadPerson } from './thread-person.js';
 
 /**
  * The top of a thread: who it is with (named once: the heading), whether they
- * are online, and Block. On a phone, where the list and the thread are
+ * are online, Call and Block. On a phone, where the list and the thread are
  * separate views, a back link leads to the conversations.
  */
 export function ThreadHeader({ who }: { who: ThreadPerson }) {
@@ -23,7 +24,8 @@ export function ThreadHeader({ who }: { who: ThreadPerson }) {
         </h1>
         {person && <span class="thread-presence">{online ? 'Online' : 'Offline'}</span>}
       </div>
-      {who.state.value === 'found' && <BlockButton username={who.username} />}
+      {who.state.value === 'found' && person && <CallButton person={person} blocked={who.blocked.value} />}
+      {who.state.value === 'found' && <BlockButton who={who} />}
     </div>
   );
 }

@@ -1,4 +1,5 @@
 import { signal } from '@preact/signals';
+import { callLine, countsUnread } from '../calls/call-words.js';
 import { inviteSummary } from '../invites/invite-words.js';
 import { audioContext } from '../lib/sound.js';
 import { personText } from '../lib/person.js';
@@ -37,7 +38,8 @@ export async function setDesktop(on: boolean): Promise<boolean> {
   return true;
 }
 
-export type Toast = { id: number; from: { username: string; displayName: string }; body: string };
+/** `call` is a missed call's toast ("Missed call from Ann"), else a message's. */
+export type Toast = { id: number; from: { username: string; displayName: string }; body: string; call?: boolean };
 export const toasts = signal<readonly Toast[]>([]);
 const TOAST_MS = 6000;
 let nextToast = 1;
@@ -50,11 +52,14 @@ export function dismissToast(id: number): void {
 export function startDmAlerts(session: DmSession, onDmScreen: () => boolean, open: (username: string) => void): () => void {
   const timers = new Set<ReturnType<typeof setTimeout>>();
   const off = session.onIncoming((m: DirectMessage, sender) => {
+    // A call's entry is news only when it was missed (the ringtone was its sound); a kind this client does not know, only with text.
+    const call = callLine(m, session.me.username);
+    const body = call ? call.words : (inviteSummary(m) ?? m.body);
+    if (call ? !countsUnread(m) : !body) return;
     const from = sender ?? { username: m.from, displayName: m.from };
-    const body = inviteSummary(m) ?? m.body;
     const hidden = document.visibilityState !== 'visible';
     const threadInView = session.openThread.value === m.from && !hidden && document.hasFocus();
-    if (dmSoundOn.value && !threadInView) ping();
+    if (dmSoundOn.value && !threadInView && !call) ping();
     if (hidden && desktopOn.value && notificationPermission() === 'granted') {
       // One notification per conversation: a newer message replaces the older one.
       const n = new Notification(personText(from), { body: body.slice(0, 200), tag: `dm:${m.from}` });
@@ -65,7 +70,7 @@ export function startDmAlerts(session: DmSession, onDmScreen: () => boolean, ope
       };
     }
     if (!hidden && !onDmScreen()) {
-      const toast: Toast = { id: nextToast++, from, body: body.slice(0, 120) };
+      const toast: Toast = { id: nextToast++, from, body: call ? '' : body.slice(0, 120), call: !!call };
       // The newest three at most.
       toasts.value = [...toasts.value.filter((t) => t.from.username !== m.from).slice(-2), toast];
       const timer = setTimeout(() => {

@@ -1,6 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
 import { ApiError, get } from '../lib/api.js';
-import type { DirectMessage, DmAck } from '../lib/types.js';
+import type { CallEnded, CallRef, DirectMessage, DmAck, IncomingCall } from '../lib/types.js';
 
 /**
  * The page's one connection to the `/dm` namespace, opened after sign-in and
@@ -16,6 +16,9 @@ type Events = {
   read: { by: string; with: string; upTo: number };
   typing: { from: string };
   presence: { username: string; online: boolean };
+  'call:incoming': { call: IncomingCall };
+  'call:accepted': { id: string; by: string };
+  'call:ended': CallEnded;
   connected: void;
   disconnected: void;
   status: DmStatus;
@@ -23,6 +26,8 @@ type Events = {
 
 type Handler<K extends keyof Events> = (data: Events[K]) => void;
 type SendAck = DmAck<{ message: DirectMessage }>;
+/** A call intent's answer; the error code is a string, since `call_not_found` is one too. */
+export type CallAck<T = unknown> = ({ ok: true } & T) | { ok: false; error: { code: string; message: string } };
 
 const NO_ANSWER_MS = 10_000;
 // How long a message waits for the connection to come back before it is shown as not sent.
@@ -63,6 +68,7 @@ export class DmClient {
     this.socket.on('dm:read', (r: Events['read']) => this.emit('read', r));
     this.socket.on('dm:typing', (t: Events['typing']) => this.emit('typing', t));
     this.socket.on('presence', (p: Events['presence']) => this.emit('presence', p));
+    for (const name of ['call:incoming', 'call:accepted', 'call:ended'] as const) this.socket.on(name, (d: Events[typeof name]) => this.emit(name, d));
   }
 
   get connected(): boolean {
@@ -160,6 +166,23 @@ export class DmClient {
 
   typing(to: string): void {
     this.socket.emit('dm:typing', { to });
+  }
+
+  /**
+   * A call intent (`call:ring`, `call:accept`…). Unlike a message it is not kept for later: a
+   * ring sent after the connection came back would surprise both people. So it is
+   * `unavailable` at once while disconnected, or when no answer comes within 10 s.
+   */
+  callIntent(event: 'call:ring', data: { to: string }): Promise<CallAck<{ call: CallRef }>>;
+  callIntent(event: 'call:accept', data: { id: string }): Promise<CallAck<{ call: CallRef }>>;
+  callIntent(event: 'call:decline' | 'call:cancel' | 'call:hangup', data: { id: string }): Promise<CallAck>;
+  async callIntent(event: string, data: object): Promise<CallAck<any>> {
+    if (!this.socket.connected) return unavailable('Not connected to Parley.');
+    try {
+      return await this.socket.timeout(NO_ANSWER_MS).emitWithAck(event, data);
+    } catch {
+      return unavailable('No answer from the server.');
+    }
   }
 
   close(): void {

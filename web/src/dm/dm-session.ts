@@ -1,4 +1,5 @@
 import { batch, computed, signal } from '@preact/signals';
+import { countsUnread } from '../calls/call-words.js';
 import { get } from '../lib/api.js';
 import type { Conversation, DirectMessage, User } from '../lib/types.js';
 import { DmClient, type DmStatus } from './dm-client.js';
@@ -118,7 +119,7 @@ export class DmSession {
       return;
     }
     this.conversations.value = [
-      { ...known, lastMessage: m.id > known.lastMessage.id ? m : known.lastMessage, unread: !mine && !readHere ? known.unread + 1 : known.unread },
+      { ...known, lastMessage: m.id > known.lastMessage.id ? m : known.lastMessage, unread: !mine && !readHere && countsUnread(m) ? known.unread + 1 : known.unread },
       ...this.conversations.value.filter((c) => c !== known),
     ];
     if (!mine) this.tellIncoming(m);

@@ -1,6 +1,7 @@
 import { signal } from '@preact/signals';
 import { ApiError, get } from '../lib/api.js';
 import type { Person } from '../lib/types.js';
+import { listBlocked } from '../settings/settings-api.js';
 import type { DmSession } from './dm-session.js';
 
 export type Lookup = 'pending' | 'found' | 'missing' | 'unreachable';
@@ -15,7 +16,10 @@ export class ThreadPerson {
   readonly person = signal<Person | undefined>(undefined);
   readonly state = signal<Lookup>('pending');
   readonly online = signal(false);
+  /** Whether I blocked them; undefined until known (Block and Call wait for it). */
+  readonly blocked = signal<boolean | undefined>(undefined);
   private readonly offs: Array<() => void>;
+  private disposed = false;
 
   constructor(
     readonly username: string,
@@ -28,6 +32,10 @@ export class ThreadPerson {
       session.client.on('presence', (p) => p.username === username && (this.online.value = p.online)),
     ];
     void this.find();
+    // Without the list Block stays hidden and Call does not know; the conversation itself still works.
+    listBlocked()
+      .then(({ users }) => !this.disposed && (this.blocked.value = users.some((u) => u.username === username)))
+      .catch(() => {});
   }
 
   async find(): Promise<void> {
@@ -48,6 +56,7 @@ export class ThreadPerson {
   }
 
   dispose(): void {
+    this.disposed = true;
     for (const off of this.offs) off();
   }
 }

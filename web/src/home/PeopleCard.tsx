@@ -1,3 +1,4 @@
+import { CallPersonButton } from '../calls/CallButton.js';
 import { OUTAGE_TEXT } from '../lib/api.js';
 import { dmPath } from '../lib/router.js';
 import type { User } from '../lib/types.js';
@@ -37,6 +38,7 @@ export function PeopleCard({ me, session }: { me: User; session: DmSession }) {
                     {c.unread}
                   </span>
                 )}
+                <CallPersonButton person={c.with} />
               </li>
             );
           })

@@ -1,6 +1,7 @@
 import { useSignal } from '@preact/signals';
 import { Search } from 'lucide-preact';
 import { useEffect, useId, useRef } from 'preact/hooks';
+import { CallPersonButton } from '../calls/CallButton.js';
 import { ApiError, get, OUTAGE_TEXT } from '../lib/api.js';
 import { dmPath } from '../lib/router.js';
 import type { Person, User } from '../lib/types.js';
@@ -82,6 +83,7 @@ export function PeopleSearch({ me }: { me: User }) {
                 <PersonName user={u} />
                 <span class="visually-hidden">{u.online ? ', online' : ', offline'}</span>
               </a>
+              <CallPersonButton person={u} />
             </li>
           ))}
         </ul>

@@ -19,8 +19,8 @@ export function CallBar() {
     <section class="call-bar" role="region" aria-label="Ongoing call">
       <span class="call-bar-dot" aria-hidden="true" />
       <a class="call-bar-room" href={roomPath(session.name)} data-link>
-        <span class="visually-hidden">In a call in </span>
-        {session.name}
+        {session.title.value === session.name ? <span class="visually-hidden">In a call in </span> : null}
+        {session.title.value}
       </a>
       <CallTimer class="call-bar-timer" startedAt={session.startedAt.value} />
       <span class="call-bar-actions">

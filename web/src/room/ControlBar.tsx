@@ -5,21 +5,23 @@ import type { RoomSession } from './room-session.js';
 import './ControlBar.css';
 
 export type Panels = { people: boolean; chat: boolean };
+type PanelProps = { people: number; unseen: number; panels: Panels; panelIds: { people: string; chat: string }; toggle(panel: keyof Panels): void };
 
 /**
  * The bar at the foot of the room, as in Meet: the time in the call on the left; mute, devices and
  * leave (red) in the middle while in the call; the People and Chat panels' toggles on the right.
- * Icon buttons, each named in words (visually hidden) with the same words as a tooltip.
+ * Icon buttons, each named in words (visually hidden) with the same words as a tooltip. Without
+ * `panels` (a call from a conversation, which has no People or Chat panel) only the call's controls.
  */
-export function ControlBar(props: { session: RoomSession; people: number; unseen: number; panels: Panels; panelIds: { people: string; chat: string }; toggle(panel: keyof Panels): void }) {
-  const { session, panels, panelIds, toggle } = props;
+export function ControlBar(props: { session: RoomSession } & (PanelProps | { panels?: undefined })) {
+  const { session } = props;
   const inCall = session.inCall.value;
   const muted = session.muted.value;
   return (
     <div class="control-bar" role="toolbar" aria-label="Call controls">
       <div class="control-side">
         <span class="control-room" aria-hidden="true">
-          {session.name}
+          {session.title.value}
         </span>
         {inCall && session.startedAt.value ? <CallTimer class="control-timer" startedAt={session.startedAt.value} /> : null}
       </div>
@@ -36,20 +38,27 @@ export function ControlBar(props: { session: RoomSession; people: number; unseen
           </button>
         </div>
       ) : null}
-      <div class="control-side control-panels">
-        <button type="button" class="control" title="People" aria-pressed={panels.people} aria-expanded={panels.people} aria-controls={panelIds.people} onClick={() => toggle('people')}>
-          <Users aria-hidden="true" size={22} />
-          <span class="control-label">People</span>
-          <span class="control-count">{props.people}</span>
-        </button>
-        <button type="button" class="control" title="Chat" aria-pressed={panels.chat} aria-expanded={panels.chat} aria-controls={panelIds.chat} onClick={() => toggle('chat')}>
-          <MessageSquare aria-hidden="true" size={22} />
-          <span class="control-label">
-            Chat{props.unseen > 0 ? `, ${props.unseen} new` : ''}
-          </span>
-          {props.unseen > 0 ? <span class="control-dot" aria-hidden="true" /> : null}
-        </button>
-      </div>
+      {props.panels ? <PanelToggles {...props} /> : null}
+    </div>
+  );
+}
+
+function PanelToggles(props: PanelProps) {
+  const { panels, panelIds, toggle } = props;
+  return (
+    <div class="control-side control-panels">
+      <button type="button" class="control" title="People" aria-pressed={panels.people} aria-expanded={panels.people} aria-controls={panelIds.people} onClick={() => toggle('people')}>
+        <Users aria-hidden="true" size={22} />
+        <span class="control-label">People</span>
+        <span class="control-count">{props.people}</span>
+      </button>
+      <button type="button" class="control" title="Chat" aria-pressed={panels.chat} aria-expanded={panels.chat} aria-controls={panelIds.chat} onClick={() => toggle('chat')}>
+        <MessageSquare aria-hidden="true" size={22} />
+        <span class="control-label">
+          Chat{props.unseen > 0 ? `, ${props.unseen} new` : ''}
+        </span>
+        {props.unseen > 0 ? <span class="control-dot" aria-hidden="true" /> : null}
+      </button>
     </div>
   );
 }

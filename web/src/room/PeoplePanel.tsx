@@ -22,8 +22,9 @@ export function PeoplePanel({ session, user, id, hidden }: { session: RoomSessio
   const inCall = people.filter((p) => p.inCall);
   const inRoom = people.filter((p) => !p.inCall);
   const states = session.peerStates.value;
-  // The owner may remove anyone else: the button sits on each other person's row.
-  const owner = session.room.value?.owner === user.username ? session : undefined;
+  // The owner may remove anyone else: the button sits on each other person's row (not in a call's private room).
+  const room = session.room.value;
+  const owner = room?.owner === user.username && !room.private ? session : undefined;
   return (
     // Focusable: when the list is longer than the panel it scrolls, and a keyboard must reach it to scroll it.
     <section class="panel people-panel" id={id} aria-labelledby={`${id}-h`} hidden={hidden} tabIndex={0}>

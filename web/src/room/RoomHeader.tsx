@@ -5,9 +5,12 @@ import { announce } from '../lib/dom.js';
 import { navigate, roomPath } from '../lib/router.js';
 import { setSoundsOn, soundsOn } from '../lib/sound.js';
 import type { User } from '../lib/types.js';
+import { lazy } from '../ui/lazy.js';
 import type { RoomSession } from './room-session.js';
-import { RoomSettings } from './RoomSettings.js';
 import './RoomHeader.css';
+
+// Only a room's owner ever opens it.
+const RoomSettings = lazy(() => import('./RoomSettings.js').then((m) => m.RoomSettings));
 
 /** The room's name (the screen's heading), its lock, and what can be done with the room itself. */
 export function RoomHeader({ session, user }: { session: RoomSession; user: User }) {
@@ -17,7 +20,9 @@ export function RoomHeader({ session, user }: { session: RoomSession; user: User
   const sounds = useSignal(soundsOn());
   const error = useSignal('');
   const settings = useSignal(false);
-  const owner = room?.owner === user.username;
+  // A call's private room (opened by its address, away from the call's own screen) has no link to share and nothing to set.
+  const owner = room?.owner === user.username && !room.private;
+  const shareable = !room?.private;
 
   async function copy() {
     const link = location.origin + roomPath(name);
@@ -63,11 +68,13 @@ export function RoomHeader({ session, user }: { session: RoomSession; user: User
           {sounds.value ? <Bell aria-hidden="true" size={18} /> : <BellOff aria-hidden="true" size={18} />}
           <span class="room-action-label">Sounds</span>
         </button>
-        <button type="button" class="quiet" title="Copy the room’s link" onClick={() => void copy()}>
-          <Link aria-hidden="true" size={18} />
-          <span class="room-action-label">{copied.value ? 'Link copied' : 'Copy link'}</span>
-        </button>
-        <InviteButton session={session} user={user} />
+        {shareable ? (
+          <button type="button" class="quiet" title="Copy the room’s link" onClick={() => void copy()}>
+            <Link aria-hidden="true" size={18} />
+            <span class="room-action-label">{copied.value ? 'Link copied' : 'Copy link'}</span>
+          </button>
+        ) : null}
+        {shareable ? <InviteButton session={session} user={user} /> : null}
         {owner ? (
           <button type="button" class="quiet" title="Change the room’s password and capacity" aria-haspopup="dialog" onClick={() => (settings.value = true)}>
             <SlidersHorizontal aria-hidden="true" size={18} />

@@ -14,7 +14,7 @@ export function SwitchRoomScreen({ target, session, onLeft }: { target: string; 
     <section class="screen narrow">
       <h1>{target}</h1>
       <p>
-        You are in a call in “{session.name}”. Opening “{target}” ends that call.
+        {session.title.value === session.name ? `You are in a call in “${session.name}”.` : `You are in a call (${session.title.value}).`} Opening “{target}” ends that call.
       </p>
       <div class="actions">
         <button
@@ -29,7 +29,7 @@ export function SwitchRoomScreen({ target, session, onLeft }: { target: string; 
           Leave call and open {target}
         </button>
         <a href={roomPath(session.name)} data-link>
-          Back to the call in {session.name}
+          {session.title.value === session.name ? `Back to the call in ${session.name}` : 'Back to the call'}
         </a>
       </div>
     </section>

@@ -1,4 +1,4 @@
-import { signal } from '@preact/signals';
+import { signal, type Signal } from '@preact/signals';
 import { ApiError, api, get, post } from '../lib/api.js';
 import { audioContext, chime } from '../lib/sound.js';
 import type { ChatMessage, Member, Room, RoomEventData, SignalType, User } from '../lib/types.js';
@@ -27,6 +27,8 @@ export type SessionListener = {
   chat?(message: ChatMessage): void;
   notice?(text: string): void;
   announce?(text: string): void;
+  /** This tab left the call on purpose (Leave call), as opposed to the call ending under it. */
+  leftCall?(): void;
 };
 
 /**
@@ -41,6 +43,8 @@ export class RoomSession {
   /** Why joining failed (phase 'failed'), or what was wrong with the password (phase 'password'). */
   readonly problem = signal<{ code: string; words: string } | undefined>(undefined);
   readonly room = signal<Room | undefined>(undefined);
+  /** What the call bar and the control bar call this room: its name, or "Call with Ann" for a call from a conversation. */
+  readonly title: Signal<string>;
   readonly peerId = signal('');
   readonly members = signal<ReadonlyMap<string, Member>>(new Map());
   /** '' while the stream is up; otherwise words about reconnecting. */
@@ -69,6 +73,7 @@ export class RoomSession {
     private readonly user: User,
     private readonly options: { resumeCall?: boolean; onUnauthenticated?: () => void } = {},
   ) {
+    this.title = signal(name);
     void this.enter();
   }
 
@@ -397,6 +402,7 @@ export class RoomSession {
     this.signal(undefined, 'state', { inCall: false, muted: false });
     this.remember(false);
     this.emit('announce', 'You left the call.');
+    this.emit('leftCall', undefined);
   }
 
   toggleMute(): void {
