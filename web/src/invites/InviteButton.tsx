@@ -2,7 +2,7 @@ import { useSignal } from '@preact/signals';
 import { UserPlus } from 'lucide-preact';
 import type { FunctionComponent } from 'preact';
 import { announce } from '../lib/dom.js';
-import type { Room, User } from '../lib/types.js';
+import type { User } from '../lib/types.js';
 import type { RoomSession } from '../room/room-session.js';
 import type { InviteDialogProps } from './InviteDialog.js';
 
@@ -25,7 +25,7 @@ const loadDialog = () =>
 export function InviteButton({ session, user }: { session: RoomSession; user: User }) {
   const Open = useSignal<Dialog | undefined>(undefined);
   // `private` is the API's mark of a call's room (docs/api.md, Rooms).
-  const room = session.room.value as (Room & { private?: boolean }) | undefined;
+  const room = session.room.value;
   if (!room || room.private) return null;
 
   async function open() {
