@@ -36,6 +36,8 @@ export type CallHooks = {
 const STORE_KEY = 'parley:dm-call';
 /** How long "Answered on another tab" and how a call ended stay in view. */
 export const NOTICE_MS = 3500;
+/** How long a call whose room is gone waits for the socket to say how it ended. */
+const ROOM_GONE_WAIT_MS = 2000;
 
 /**
  * Calls from a conversation, for one signed-in tab, without any DOM: the calls ringing here,
@@ -59,6 +61,7 @@ export class DmCalls {
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   // call:ended can overtake the ring's ack (a busy callee): kept until the ack comes.
   private readonly endedEarly = new Map<string, CallEnded>();
+  private readonly goneWaiting = new Set<string>();
 
   constructor(
     private readonly client: DmClient,
@@ -142,10 +145,22 @@ export class DmCalls {
     if (c?.id === id && c.phase === 'calling') this.set({ ...c, phase: 'active' });
   }
 
-  /** The call's room is gone (closed when the call ended): whatever the socket missed, the call is over. */
+  /**
+   * The call's room is gone (closed when the call ended): whatever the socket missed, the call is
+   * over. The room's stream often says so before the socket's `call:ended`, which says how it
+   * ended ("declined"): that is waited for a moment before ending without it.
+   */
   roomGone(id: string): void {
     const c = this.call.value;
-    if (c?.id === id && c.phase !== 'ended') this.finish(c, undefined);
+    if (c?.id !== id || c.phase === 'ended' || this.goneWaiting.has(id)) return;
+    this.goneWaiting.add(id);
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      this.goneWaiting.delete(id);
+      const now = this.call.value;
+      if (now?.id === id && now.phase !== 'ended') this.finish(now, undefined);
+    }, ROOM_GONE_WAIT_MS);
+    this.timers.add(t);
   }
 
   private incoming(c: IncomingCall) {
