@@ -59,7 +59,7 @@ function signedInAs(next: User | null) {
     resumeRoomSession(next);
     // A call from a conversation kept over a reload is in its room; if the room is gone, so is the call (see wireCallRoom).
     const kept = calls.call.peek();
-    if (kept && roomSession.peek()?.name !== kept.room) openRoomSession(kept.room, next);
+    if (kept && roomSession.peek()?.name !== kept.room) openRoomSession(kept.room, next, { direct: true });
   }
   user.value = next;
   ready.value = true;
@@ -76,7 +76,7 @@ const callHooks = {
     // A tab is in one call at a time: another room's call ends here.
     sessionStorage.setItem(CALL_MARKER_KEY, JSON.stringify({ room, inCall: true } satisfies CallMarker));
     const me = currentUser();
-    if (me) openRoomSession(room, me);
+    if (me) openRoomSession(room, me, { direct: true });
     navigate(roomPath(room));
   },
   openThread: (username: string) => navigate(dmPath(username), true),

@@ -107,18 +107,26 @@ export class DmCalls {
     const r = this.ringing.value.find((x) => x.id === id);
     if (!r || r.state !== 'ringing') return;
     this.setRinging(id, 'accepting');
-    const ack = await this.client.callIntent('call:accept', { id });
+    const answer = this.client.callIntent('call:accept', { id });
+    // The call's room lets its callee in before the accept lands: joining (and opening the
+    // microphone) while the accept is on its way saves its round trip from every answered call.
+    const current = this.call.value;
+    if (current && current.phase !== 'ended') this.leaveCall(current);
+    const call: DmCall = { id, room: r.room, with: r.from, role: 'callee', phase: 'active' };
+    this.set(call);
+    this.hooks.openRoom(r.room);
+    const ack = await answer;
     if (!ack.ok) {
-      // Ended meanwhile (cancelled, timed out, taken on another tab).
+      // Ended meanwhile (cancelled, timed out, taken on another tab): out of its room again.
       this.setRinging(id, 'gone');
       this.later(() => this.dropRinging(id));
+      if (this.call.value?.id === id) {
+        if (this.hooks.showing(r.room)) this.hooks.openThread(r.from.username);
+        this.leaveCall(call);
+      }
       return;
     }
     this.dropRinging(id);
-    const current = this.call.value;
-    if (current && current.phase !== 'ended') this.leaveCall(current);
-    this.set({ id, room: ack.call.room, with: r.from, role: 'callee', phase: 'active' });
-    this.hooks.openRoom(ack.call.room);
     const early = this.endedEarly.get(id);
     if (early) this.ended(early);
   }

@@ -31,8 +31,9 @@ export class Call {
     return this.local !== null;
   }
 
-  async start(deviceId?: string): Promise<void> {
-    this.local = await openMicrophone(deviceId);
+  /** `opened`: the microphone, when it was opened ahead (see RoomSession.enter). */
+  async start(deviceId?: string, opened?: Promise<MediaStream>): Promise<void> {
+    this.local = await (opened ?? openMicrophone(deviceId));
     this.startedAt = Date.now();
     this.muted = false;
   }
@@ -102,7 +103,7 @@ export class Call {
 }
 
 /** The chosen microphone; when it is gone (unplugged since it was chosen), the default one. */
-async function openMicrophone(deviceId?: string): Promise<MediaStream> {
+export async function openMicrophone(deviceId?: string): Promise<MediaStream> {
   try {
     return await navigator.mediaDevices.getUserMedia({ audio: audioConstraints(deviceId), video: false });
   } catch (err) {

@@ -10,13 +10,16 @@ import { RoomSession, readCallMarker } from './room-session.js';
  */
 export const roomSession = signal<RoomSession | undefined>(undefined);
 
-/** The session for `name`: the current one when it is that room, else a new one (the old one is left). */
-export function openRoomSession(name: string, user: User): RoomSession {
+/**
+ * The session for `name`: the current one when it is that room, else a new one (the old one is
+ * left). `direct` is for a call's private room: joined at once, without asking about the room first.
+ */
+export function openRoomSession(name: string, user: User, options: { direct?: boolean } = {}): RoomSession {
   const current = roomSession.value;
   if (current && current.name === name && current.phase.value !== 'closed' && current.phase.value !== 'failed') return current;
   current?.leave();
   const marker = readCallMarker();
-  const next = new RoomSession(name, user, { resumeCall: marker?.room === name && marker.inCall, onUnauthenticated: sessionEnded });
+  const next = new RoomSession(name, user, { resumeCall: marker?.room === name && marker.inCall, direct: options.direct, onUnauthenticated: sessionEnded });
   roomSession.value = next;
   return next;
 }

@@ -4,7 +4,7 @@ import { audioContext, chime } from '../lib/sound.js';
 import type { ChatMessage, Member, Room, RoomEventData, SignalType, User } from '../lib/types.js';
 import { personText } from '../lib/person.js';
 import { forgetInvite, holdsInvite } from '../invites/pending-invites.js';
-import { Call, callStats, rtcConfiguration } from './call.js';
+import { Call, callStats, openMicrophone, rtcConfiguration } from './call.js';
 import { mediaDevices } from './media-devices.js';
 
 export type SessionPhase = 'joining' | 'password' | 'joined' | 'failed' | 'closed';
@@ -60,6 +60,8 @@ export class RoomSession {
   readonly audioBlocked = signal(false);
 
   private call: Call | undefined;
+  /** The microphone, opened while joining when the call starts at once; taken by the first startCall. */
+  private earlyMicrophone: Promise<MediaStream> | undefined;
   private stream: EventSource | undefined;
   private iceServers: RTCIceServer[] = [];
   private disposed = false;
@@ -71,7 +73,12 @@ export class RoomSession {
   constructor(
     readonly name: string,
     private readonly user: User,
-    private readonly options: { resumeCall?: boolean; onUnauthenticated?: () => void } = {},
+    /**
+     * `resumeCall`: go into the call once joined (a reload mid-call, or a call from a
+     * conversation). `direct`: a call's private room, which has no password to ask for: join
+     * without asking about the room first.
+     */
+    private readonly options: { resumeCall?: boolean; direct?: boolean; onUnauthenticated?: () => void } = {},
   ) {
     this.title = signal(name);
     void this.enter();
@@ -102,20 +109,31 @@ export class RoomSession {
     const name = this.name;
     this.problem.value = undefined;
     this.phase.value = 'joining';
-    let room: Room;
-    try {
-      room = (await get<{ room: Room }>(`/api/rooms/${encodeURIComponent(name)}`)).room;
-    } catch (err) {
-      return this.fail(err);
-    }
-    this.room.value = room;
-    // A full room says so before it asks for a password: the password would not get anyone in.
-    if (room.locked && room.owner !== this.user.username && password === undefined && room.members >= room.capacity) {
-      return this.fail(new ApiError(409, 'room_full', 'The room is full.'));
-    }
-    // An invite stands in for the password: try without one first (see pending-invites.ts).
+    // Going straight into the call: the microphone and the ICE servers are fetched while joining,
+    // not one after the other (a call from a conversation connects that much sooner).
+    const intoCall = this.options.resumeCall === true && !this.disposed;
+    this.earlyMicrophone ??= intoCall ? openMicrophone(mediaDevices.microphoneForCall()) : undefined;
+    this.earlyMicrophone?.catch(() => {});
+    const iceServers = get<{ iceServers: RTCIceServer[] }>('/api/ice-servers').catch(() => ({ iceServers: [] }));
     const invited = password === undefined && holdsInvite(this.user.username, name);
-    if (room.locked && room.owner !== this.user.username && password === undefined && !invited) return void (this.phase.value = 'password');
+    if (!this.options.direct) {
+      let room: Room;
+      try {
+        room = (await get<{ room: Room }>(`/api/rooms/${encodeURIComponent(name)}`)).room;
+      } catch (err) {
+        return this.fail(err);
+      }
+      this.room.value = room;
+      // A full room says so before it asks for a password: the password would not get anyone in.
+      if (room.locked && room.owner !== this.user.username && password === undefined && room.members >= room.capacity) {
+        return this.fail(new ApiError(409, 'room_full', 'The room is full.'));
+      }
+      // An invite stands in for the password: try without one first (see pending-invites.ts).
+      if (room.locked && room.owner !== this.user.username && password === undefined && !invited) {
+        this.dropEarlyMicrophone();
+        return void (this.phase.value = 'password');
+      }
+    }
     try {
       const joined = await post<{ room: Room; peerId: string; members: Member[] }>(`/api/rooms/${encodeURIComponent(name)}/join`, password ? { password } : {});
       if (this.disposed) return this.leaveQuietly(joined.peerId);
@@ -136,7 +154,7 @@ export class RoomSession {
     }
     this.phase.value = 'joined';
     this.openStream();
-    this.iceServers = (await get<{ iceServers: RTCIceServer[] }>('/api/ice-servers').catch(() => ({ iceServers: [] }))).iceServers;
+    this.iceServers = (await iceServers).iceServers;
     // After a reload mid-call: back into the call without a click.
     if (this.options.resumeCall && !this.disposed) {
       await this.startCall();
@@ -144,7 +162,15 @@ export class RoomSession {
     }
   }
 
+  /** The microphone opened ahead for a call that is not going to start after all. */
+  private dropEarlyMicrophone() {
+    const early = this.earlyMicrophone;
+    this.earlyMicrophone = undefined;
+    void early?.then((s) => s.getTracks().forEach((t) => t.stop()), () => {});
+  }
+
   private fail(err: unknown) {
+    this.dropEarlyMicrophone();
     const name = this.name;
     const code = err instanceof ApiError ? err.code : 'error';
     const words =
@@ -332,8 +358,10 @@ export class RoomSession {
       },
     });
     this.call = call;
+    const early = this.earlyMicrophone;
+    this.earlyMicrophone = undefined;
     try {
-      await call.start(deviceId);
+      await call.start(deviceId, early);
     } catch (err) {
       this.call = undefined;
       this.forgetMarker();
@@ -467,6 +495,7 @@ export class RoomSession {
   leave(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.dropEarlyMicrophone();
     this.endCall();
     this.stream?.close();
     this.forgetMarker();
