@@ -1,6 +1,8 @@
 /**
  * Pictures of every screen for the README and for review: sign-in, Home, Messages, a room before
- * joining and with two people in a call (on a phone also its chat), at desktop (1280×800) and
+ * joining and with two people in a call (on a phone also its chat), a call from a conversation
+ * (ringing, calling, in the call, its line in the thread), an invite (the dialog, the card in the
+ * conversation), at desktop (1280×800) and
  * phone (390×844) width, in light and dark.
  * Starts its own Parley on loopback (a scratch database, dropped afterwards) and drives
  * Debian's Chromium with fake devices, as the browser tests do. PNGs at device scale 1 go to
@@ -139,6 +141,39 @@ try {
       }
       await ann.getByRole('button', { name: 'Leave call' }).click();
       await ann.getByRole('button', { name: 'Join call' }).waitFor({ timeout: WAIT_MS });
+
+      // A call from a conversation: Carol calls Ann, who is on Home; Ann answers, then hangs up.
+      await ann.goto('/');
+      await carol.goto('/dm/ann');
+      await carol.getByRole('main').getByRole('button', { name: /^Call / }).click();
+      const ringing = ann.getByRole('alertdialog', { name: 'Incoming call' });
+      await ringing.waitFor({ timeout: WAIT_MS });
+      await shoot(ann, 'incoming-call', size, theme);
+      await shoot(carol, 'calling', size, theme);
+      await ringing.getByRole('button', { name: 'Accept' }).click();
+      await ann.waitForFunction(`window.__parley.states().length === 1 && window.__parley.states()[0] === 'connected'`, undefined, {
+        timeout: WAIT_MS,
+        polling: 100,
+      });
+      await shoot(ann, 'dm-call', size, theme);
+      await ann.getByRole('button', { name: 'Leave call' }).click();
+      await ann.waitForURL('**/dm/carol', { timeout: WAIT_MS });
+      await ann.getByRole('log', { name: 'Messages' }).getByText(/^Call · /).last().waitFor({ timeout: WAIT_MS });
+      await shoot(ann, 'call-history', size, theme);
+
+      // An invite: from her locked room Ann invites Carol, whose conversation then holds it.
+      await ann.goto('/r/friday-standup');
+      await ann.getByRole('button', { name: 'Invite' }).click();
+      const invite = ann.getByRole('dialog', { name: /^Invite to / });
+      await invite.getByLabel('Find people').fill('carol');
+      await invite.getByRole('radio', { name: /@carol/ }).check();
+      await shoot(ann, 'invite-dialog', size, theme);
+      await invite.getByRole('button', { name: 'Send invite' }).click();
+      await invite.getByRole('status').getByText(/Invite sent/).waitFor({ timeout: WAIT_MS });
+      await ann.keyboard.press('Escape');
+      await carol.goto('/dm/ann');
+      await carol.getByRole('log', { name: 'Messages' }).getByRole('button', { name: /Join/ }).or(carol.getByRole('log', { name: 'Messages' }).getByRole('link', { name: /Join/ })).last().waitFor({ timeout: WAIT_MS });
+      await shoot(carol, 'invite-card', size, theme);
     }
   }
   if (problems.length > 0) {
