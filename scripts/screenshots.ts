@@ -149,9 +149,10 @@ try {
       const ringing = ann.getByRole('alertdialog', { name: 'Incoming call' });
       await ringing.waitFor({ timeout: WAIT_MS });
       await shoot(ann, 'incoming-call', size, theme);
+      await carol.getByText(/^Calling Ann Lee/).waitFor({ timeout: WAIT_MS });
       await shoot(carol, 'calling', size, theme);
       await ringing.getByRole('button', { name: 'Accept' }).click();
-      await ann.waitForFunction(`window.__parley.states().length === 1 && window.__parley.states()[0] === 'connected'`, undefined, {
+      await ann.waitForFunction(`window.__parley.stats().then((s) => s.length === 1 && s[0].state === 'connected')`, undefined, {
         timeout: WAIT_MS,
         polling: 100,
       });
@@ -161,8 +162,9 @@ try {
       await ann.getByRole('log', { name: 'Messages' }).getByText(/^Call · /).last().waitFor({ timeout: WAIT_MS });
       await shoot(ann, 'call-history', size, theme);
 
-      // An invite: from her locked room Ann invites Carol, whose conversation then holds it.
-      await ann.goto('/r/friday-standup');
+      // An invite: from a room Ann invites Carol, whose conversation then holds it. (Not into the
+      // locked room: with an invite, Carol would not be asked its password in the next round.)
+      await ann.goto('/r/design-review');
       await ann.getByRole('button', { name: 'Invite' }).click();
       const invite = ann.getByRole('dialog', { name: /^Invite to / });
       await invite.getByLabel('Find people').fill('carol');
@@ -180,6 +182,9 @@ try {
     console.error(`page errors:\n${problems.join('\n')}`);
     process.exitCode = 1;
   }
+} catch (err) {
+  if (problems.length > 0) console.error(`page errors:\n${problems.join('\n')}`);
+  throw err;
 } finally {
   await browser.close();
   await parley.stop();

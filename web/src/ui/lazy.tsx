@@ -23,7 +23,9 @@ export function lazy<P extends object>(load: () => Promise<ComponentType<P>>, on
   function Lazy(props: P) {
     const [state, setState] = useState<'waiting' | 'ready' | 'failed'>(loaded ? 'ready' : 'waiting');
     useEffect(() => {
-      if (loaded) return;
+      // Also when the code arrived after this drew nothing but before this effect ran (a preload
+      // started elsewhere): without a state change nothing would draw it, and the screen stayed empty.
+      if (loaded) return void setState('ready');
       let live = true;
       preload().then(
         () => live && setState('ready'),
