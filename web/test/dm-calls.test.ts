@@ -186,7 +186,7 @@ describe('calls from a conversation, on two processes', () => {
     expect(ann.url()).toMatch(new RegExp(`/dm/${bobA.username}$`));
     expect(await prompt(bobA).count()).toBe(0);
     await bobA.getByRole('button', { name: 'Unblock', exact: true }).click();
-    await waitFor('Call is enabled again', async () => !(await callButton(bobA).isDisabled()), 10_000);
+    await waitFor('Call is enabled again', async () => !(await callButton(bobA).isDisabled()), 20_000);
     noProblems();
   }, 60_000);
 
@@ -201,7 +201,7 @@ describe('calls from a conversation, on two processes', () => {
     await ann.waitForURL(`**/dm/${bobA.username}`);
     await bobA.goto(`${a.baseUrl}/dm/${ann.username}`);
     // Its room is gone, so the call is: Call is offered again, and no call bar.
-    await waitFor('Call is enabled', async () => (await callButton(bobA).count()) === 1 && !(await callButton(bobA).isDisabled()), 10_000);
+    await waitFor('Call is enabled', async () => (await callButton(bobA).count()) === 1 && !(await callButton(bobA).isDisabled()), 20_000);
     expect(await bobA.getByRole('region', { name: 'Ongoing call' }).count()).toBe(0);
     noProblems();
   }, 60_000);
