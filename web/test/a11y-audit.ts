@@ -68,3 +68,19 @@ export async function seriousFindings(page: Page): Promise<Finding[]> {
       .map((v) => ({ rule: v.id, impact: v.impact!, help: v.help, targets: v.nodes.map((n) => n.target.map(String).join(' ')) }));
   });
 }
+
+/**
+ * Saves `page` in every look (width × theme) as `<dir>/<name>-<width>-<theme>.png` when `dir`
+ * is set (tests take it from an environment variable), then puts the page back to the default look.
+ */
+export async function shootLooks(page: Page, dir: string | undefined, name: string): Promise<void> {
+  if (!dir) return;
+  for (const width of WIDTHS) {
+    for (const theme of THEMES) {
+      await look(page, width, theme);
+      await page.screenshot({ path: `${dir}/${name}-${width.width}-${theme}.png` });
+    }
+  }
+  await page.setViewportSize({ width: 1100, height: 900 });
+  await page.emulateMedia({ colorScheme: 'light' });
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { installAxe, look, seriousFindings, settle, THEMES, WIDTHS } from './a11y-audit.js';
+import { installAxe, seriousFindings, settle, shootLooks } from './a11y-audit.js';
 import { createRoom, person } from '../../src/test/rooms-helpers.js';
 import { openPage, signUp, useBrowserAndServer, type UserPage } from './browser.js';
 
@@ -14,17 +14,7 @@ const SCREENSHOTS = process.env.INVITES_SCREENSHOTS;
 const people = (page: UserPage) => page.getByRole('region', { name: 'People' });
 const thread = (page: UserPage) => page.getByRole('log', { name: 'Messages' });
 
-async function shoot(page: UserPage, name: string) {
-  if (!SCREENSHOTS) return;
-  for (const width of WIDTHS) {
-    for (const theme of THEMES) {
-      await look(page, width, theme);
-      await page.screenshot({ path: `${SCREENSHOTS}/${name}-${width.width}-${theme}.png` });
-    }
-  }
-  await page.setViewportSize({ width: 1100, height: 900 });
-  await page.emulateMedia({ colorScheme: 'light' });
-}
+const shoot = (page: UserPage, name: string) => shootLooks(page, SCREENSHOTS, name);
 
 /** Ann, in her room, sends Bob an invite through the dialog and sees it said. */
 async function invite(ann: UserPage, bob: UserPage) {

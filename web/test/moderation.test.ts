@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { installAxe, look, seriousFindings, settle, THEMES, WIDTHS } from './a11y-audit.js';
+import { installAxe, seriousFindings, settle, shootLooks } from './a11y-audit.js';
 import { audioOver, callStats, openPage, signUp, twoInACall, useBrowserAndServer, waitFor, type UserPage } from './browser.js';
 
 /**
@@ -12,17 +12,7 @@ const SCREENSHOTS = process.env.MODERATION_SCREENSHOTS;
 const people = (page: UserPage) => page.getByRole('region', { name: 'People' });
 const stage = (page: UserPage) => page.getByRole('list', { name: 'In the call', exact: true });
 
-async function shoot(page: UserPage, name: string) {
-  if (!SCREENSHOTS) return;
-  for (const width of WIDTHS) {
-    for (const theme of THEMES) {
-      await look(page, width, theme);
-      await page.screenshot({ path: `${SCREENSHOTS}/${name}-${width.width}-${theme}.png` });
-    }
-  }
-  await page.setViewportSize({ width: 1100, height: 900 });
-  await page.emulateMedia({ colorScheme: 'light' });
-}
+const shoot = (page: UserPage, name: string) => shootLooks(page, SCREENSHOTS, name);
 
 describe('the owner removes someone', () => {
   it('ends Bob’s call, tells him he was removed, drops him from Ann’s stage, and keeps him out', async () => {

@@ -3,7 +3,7 @@ import { useEffect, useLayoutEffect, useMemo, useRef } from 'preact/hooks';
 import { announce } from '../lib/dom.js';
 import { dmPath } from '../lib/router.js';
 import type { CallOutcome, User } from '../lib/types.js';
-import { resumeCallAudio } from '../room/call-audio.js';
+import { StageNotices } from '../room/StageNotices.js';
 import { CallStage } from '../room/CallStage.js';
 import { ControlBar } from '../room/ControlBar.js';
 import { openRoomSession, releaseRoomSession } from '../room/current-session.js';
@@ -57,14 +57,7 @@ function CallScreen({ call, calls, session }: { call: DmCall; calls: DmCalls; se
       </p>
       <div class="room-body">
         <div class="room-stage">
-          <p class="error" role="alert">
-            {session.callError.value}
-          </p>
-          {session.audioBlocked.value ? (
-            <button type="button" class="primary room-listen" onClick={() => resumeCallAudio()}>
-              Click to listen
-            </button>
-          ) : null}
+          <StageNotices session={session} />
           {call.phase === 'ended' ? (
             <div class="call-card">
               <Avatar name={name} />

@@ -3,7 +3,7 @@ import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
 import { LAST_ROOM_KEY } from '../lib/last-room.js';
 import { announce } from '../lib/dom.js';
 import type { User } from '../lib/types.js';
-import { resumeCallAudio } from './call-audio.js';
+import { StageNotices } from './StageNotices.js';
 import { CallStage } from './CallStage.js';
 import { ControlBar, type Panels } from './ControlBar.js';
 import { peopleOf } from './people.js';
@@ -147,14 +147,7 @@ function InRoom({ session, user }: { session: RoomSession; user: User }) {
       </p>
       <div class="room-body">
         <div class="room-stage">
-          <p class="error" role="alert">
-            {session.callError.value}
-          </p>
-          {session.audioBlocked.value ? (
-            <button type="button" class="primary room-listen" onClick={() => resumeCallAudio()}>
-              Click to listen
-            </button>
-          ) : null}
+          <StageNotices session={session} />
           {inCall ? <CallStage session={session} /> : <PreJoin session={session} user={user} />}
         </div>
         <div class="room-side" hidden={!anyPanel}>
