@@ -6,7 +6,7 @@
  * may ring 10 times a minute. Prints p50, p90, p99 and max.
  *
  *   npm run bench:ring                 (RINGS=300; needs MySQL and Redis)
- *   npm run bench:ring -- --browser    (CALLS=20; also /usr/bin/chromium; builds the web client)
+ *   npm run bench:ring -- --browser    (CALLS=20, a new caller every PER_CALLER=10; also /usr/bin/chromium; builds the web client)
  *
  * The browser half measures from the callee's Accept click to connected on
  * both sides (acceptToConnected below).
@@ -23,7 +23,7 @@ const RUN_TIMEOUT_MS = Number(process.env.RUN_TIMEOUT_MS ?? 15_000);
 // How often each page looks at its connection's state (window.__parley.states(), which reads
 // what the page already knows; getStats() every few milliseconds slowed the very setup it timed).
 const POLL_MS = Number(process.env.POLL_MS ?? 2);
-const PER_CALLER = 10;
+const PER_CALLER = Number(process.env.PER_CALLER ?? 10);
 const DB = 'parley_bench_ring';
 
 function socketFor(base: string, token: string): Promise<Socket> {
@@ -96,12 +96,25 @@ export async function acceptToConnected() {
   const loadBefore = os.loadavg();
   try {
     const tag = Math.random().toString(36).slice(2, 7);
+    const logs: string[] = [];
     const signUp = async (stem: string, base: string) => {
       const context = await browser.newContext({ baseURL: base, permissions: ['microphone'] });
       const username = `${stem}_${tag}`;
       const res = await context.request.post('/api/auth/signup', { data: { username, password: 'bench-password', displayName: stem }, headers: { origin: base } });
       if (!res.ok()) throw new Error(`signup: ${res.status()}`);
-      return { page: await context.newPage(), username };
+      const page = await context.newPage();
+      page.on('console', (m) => {
+        if (m.type() === 'warning' || m.type() === 'error') logs.push(`${stem} ${new Date().toISOString()} ${m.text()}`);
+      });
+      page.on('request', (r) => {
+        if (!r.url().endsWith('/signal')) return;
+        const body = r.postDataJSON() as { type: string; data: any };
+        logs.push(`${stem} ${new Date().toISOString()} sent ${body.type} ${body.type === 'candidate' ? body.data?.candidate : body.type === 'state' ? JSON.stringify(body.data) : ''}`);
+      });
+      page.on('response', (r) => {
+        if (r.status() >= 400) logs.push(`${stem} ${new Date().toISOString()} ${r.request().method()} ${r.url()} → ${r.status()}`);
+      });
+      return { page, username };
     };
     const connectedAt = (page: Awaited<ReturnType<typeof signUp>>['page'], deadline: number) =>
       page.evaluate<number | null>(`new Promise((resolve) => {
@@ -117,6 +130,8 @@ export async function acceptToConnected() {
     let ann = await signUp('ann0', a.base);
     const times: number[] = [];
     let failed = 0;
+    // Calls in which both sides offered: each side should know which of them offers.
+    let collisions = 0;
     for (let run = 0; run < CALLS; run++) {
       // One person may ring 10 times a minute: a new caller for every ten calls.
       if (run > 0 && run % PER_CALLER === 0) {
@@ -136,10 +151,15 @@ export async function acceptToConnected() {
       const [x, y] = await Promise.all([connectedAt(ann.page, deadline), connectedAt(bob.page, deadline)]);
       if (x === null || y === null) {
         failed += 1;
-        const seen = (page: typeof bob.page) => page.evaluate<string>(`window.__parley.stats().then((s) => JSON.stringify(s.map((c) => c.state)))`);
+        const seen = (page: typeof bob.page) =>
+          page.evaluate<string>(`window.__parley.stats().then((s) => JSON.stringify(s.map((c) => [c.state, c.signalingState, c.iceState])))`);
         console.log(`call ${run}: not connected within ${RUN_TIMEOUT_MS} ms; Ann sees ${await seen(ann.page)}, Bob sees ${await seen(bob.page)}`);
+        // What each page posted and warned about during this call, for the failure to be readable.
+        for (const line of logs.splice(0)) console.log(`  ${line}`);
       } else {
         times.push(Math.max(x, y) - clickedAt);
+        if (logs.some((l) => l.startsWith('bob') && l.includes('sent offer')) && logs.some((l) => l.startsWith('ann') && l.includes('sent offer'))) collisions += 1;
+        logs.length = 0;
       }
       await ann.page.getByRole('button', { name: /^(Leave call|Hang up)$/ }).click();
       await ann.page.waitForURL(`**/dm/${bob.username}`);
@@ -150,6 +170,7 @@ export async function acceptToConnected() {
     console.log(
       `  median ${fmt(percentile(times, 50), 0)} ms   p90 ${fmt(percentile(times, 90), 0)} ms   max ${fmt(times.at(-1) ?? NaN, 0)} ms   failed ${failed}   (target median ≤ 300 ms)`,
     );
+    console.log(`  calls in which both sides offered: ${collisions}`);
     console.log(`  load average before ${loadBefore.map((l) => l.toFixed(1)).join(' ')}, after ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   } finally {
     await browser.close();

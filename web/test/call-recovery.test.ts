@@ -63,6 +63,71 @@ describe('call setup', () => {
     await bob.context().close();
   }, 60_000);
 
+  it('has one side offer when a tab back in the call hears of the room only after it said so', async () => {
+    const { ann, bob, name } = await twoInRoom();
+    await ann.getByRole('button', { name: 'Join call' }).click();
+    await ann.getByRole('button', { name: 'Leave call' }).waitFor();
+    // Ann reloads mid-call; her stream opens late, so her "in the call" could be posted before
+    // the stream's welcome, which would then list her in the call instead of saying it later.
+    await ann.route(`**/api/rooms/${name}/events*`, async (route) => {
+      await new Promise((r) => setTimeout(r, 800));
+      await route.continue();
+    });
+    await ann.reload();
+    await ann.getByRole('button', { name: 'Leave call' }).waitFor();
+    await ann.waitForTimeout(1000);
+    const offers: string[] = [];
+    for (const [who, p] of [['ann', ann], ['bob', bob]] as const) {
+      await onSignal(p, async (route, type) => {
+        if (type === 'offer') offers.push(who);
+        await route.continue();
+      });
+    }
+    await bob.getByRole('button', { name: 'Join call' }).click();
+    await connectedTo(ann, 1, 15_000);
+    await connectedTo(bob, 1, 15_000);
+    // Bob joined later, so Bob offers; Ann offering too would be a collision (see the next test).
+    expect(offers).toEqual(['bob']);
+    await expectAudioBothWays(ann, bob);
+    await ann.context().close();
+    await bob.context().close();
+  }, 60_000);
+
+  it('starts afresh when the other side never sends a candidate', async () => {
+    const { ann, bob } = await twoInRoom();
+    // Bob's first connection is stuck as Chromium's polite side once was after a collision:
+    // it answers, but gathers no candidate and takes none. An ICE restart goes to the same
+    // stuck connection; only a fresh one on both sides connects.
+    await bob.evaluate(`(() => {
+      const Native = window.RTCPeerConnection;
+      let made = 0;
+      class Stuck extends Native {
+        stuck = made++ === 0;
+        set onicecandidate(handle) { super.onicecandidate = this.stuck ? null : handle; }
+        get onicecandidate() { return super.onicecandidate; }
+        addIceCandidate(c) { return this.stuck ? Promise.resolve() : super.addIceCandidate(c); }
+      }
+      window.RTCPeerConnection = Stuck;
+    })()`);
+    const hangups: string[] = [];
+    for (const [who, p] of [['ann', ann], ['bob', bob]] as const) {
+      await onSignal(p, async (route, type) => {
+        if (type === 'hangup') hangups.push(who);
+        await route.continue();
+      });
+    }
+    await ann.getByRole('button', { name: 'Join call' }).click();
+    await ann.getByRole('button', { name: 'Leave call' }).waitFor();
+    await bob.getByRole('button', { name: 'Join call' }).click();
+    await connectedTo(ann, 1, 30_000);
+    await connectedTo(bob, 1, 30_000);
+    // Bob offered (he joined later), so his watchdog found the link stuck and started afresh.
+    expect(hangups).toEqual(['bob']);
+    await expectAudioBothWays(ann, bob);
+    await ann.context().close();
+    await bob.context().close();
+  }, 60_000);
+
   it.each(['answer', 'offer'] as const)('connects by itself when the first %s is lost', async (dropped) => {
     const { ann, bob } = await twoInRoom();
     let lost = 0;

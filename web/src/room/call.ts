@@ -18,6 +18,8 @@ export const RELAY_ONLY_KEY = 'parley:ice-relay-only';
 export class Call {
   local: MediaStream | null = null;
   readonly links = new Map<string, PeerLink>();
+  // Per peer: links replaced by a fresh one since that peer last connected (see PeerLink.onStuck).
+  private readonly freshStarts = new Map<string, number>();
   muted = false;
   startedAt = 0;
 
@@ -46,11 +48,24 @@ export class Call {
   private link(peerId: string): PeerLink {
     let link = this.links.get(peerId);
     if (!link) {
-      link = new PeerLink(this.selfId, peerId, this.rtcConfig, () => this.local, {
-        signal: (type, data) => this.events.signal(peerId, type, data),
-        onTrack: (stream) => this.events.onRemoteStream(peerId, stream),
-        onState: (state) => this.events.onPeerState(peerId, state),
-      });
+      const mine: PeerLink = new PeerLink(
+        this.selfId,
+        peerId,
+        this.rtcConfig,
+        () => this.local,
+        {
+          signal: (type, data) => this.events.signal(peerId, type, data),
+          onTrack: (stream) => this.events.onRemoteStream(peerId, stream),
+          onState: (state) => {
+            if (state === 'connected') this.freshStarts.delete(peerId);
+            // A replaced link's own 'closed' is not news: its successor reports from now on.
+            if (this.links.get(peerId) === mine || state !== 'closed') this.events.onPeerState(peerId, state);
+          },
+          onStuck: () => this.startAfresh(peerId, mine),
+        },
+        this.freshStarts.get(peerId) ?? 0,
+      );
+      link = mine;
       this.links.set(peerId, link);
     }
     return link;
@@ -65,6 +80,19 @@ export class Call {
     }
     if (type !== 'offer' && !this.links.has(from)) return;
     await this.link(from).handle(type, data);
+  }
+
+  /**
+   * Replaces a stuck link with a fresh connection: `hangup` makes the other side drop its own
+   * (signals arrive in the order sent), and the fresh link's offer makes it a new one.
+   */
+  private startAfresh(peerId: string, stuck: PeerLink) {
+    if (this.links.get(peerId) !== stuck || !this.active) return;
+    this.freshStarts.set(peerId, (this.freshStarts.get(peerId) ?? 0) + 1);
+    this.links.delete(peerId);
+    stuck.close();
+    this.events.signal(peerId, 'hangup', null);
+    this.connect(peerId);
   }
 
   drop(peerId: string): void {
@@ -125,6 +153,9 @@ export function rtcConfiguration(iceServers: RTCIceServer[]): RTCConfiguration {
 export type PeerStats = {
   peerId: string;
   state: string;
+  /** The negotiation and ICE states beside the connection's: what a stuck setup is stuck on. */
+  signalingState: string;
+  iceState: string;
   bytesReceived: number;
   audioEnergy: number;
   localCandidate?: string;
@@ -164,6 +195,8 @@ export async function callStats(call: Call | undefined) {
     out.push({
       peerId,
       state: link.pc.connectionState,
+      signalingState: link.pc.signalingState,
+      iceState: `${link.pc.iceGatheringState}/${link.pc.iceConnectionState}`,
       bytesReceived,
       audioEnergy,
       localCandidate: pair ? byId.get(pair.localCandidateId)?.candidateType : undefined,

@@ -14,7 +14,15 @@ export type LinkCallbacks = {
   signal(type: SignalType, data: unknown): void;
   onTrack(stream: MediaStream): void;
   onState(state: RTCPeerConnectionState): void;
+  /**
+   * Nothing came of an exchange this side offered: the other side's connection never sent a
+   * candidate. The call replaces this link with a fresh one on both sides (see renegotiate).
+   */
+  onStuck(): void;
 };
+
+/** How many times in a row a link may be replaced by a fresh one before it falls back to ICE restarts. */
+export const MAX_FRESH_STARTS = 3;
 
 const DISCONNECTED_GRACE_MS = 3000;
 /**
@@ -47,6 +55,8 @@ export class PeerLink {
     config: RTCConfiguration,
     private readonly local: () => MediaStream | null,
     private readonly cb: LinkCallbacks,
+    /** How many links to this peer were replaced by a fresh one before this one connected. */
+    private readonly freshStarts = 0,
   ) {
     this.polite = selfId < peerId;
     this.pc = new RTCPeerConnection(config);
@@ -124,6 +134,14 @@ export class PeerLink {
     // this side's answer fixed, and the connection would fail for good ("Failed to set SSL
     // role for the transport"). The offering side's own watchdog retries in every case.
     if (this.pc.signalingState === 'stable' && this.answeredLast) return;
+    // Not one candidate of the other side reached ICE after a whole exchange: its connection is
+    // stuck, and an ICE restart would be answered by the same stuck connection. (Seen in
+    // Chromium when both sides offered at once: the polite side rolled its offer back,
+    // answered, and never gathered a candidate.) A fresh connection on both sides instead.
+    if (this.pc.iceConnectionState === 'new' && this.pc.remoteDescription && this.freshStarts < MAX_FRESH_STARTS) {
+      this.cb.onStuck();
+      return;
+    }
     await this.offer(true);
   }
 

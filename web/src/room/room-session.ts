@@ -7,6 +7,9 @@ import { forgetInvite, holdsInvite } from '../invites/pending-invites.js';
 import { Call, callStats, openMicrophone, rtcConfiguration } from './call.js';
 import { mediaDevices } from './media-devices.js';
 
+/** How long joining the call waits for the room's stream to open before it goes on regardless. */
+const WELCOME_WAIT_MS = 3000;
+
 export type SessionPhase = 'joining' | 'password' | 'joined' | 'failed' | 'closed';
 
 /** What a tab remembers across a reload: the room it was in and whether it was in the call. */
@@ -67,6 +70,9 @@ export class RoomSession {
   private disposed = false;
   // Whether this tab's own state {inCall: true} has come back on its stream: see offerIfLater.
   private ownCallStateSeen = false;
+  // Resolves once the current stream's welcome arrived: see startCall.
+  private welcomed: Promise<void> = Promise.resolve();
+  private onWelcome: () => void = () => {};
   private outgoing = Promise.resolve();
   private readonly listeners = new Set<SessionListener>();
 
@@ -205,6 +211,7 @@ export class RoomSession {
     const self = () => this.peerId.value;
     const es = new EventSource(`/api/rooms/${encodeURIComponent(this.name)}/events?peer=${encodeURIComponent(self())}`);
     this.stream = es;
+    this.welcomed = new Promise((resolve) => (this.onWelcome = resolve));
     const on = <K extends keyof RoomEventData>(type: K, handle: (data: RoomEventData[K]) => void) =>
       es.addEventListener(type, (e) => {
         try {
@@ -239,6 +246,7 @@ export class RoomSession {
       for (const id of came) this.emit('notice', `${personText(userOf(now, id)!)} entered the room.`);
       if (came.length > 0) chime('join');
       else if (went.length > 0) chime('leave');
+      this.onWelcome();
     });
     on('member-joined', ({ member }) => {
       const already = hasOtherPeer(this.members.value, member);
@@ -341,6 +349,7 @@ export class RoomSession {
   async startCall(deviceId = mediaDevices.microphoneForCall()): Promise<void> {
     if (this.call || this.phase.value !== 'joined') return;
     this.callError.value = '';
+    this.ownCallStateSeen = false;
     audioContext();
     const call = new Call(this.peerId.value, rtcConfiguration(this.iceServers), {
       signal: (to, type, data) => this.signal(to, type, data),
@@ -373,6 +382,11 @@ export class RoomSession {
             : `The microphone could not be opened: ${(err as Error).message}`;
       return;
     }
+    // This tab's state goes out only once the stream has said who is here. Posted before the
+    // welcome, the state would be in the welcome's member list instead of coming back as an
+    // event, and offerIfLater could not tell who came first: both sides offered, and now and
+    // then Chromium's polite side never gathered a candidate after rolling its offer back.
+    await Promise.race([this.welcomed, new Promise((r) => setTimeout(r, WELCOME_WAIT_MS))]);
     if (this.call !== call) return call.stop();
     this.ownCallStateSeen = false;
     this.signal(undefined, 'state', { inCall: true, muted: false });
