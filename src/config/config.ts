@@ -61,6 +61,8 @@ const schema = z.object({
   CALL_RING_TIMEOUT_MS: z.coerce.number().int().min(500).max(300_000).default(30_000),
   // An accepted call whose private room stays empty this long ends.
   CALL_EMPTY_GRACE_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
+  // A ringing call whose caller left its room (closed the tab) this long ago is cancelled.
+  CALL_CALLER_GONE_MS: z.coerce.number().int().min(500).max(300_000).default(5_000),
   ROOM_MEMBER_TIMEOUT_MS: z.coerce.number().int().min(200).max(600_000).default(20_000),
   ROOM_REPLAY_EVENTS: z.coerce.number().int().min(10).max(100_000).default(1000),
   // At least one event of the largest size (a 64 KiB signal) must fit.
@@ -137,7 +139,7 @@ export type Config = {
     /** A Socket.IO connection that has joined no namespace is closed after this long. */
     connectTimeoutMs: number;
   };
-  calls: { ringTimeoutMs: number; emptyGraceMs: number };
+  calls: { ringTimeoutMs: number; emptyGraceMs: number; callerGoneMs: number };
   rooms: {
     /** A member whose event stream stays closed this long has left (the contract says 20 s). */
     memberTimeoutMs: number;
@@ -207,7 +209,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       readRateMax: e.DM_READ_RATE_MAX,
       connectTimeoutMs: e.DM_CONNECT_TIMEOUT_MS,
     },
-    calls: { ringTimeoutMs: e.CALL_RING_TIMEOUT_MS, emptyGraceMs: e.CALL_EMPTY_GRACE_MS },
+    calls: { ringTimeoutMs: e.CALL_RING_TIMEOUT_MS, emptyGraceMs: e.CALL_EMPTY_GRACE_MS, callerGoneMs: e.CALL_CALLER_GONE_MS },
     rooms: {
       memberTimeoutMs: e.ROOM_MEMBER_TIMEOUT_MS,
       replayEvents: e.ROOM_REPLAY_EVENTS,

@@ -8,23 +8,25 @@ import { LuaScript } from '../signalling/scripts.js';
  * call" keys are what makes someone busy.
  *
  * A call is the hash `call` with fields caller, callee, callerName,
- * callerDisplay, room, state (`ringing` or `active`), createdAt, acceptedAt.
+ * callerDisplay, room, state (`ringing` or `active`), createdAt, ringsUntil,
+ * acceptedAt.
  */
 
 /**
  * KEYS call, callerOf, calleeOf, ringing (the callee's set of calls ringing to them), deadlines
- * ARGV id, callerId, calleeId, callerName, callerDisplay, room, now, deadline, ttlMs
- * Returns 'busy' when the callee has a call already, else 'ringing'.
+ * ARGV id, callerId, calleeId, callerName, callerDisplay, room, now, ringsUntil, ttlMs, firstCheck
+ * Returns 'busy' when the callee has a call already, else 'ringing'. The call's place in the
+ * deadlines is its first check (is the caller still there?), at the latest when it stops ringing.
  */
 export const RING = new LuaScript(`
 if redis.call('EXISTS', KEYS[3]) == 1 then return 'busy' end
 redis.call('HSET', KEYS[1], 'caller', ARGV[2], 'callee', ARGV[3], 'callerName', ARGV[4], 'callerDisplay', ARGV[5],
-  'room', ARGV[6], 'state', 'ringing', 'createdAt', ARGV[7])
+  'room', ARGV[6], 'state', 'ringing', 'createdAt', ARGV[7], 'ringsUntil', ARGV[8])
 redis.call('PEXPIRE', KEYS[1], ARGV[9])
 redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[9])
 redis.call('SADD', KEYS[4], ARGV[1])
 redis.call('PEXPIRE', KEYS[4], ARGV[9])
-redis.call('ZADD', KEYS[5], ARGV[8], ARGV[1])
+redis.call('ZADD', KEYS[5], math.min(tonumber(ARGV[10]), tonumber(ARGV[8])), ARGV[1])
 return 'ringing'
 `);
 

@@ -40,6 +40,11 @@ export type CallOptions = {
   ringTimeoutMs: number;
   /** An accepted call whose room stays empty this long ends. */
   emptyGraceMs: number;
+  /**
+   * A ringing call whose caller was in its room and has left it (closed the tab) for this long
+   * is cancelled; long enough for a reload to come back.
+   */
+  callerGoneMs: number;
 };
 
 export type CallsDeps = {
@@ -61,6 +66,8 @@ const RING_LIMIT = { max: 10, windowSeconds: 60 };
 // The call's keys outlive any real call; they only keep a crashed process from leaving them forever.
 const CALL_TTL_MS = 24 * 60 * 60 * 1000;
 const SWEEP_BATCH = 100;
+/** How often a ringing call's room is looked at: is its caller still there? */
+const CALLER_CHECK_MS = 1000;
 
 const fail = (code: DmErrorCode, message: string): DmAck<never> => ({ ok: false, error: { code, message } });
 
@@ -76,6 +83,8 @@ export function createCalls(deps: CallsDeps) {
   const callKey = (id: string) => key('call', id);
   const currentKey = (userId: number | string) => key('call-of', userId);
   const ringingKey = (userId: number | string) => key('calls-ringing', userId);
+  // While a call rings: 'here' once its room was seen with someone in it, then the time it was first seen empty.
+  const presenceKey = (id: string) => key('call-presence', id);
   const deadlines = key('call-deadlines');
 
   function failure(err: unknown, what: string): DmAck<never> {
@@ -171,15 +180,47 @@ export function createCalls(deps: CallsDeps) {
   }
 
   /**
-   * Ends calls whose time is up: unanswered ones as missed, accepted ones whose room has been
-   * empty for the grace period. Every process sweeps; END lets only one of them end a call.
+   * A ringing call's check: the caller joins the call's room as soon as it rings (the web client
+   * does), and a caller who was there and has gone for `callerGoneMs` closed the tab: the call
+   * is cancelled, so that the callee stops ringing. A client that rings without ever joining
+   * the room rings until the timeout, as before. Returns whether the call was ended.
+   */
+  async function checkCaller(id: string, room: string, ringsUntil: number, now: number): Promise<boolean> {
+    const [members = 0] = await rooms.counts([room]);
+    const presence = presenceKey(id);
+    const ttl = Math.max(1000, ringsUntil - now + options.callerGoneMs);
+    if (members > 0) {
+      await redis.set(presence, 'here', 'PX', ttl);
+    } else {
+      const seen = await redis.get(presence);
+      if (seen === 'here') {
+        await redis.set(presence, String(now), 'PX', ttl);
+      } else if (seen && now - Number(seen) >= options.callerGoneMs) {
+        const ended = await end(id, 0, 'cancel');
+        if (ended) await finish(id, ended);
+        return true;
+      }
+    }
+    await redis.zadd(deadlines, 'XX', Math.min(now + CALLER_CHECK_MS, ringsUntil), id);
+    return false;
+  }
+
+  /**
+   * Ends calls whose time is up: unanswered ones as missed, ringing ones whose caller has gone
+   * (see checkCaller), accepted ones whose room has been empty for the grace period. Every
+   * process sweeps; END lets only one of them end a call.
    */
   async function sweep(now = Date.now()) {
     const due = await redis.zrangebyscore(deadlines, '-inf', now, 'LIMIT', 0, SWEEP_BATCH);
     for (const id of due) {
-      const [state, room] = await redis.hmget(callKey(id), 'state', 'room');
+      const [state, room, until] = await redis.hmget(callKey(id), 'state', 'room', 'ringsUntil');
       if (!state) {
         await redis.zrem(deadlines, id);
+        continue;
+      }
+      const ringsUntil = Number(until);
+      if (state === 'ringing' && room && now < ringsUntil) {
+        await checkCaller(id, room, ringsUntil, now);
         continue;
       }
       if (state === 'active' && room) {
@@ -222,7 +263,7 @@ export function createCalls(deps: CallsDeps) {
         const rung = await RING.run(
           redis,
           [callKey(id), currentKey(user.id), currentKey(callee.id), ringingKey(callee.id), deadlines],
-          [id, user.id, callee.id, user.username, user.displayName, room, now, now + options.ringTimeoutMs, CALL_TTL_MS],
+          [id, user.id, callee.id, user.username, user.displayName, room, now, now + options.ringTimeoutMs, CALL_TTL_MS, now + CALLER_CHECK_MS],
         );
         if (rung === 'busy') {
           // No call waiting: the caller hears "busy" at once, the callee finds a missed call.

@@ -152,6 +152,30 @@ describe('calls from a conversation, on two processes', () => {
     noProblems();
   }, 60_000);
 
+  it('reloading the tab that calls keeps it ringing; closing it stops the ringing on both of Bob’s tabs, and Bob finds “Missed call”', async () => {
+    const annTab = (await ann.context().newPage()) as UserPage;
+    Object.assign(annTab, { problems: [] as string[], username: ann.username });
+    await annCalls(annTab);
+    await bothRing();
+    // Long enough for the server to have seen Ann in the call's room (it looks about every second).
+    await annTab.waitForTimeout(2500);
+    // A reload is not a close: the tab is back in the room within the grace, and it still rings.
+    await annTab.reload();
+    await annTab.getByRole('button', { name: 'Cancel' }).waitFor();
+    await annTab.waitForTimeout(7000);
+    for (const page of [bobA, bobB]) await prompt(page).getByRole('button', { name: 'Accept' }).waitFor({ timeout: 1000 });
+    const closed = Date.now();
+    await annTab.close();
+    for (const page of [bobA, bobB]) await prompt(page).waitFor({ state: 'detached', timeout: 20_000 });
+    // 5 s of grace (a reload comes back within it), then the next look at the room.
+    expect(Date.now() - closed).toBeLessThan(12_000);
+    await bobA.goto(`/dm/${ann.username}`);
+    await entryIn(bobA, 'Missed call');
+    if (!ann.url().endsWith(`/dm/${bobA.username}`)) await ann.goto(`/dm/${bobA.username}`);
+    await entryIn(ann, 'Cancelled');
+    noProblems();
+  }, 60_000);
+
   it('no answer: Ann hears “No answer”; Bob finds “Missed call”, counted unread, with a toast on another screen', async () => {
     await bobA.goto('/');
     await bobA.getByRole('banner').getByRole('link', { name: 'Messages', exact: true }).waitFor({ timeout: 10_000 });
