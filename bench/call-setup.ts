@@ -93,7 +93,9 @@ try {
   console.log(`\nCall setup, "Join call" click to connected on both sides, ${RUNS} runs, headless Chromium on loopback\n`);
   if (RUNS <= 30) console.log(`runs (ms): ${times.join(', ')}`);
   console.log(`connected: ${times.length}   failed (not connected within ${RUN_TIMEOUT_MS} ms): ${failures.length}   over ${RETRIED_MS} ms: ${retried}`);
-  console.log(`median: ${fmt(percentile(sorted, 50), 0)} ms   p90: ${fmt(percentile(sorted, 90), 0)} ms   p99: ${fmt(percentile(sorted, 99), 0)} ms   best: ${sorted[0]} ms   worst: ${sorted.at(-1)} ms`);
+  console.log(
+    `median: ${fmt(percentile(sorted, 50), 0)} ms   p90: ${fmt(percentile(sorted, 90), 0)} ms   p99: ${fmt(percentile(sorted, 99), 0)} ms   best: ${sorted[0]} ms   worst: ${sorted.at(-1)} ms`,
+  );
   console.log(`load average (1, 5, 15 min) on ${os.cpus().length} cores: before ${load(loadBefore)}, after ${load(os.loadavg())}`);
   console.log('target: median ≤ 150 ms, no failed setups');
   if (failures.length > 0) process.exitCode = 1;

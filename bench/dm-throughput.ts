@@ -9,20 +9,7 @@
  */
 import type { RowDataPacket } from 'mysql2/promise';
 import { io as connect, type Socket } from 'socket.io-client';
-import {
-  BENCH_ORIGIN,
-  cpuMeter,
-  fmt,
-  freePort,
-  mapLimit,
-  percentile,
-  pidOf,
-  signupToken,
-  sleep,
-  spawnNode,
-  startParley,
-  waitForHttp,
-} from './lib.js';
+import { BENCH_ORIGIN, cpuMeter, fmt, freePort, mapLimit, percentile, pidOf, signupToken, sleep, spawnNode, startParley, waitForHttp } from './lib.js';
 
 const PAIRS = Number(process.env.PAIRS ?? 100);
 const IN_FLIGHT = Number(process.env.IN_FLIGHT ?? 10);
@@ -174,7 +161,9 @@ await r.stop();
 const pm = medianRun(pRuns);
 const rm = medianRun(rRuns);
 const microsPerMessage = (run: Run, k: string) => (run.cpu[k] === undefined || Number.isNaN(run.cpu[k]) ? '–' : fmt((1e6 * run.cpu[k]!) / run.acked, 0));
-console.log(`\nDirect messages: ${PAIRS} pairs, ${IN_FLIGHT} in flight per sender, ${PER_SENDER} messages per sender, ${ROUNDS} alternating rounds each after ${WARMUP} untimed\n`);
+console.log(
+  `\nDirect messages: ${PAIRS} pairs, ${IN_FLIGHT} in flight per sender, ${PER_SENDER} messages per sender, ${ROUNDS} alternating rounds each after ${WARMUP} untimed\n`,
+);
 console.log('| | Parley (stored, ack after commit) | raw Socket.IO relay | ratio |');
 console.log('|---|---|---|---|');
 console.log(`| messages/s, median of ${ROUNDS} | ${fmt(rate(pm), 0)} | ${fmt(rate(rm), 0)} | ${fmt((100 * rate(pm)) / rate(rm), 0)}% |`);

@@ -27,7 +27,9 @@ export function spawnNode(args: string[], env: Record<string, string>): ChildPro
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   // Keep draining stdout so a chatty child never blocks on a full pipe.
-  child.stdout!.on('data', (d: Buffer) => { if (process.env.BENCH_SERVER_LOG) process.stderr.write(d); });
+  child.stdout!.on('data', (d: Buffer) => {
+    if (process.env.BENCH_SERVER_LOG) process.stderr.write(d);
+  });
   return child;
 }
 
@@ -100,7 +102,12 @@ export class RawStream {
   private tail = '';
   private onCount?: () => void;
 
-  constructor(port: number, path: string, headers: Record<string, string>, private marker: string) {
+  constructor(
+    port: number,
+    path: string,
+    headers: Record<string, string>,
+    private marker: string,
+  ) {
     this.socket = net.connect(port, '127.0.0.1');
     this.socket.setEncoding('utf8');
     const head = Object.entries({ host: '127.0.0.1', accept: 'text/event-stream', ...headers })

@@ -100,7 +100,10 @@ export async function acceptToConnected() {
     const signUp = async (stem: string, base: string) => {
       const context = await browser.newContext({ baseURL: base, permissions: ['microphone'] });
       const username = `${stem}_${tag}`;
-      const res = await context.request.post('/api/auth/signup', { data: { username, password: 'bench-password', displayName: stem }, headers: { origin: base } });
+      const res = await context.request.post('/api/auth/signup', {
+        data: { username, password: 'bench-password', displayName: stem },
+        headers: { origin: base },
+      });
       if (!res.ok()) throw new Error(`signup: ${res.status()}`);
       const page = await context.newPage();
       page.on('console', (m) => {
@@ -109,7 +112,9 @@ export async function acceptToConnected() {
       page.on('request', (r) => {
         if (!r.url().endsWith('/signal')) return;
         const body = r.postDataJSON() as { type: string; data: any };
-        logs.push(`${stem} ${new Date().toISOString()} sent ${body.type} ${body.type === 'candidate' ? body.data?.candidate : body.type === 'state' ? JSON.stringify(body.data) : ''}`);
+        logs.push(
+          `${stem} ${new Date().toISOString()} sent ${body.type} ${body.type === 'candidate' ? body.data?.candidate : body.type === 'state' ? JSON.stringify(body.data) : ''}`,
+        );
       });
       page.on('response', (r) => {
         if (r.status() >= 400) logs.push(`${stem} ${new Date().toISOString()} ${r.request().method()} ${r.url()} → ${r.status()}`);
@@ -139,7 +144,10 @@ export async function acceptToConnected() {
         ann = await signUp(`ann${run}`, a.base);
       }
       if (!ann.page.url().endsWith(`/dm/${bob.username}`)) await ann.page.goto(`/dm/${bob.username}`);
-      await ann.page.getByRole('main').getByRole('button', { name: /^Call / }).click();
+      await ann.page
+        .getByRole('main')
+        .getByRole('button', { name: /^Call / })
+        .click();
       await ann.page.waitForURL(/\/r\/call-/);
       const prompt = bob.page.getByRole('alertdialog', { name: 'Incoming call' });
       await prompt.waitFor();
@@ -158,7 +166,8 @@ export async function acceptToConnected() {
         for (const line of logs.splice(0)) console.log(`  ${line}`);
       } else {
         times.push(Math.max(x, y) - clickedAt);
-        if (logs.some((l) => l.startsWith('bob') && l.includes('sent offer')) && logs.some((l) => l.startsWith('ann') && l.includes('sent offer'))) collisions += 1;
+        if (logs.some((l) => l.startsWith('bob') && l.includes('sent offer')) && logs.some((l) => l.startsWith('ann') && l.includes('sent offer')))
+          collisions += 1;
         logs.length = 0;
       }
       await ann.page.getByRole('button', { name: /^(Leave call|Hang up)$/ }).click();
@@ -171,7 +180,12 @@ export async function acceptToConnected() {
       `  median ${fmt(percentile(times, 50), 0)} ms   p90 ${fmt(percentile(times, 90), 0)} ms   max ${fmt(times.at(-1) ?? NaN, 0)} ms   failed ${failed}   (target median ≤ 300 ms)`,
     );
     console.log(`  calls in which both sides offered: ${collisions}`);
-    console.log(`  load average before ${loadBefore.map((l) => l.toFixed(1)).join(' ')}, after ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    console.log(
+      `  load average before ${loadBefore.map((l) => l.toFixed(1)).join(' ')}, after ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    );
   } finally {
     await browser.close();
     await b.stop();

@@ -60,7 +60,13 @@ async function parleyHop(): Promise<number[]> {
     }
     const stream = new RawStream(port, `/api/rooms/bench/events?peer=${annPeer}`, { cookie: `parley_session=${ann}` }, 'event: signal');
     await sleep(300);
-    const body = (i: number) => JSON.stringify({ from: senders[i % SENDERS]!.peer, to: annPeer, type: 'candidate', data: { candidate: `candidate:${i} 1 udp 2122260223 127.0.0.1 5000${i % 10} typ host`, sdpMid: '0' } });
+    const body = (i: number) =>
+      JSON.stringify({
+        from: senders[i % SENDERS]!.peer,
+        to: annPeer,
+        type: 'candidate',
+        data: { candidate: `candidate:${i} 1 udp 2122260223 127.0.0.1 5000${i % 10} typ host`, sdpMid: '0' },
+      });
     const headers = (i: number) => ({ origin: ORIGIN, 'content-type': 'application/json', cookie: `parley_session=${senders[i % SENDERS]!.token}` });
     const times = await measure({ stream, post: (i) => fetch(`${base}/api/rooms/bench/signal`, { method: 'POST', headers: headers(i), body: body(i) }) });
     stream.close();
@@ -81,7 +87,12 @@ async function bareHop(): Promise<number[]> {
     await waitForHttp(`http://127.0.0.1:${port}/events`.replace('/events', '/nothing'));
     const stream = new RawStream(port, '/events', {}, 'event: signal');
     await sleep(300);
-    const body = (i: number) => JSON.stringify({ from: 'x'.repeat(22), type: 'candidate', data: { candidate: `candidate:${i} 1 udp 2122260223 127.0.0.1 5000${i % 10} typ host`, sdpMid: '0' } });
+    const body = (i: number) =>
+      JSON.stringify({
+        from: 'x'.repeat(22),
+        type: 'candidate',
+        data: { candidate: `candidate:${i} 1 udp 2122260223 127.0.0.1 5000${i % 10} typ host`, sdpMid: '0' },
+      });
     const times = await measure({
       stream,
       post: (i) => fetch(`http://127.0.0.1:${port}/signal`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(i) }),

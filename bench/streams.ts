@@ -107,13 +107,16 @@ async function benchParley(): Promise<Result> {
 
     const redis = new Redis(REDIS_URL);
     const redisConnections = await redisConnectionsNamed(redis, ['parley']);
-    const state = createRoomState(redis, keySpace(prefix), { memberTimeoutMs: 20_000, replayEvents: 1000, replayBytes: 1024 * 1024, maxBufferedBytes: 256 * 1024 });
+    const state = createRoomState(redis, keySpace(prefix), {
+      memberTimeoutMs: 20_000,
+      replayEvents: 1000,
+      replayBytes: 1024 * 1024,
+      maxBufferedBytes: 256 * 1024,
+    });
     // End to end: one member-state in every room through the Lua emit path the API uses
     // (HSET + XADD to the room's stream + PUBLISH), which does more work inside Redis.
     const emitFanoutMs = await fanout(streams, 'event: member-state', () =>
-      Promise.all(
-        [...Array(ROOMS).keys()].map((r) => state.setState(`r${r}`, peers[r * 2]!, sessionIdFromToken(seats[r * 2]!.token), true, false)),
-      ),
+      Promise.all([...Array(ROOMS).keys()].map((r) => state.setState(`r${r}`, peers[r * 2]!, sessionIdFromToken(seats[r * 2]!.token), true, false))),
     );
     // Fan-out alone: the same trigger as the bare server gets, one PUBLISH per room in a
     // pipeline, in the wire format Parley's emit script publishes.
@@ -175,13 +178,19 @@ console.log(`\nRoom streams: ${STREAMS.toLocaleString('en')} open streams in ${R
 console.log('| | Parley | bare node:http SSE | ratio |');
 console.log('|---|---|---|---|');
 console.log(`| Redis connections held by the server | ${parley.redisConnections} | ${bare.redisConnections} | |`);
-console.log(`| RSS before / with streams (MiB) | ${fmt(parley.before.rss / 2 ** 20, 1)} / ${fmt(parley.after.rss / 2 ** 20, 1)} | ${fmt(bare.before.rss / 2 ** 20, 1)} / ${fmt(bare.after.rss / 2 ** 20, 1)} | |`);
+console.log(
+  `| RSS before / with streams (MiB) | ${fmt(parley.before.rss / 2 ** 20, 1)} / ${fmt(parley.after.rss / 2 ** 20, 1)} | ${fmt(bare.before.rss / 2 ** 20, 1)} / ${fmt(bare.after.rss / 2 ** 20, 1)} | |`,
+);
 for (const [label, f] of rows) {
   const p = perStream(parley, f);
   const b = perStream(bare, f);
   console.log(`| ${label} per stream (KiB) | ${kb(p)} | ${kb(b)} | ${fmt(p / b)}× |`);
 }
-console.log(`| fan-out: one PUBLISH per room, until all streams have it (ms) | ${fmt(parley.fanoutMs, 1)} | ${fmt(bare.fanoutMs, 1)} | ${fmt(parley.fanoutMs / bare.fanoutMs)}× |`);
-console.log(`| end to end: one event per room through Parley's Lua emit (ms) | ${fmt(parley.emitFanoutMs!, 1)} | (PUBLISH only) ${fmt(bare.fanoutMs, 1)} | ${fmt(parley.emitFanoutMs! / bare.fanoutMs)}× |`);
+console.log(
+  `| fan-out: one PUBLISH per room, until all streams have it (ms) | ${fmt(parley.fanoutMs, 1)} | ${fmt(bare.fanoutMs, 1)} | ${fmt(parley.fanoutMs / bare.fanoutMs)}× |`,
+);
+console.log(
+  `| end to end: one event per room through Parley's Lua emit (ms) | ${fmt(parley.emitFanoutMs!, 1)} | (PUBLISH only) ${fmt(bare.fanoutMs, 1)} | ${fmt(parley.emitFanoutMs! / bare.fanoutMs)}× |`,
+);
 console.log('\ntargets: Redis connections constant; RSS per stream and fan-out time ≤ 1.5× the bare server');
 process.exit(0);

@@ -19,10 +19,7 @@ describe('the process entry', () => {
     expect(await health.json()).toEqual({ ok: true, mysql: 'up', redis: 'up' });
 
     const conn = await mysql.createConnection({ uri: TEST_MYSQL_ROOT });
-    const [rows] = await conn.query(
-      'SELECT DEFAULT_CHARACTER_SET_NAME AS cs FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',
-      [freshDb],
-    );
+    const [rows] = await conn.query('SELECT DEFAULT_CHARACTER_SET_NAME AS cs FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [freshDb]);
     const [tables] = await conn.query('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [freshDb]);
     await conn.end();
     expect((rows as Array<{ cs: string }>)[0]?.cs).toBe('utf8mb4');

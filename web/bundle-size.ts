@@ -70,8 +70,12 @@ export function describeBundle(m: BundleMeasure, limits: Limits = LIMITS): strin
 /** What is over budget, in words; empty when nothing is. */
 export function overBudget(m: BundleMeasure, limits: Limits = LIMITS): string[] {
   const over: string[] = [];
-  if (m.firstLoad.gzipped > limits.firstLoad) over.push(`the first load is ${kb(m.firstLoad.gzipped)} gzipped, over its limit of ${kb(limits.firstLoad)} (${m.firstLoad.gzipped} > ${limits.firstLoad} bytes)`);
-  if (m.gzipped > limits.total) over.push(`the whole bundle is ${kb(m.gzipped)} gzipped, over its limit of ${kb(limits.total)} (${m.gzipped} > ${limits.total} bytes)`);
+  if (m.firstLoad.gzipped > limits.firstLoad)
+    over.push(
+      `the first load is ${kb(m.firstLoad.gzipped)} gzipped, over its limit of ${kb(limits.firstLoad)} (${m.firstLoad.gzipped} > ${limits.firstLoad} bytes)`,
+    );
+  if (m.gzipped > limits.total)
+    over.push(`the whole bundle is ${kb(m.gzipped)} gzipped, over its limit of ${kb(limits.total)} (${m.gzipped} > ${limits.total} bytes)`);
   return over;
 }
 

@@ -320,7 +320,7 @@ describe('DELETE /api/me', () => {
     // A login that raced the deletion and wrote a session for the tombstone gets nowhere with it.
     const token = generateSessionToken();
     await a.database.pool.query(
-      "INSERT INTO sessions (id, user_id, expires_at, created_at, public_id) SELECT ?, id, ?, NOW(3), ? FROM users WHERE username = ?",
+      'INSERT INTO sessions (id, user_id, expires_at, created_at, public_id) SELECT ?, id, ?, NOW(3), ? FROM users WHERE username = ?',
       [sessionIdFromToken(token), new Date(Date.now() + 86_400_000), 'f'.repeat(32), ann.username],
     );
     const raced = a.client();

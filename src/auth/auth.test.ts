@@ -62,9 +62,7 @@ describe('POST /api/auth/signup', () => {
 
   it('lets exactly one of two racing signups for one name win', async () => {
     const name = uniqueUsername('race');
-    const results = await Promise.all(
-      [0, 1, 2].map(() => server.client().post('/api/auth/signup', { username: name, password: 'password123' })),
-    );
+    const results = await Promise.all([0, 1, 2].map(() => server.client().post('/api/auth/signup', { username: name, password: 'password123' })));
     expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409]);
     expect(await userRowCount(name)).toBe(1);
   });

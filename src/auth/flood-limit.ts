@@ -75,14 +75,15 @@ export function createFloodLimiter(redis: Redis, key: KeySpace, options: FloodLi
     }
     heldByName.set(redisKey, mine + 1);
     held += 1;
-    return new Promise((resolve) =>
-      setTimeout(() => {
-        const left = (heldByName.get(redisKey) ?? 1) - 1;
-        if (left > 0) heldByName.set(redisKey, left);
-        else heldByName.delete(redisKey);
-        held -= 1;
-        resolve({ allowed: false, retryAfterSeconds: retryAfter(k, Date.now()) });
-      }, delay).unref(), // a held refusal must not keep a stopping process alive
+    return new Promise(
+      (resolve) =>
+        setTimeout(() => {
+          const left = (heldByName.get(redisKey) ?? 1) - 1;
+          if (left > 0) heldByName.set(redisKey, left);
+          else heldByName.delete(redisKey);
+          held -= 1;
+          resolve({ allowed: false, retryAfterSeconds: retryAfter(k, Date.now()) });
+        }, delay).unref(), // a held refusal must not keep a stopping process alive
     );
   }
 

@@ -25,6 +25,7 @@ describe('password work queue (real argon2)', () => {
       } catch (err) {
         return err;
       }
+      return undefined;
     })();
     expect(laneFull).toBeInstanceOf(ApiError);
     expect([(laneFull as ApiError).status, (laneFull as ApiError).code]).toEqual([429, 'too_many_attempts']);

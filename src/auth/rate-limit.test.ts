@@ -28,12 +28,7 @@ describe('rate limiter (real Redis)', () => {
 
   it('keeps counters of different names apart within one burst', async () => {
     const limit = { max: 2, windowSeconds: 30 };
-    const [a1, b1, a2, a3] = await Promise.all([
-      limiter.hit('a', limit),
-      limiter.hit('b', limit),
-      limiter.hit('a', limit),
-      limiter.hit('a', limit),
-    ]);
+    const [a1, b1, a2, a3] = await Promise.all([limiter.hit('a', limit), limiter.hit('b', limit), limiter.hit('a', limit), limiter.hit('a', limit)]);
     expect([a1!.count, a2!.count, a3!.count, b1!.count]).toEqual([1, 2, 3, 1]);
     expect([a1!.allowed, a2!.allowed, a3!.allowed, b1!.allowed]).toEqual([true, true, false, true]);
     expect(await limiter.peek('a', limit)).toMatchObject({ count: 3, allowed: false });

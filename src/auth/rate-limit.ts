@@ -71,12 +71,17 @@ export function createRateLimiter(redis: Redis, key: KeySpace): RateLimiter {
       });
     },
     async peek(name, limit) {
-      const [value, ttl] = await redis.multi().get(key('rl', name)).ttl(key('rl', name)).exec().then((r) =>
-        (r ?? []).map(([err, v]) => {
-          if (err) throw err;
-          return v;
-        }),
-      );
+      const [value, ttl] = await redis
+        .multi()
+        .get(key('rl', name))
+        .ttl(key('rl', name))
+        .exec()
+        .then((r) =>
+          (r ?? []).map(([err, v]) => {
+            if (err) throw err;
+            return v;
+          }),
+        );
       const count = Number(value ?? 0);
       return { allowed: count < limit.max, count, retryAfterSeconds: Math.max(1, Number(ttl)) };
     },

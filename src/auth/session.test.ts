@@ -5,14 +5,7 @@ import { ensureDatabaseExists, runMigrations } from '../db/migrate.js';
 import { sessions } from '../db/schema.js';
 import { workerDatabaseUrl, uniqueUsername } from '../test/harness.js';
 import { insertUser } from '../users/store.js';
-import {
-  createSession,
-  deleteExpiredSessions,
-  generateSessionToken,
-  invalidateUserSessions,
-  sessionIdFromToken,
-  validateSessionToken,
-} from './session.js';
+import { createSession, deleteExpiredSessions, generateSessionToken, invalidateUserSessions, sessionIdFromToken, validateSessionToken } from './session.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 let database: Database;
@@ -29,7 +22,10 @@ afterAll(async () => {
 });
 
 async function setExpiry(token: string, expiresAt: Date) {
-  await database.db.update(sessions).set({ expiresAt }).where(eq(sessions.id, sessionIdFromToken(token)));
+  await database.db
+    .update(sessions)
+    .set({ expiresAt })
+    .where(eq(sessions.id, sessionIdFromToken(token)));
 }
 
 describe('sessions', () => {
@@ -54,7 +50,10 @@ describe('sessions', () => {
     await setExpiry(token, new Date(Date.now() + 10 * DAY));
     const result = await validateSessionToken(database.db, token, 30);
     expect(result?.renewed).toBe(true);
-    const [row] = await database.db.select().from(sessions).where(eq(sessions.id, sessionIdFromToken(token)));
+    const [row] = await database.db
+      .select()
+      .from(sessions)
+      .where(eq(sessions.id, sessionIdFromToken(token)));
     expect(row!.expiresAt.getTime()).toBeGreaterThan(Date.now() + 29 * DAY);
   });
 
@@ -63,7 +62,10 @@ describe('sessions', () => {
     await createSession(database.db, token, userId, 30);
     await setExpiry(token, new Date(Date.now() - 1000));
     expect(await validateSessionToken(database.db, token, 30)).toBeNull();
-    const rows = await database.db.select().from(sessions).where(eq(sessions.id, sessionIdFromToken(token)));
+    const rows = await database.db
+      .select()
+      .from(sessions)
+      .where(eq(sessions.id, sessionIdFromToken(token)));
     expect(rows).toEqual([]);
   });
 
@@ -88,21 +90,35 @@ describe('renewal opt-out', () => {
     await setExpiry(token, soon);
     const result = await validateSessionToken(database.db, token, 30, { renew: false });
     expect(result?.renewed).toBe(false);
-    const [row] = await database.db.select().from(sessions).where(eq(sessions.id, sessionIdFromToken(token)));
+    const [row] = await database.db
+      .select()
+      .from(sessions)
+      .where(eq(sessions.id, sessionIdFromToken(token)));
     expect(Math.abs(row!.expiresAt.getTime() - soon.getTime())).toBeLessThan(1000);
   });
 });
 
 describe('last used', () => {
   const lastUsed = async (token: string) =>
-    (await database.db.select().from(sessions).where(eq(sessions.id, sessionIdFromToken(token))))[0]!.lastUsedAt!.getTime();
+    (
+      await database.db
+        .select()
+        .from(sessions)
+        .where(eq(sessions.id, sessionIdFromToken(token)))
+    )[0]!.lastUsedAt!.getTime();
   const setLastUsed = (token: string, at: Date) =>
-    database.db.update(sessions).set({ lastUsedAt: at }).where(eq(sessions.id, sessionIdFromToken(token)));
+    database.db
+      .update(sessions)
+      .set({ lastUsedAt: at })
+      .where(eq(sessions.id, sessionIdFromToken(token)));
 
   it('is written at most once a minute, never by a use that does not renew, and keeps a user agent short', async () => {
     const token = generateSessionToken();
     await createSession(database.db, token, userId, 30, `Agent\u0000 ${'y'.repeat(400)}`);
-    const [row] = await database.db.select().from(sessions).where(eq(sessions.id, sessionIdFromToken(token)));
+    const [row] = await database.db
+      .select()
+      .from(sessions)
+      .where(eq(sessions.id, sessionIdFromToken(token)));
     expect(row!.userAgent).toBe(`Agent ${'y'.repeat(249)}`);
     expect(row!.publicId).toMatch(/^[0-9a-f]{32}$/);
     // Used 10 s ago: no write.

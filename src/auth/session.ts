@@ -35,13 +35,7 @@ export function generatePublicSessionId(): string {
   return encodeHexLowerCase(crypto.getRandomValues(new Uint8Array(16)));
 }
 
-export async function createSession(
-  db: Db,
-  token: string,
-  userId: number,
-  lifetimeDays: number,
-  userAgent?: string | null,
-): Promise<Session> {
+export async function createSession(db: Db, token: string, userId: number, lifetimeDays: number, userAgent?: string | null): Promise<Session> {
   const now = Date.now();
   const session: Session = {
     id: sessionIdFromToken(token),
@@ -71,12 +65,7 @@ export function isWellFormedToken(token: string): boolean {
   return TOKEN_PATTERN.test(token);
 }
 
-export async function validateSessionToken(
-  db: Db,
-  token: string,
-  lifetimeDays: number,
-  options: { renew?: boolean } = {},
-): Promise<SessionValidation | null> {
+export async function validateSessionToken(db: Db, token: string, lifetimeDays: number, options: { renew?: boolean } = {}): Promise<SessionValidation | null> {
   if (!isWellFormedToken(token)) return null;
   const id = sessionIdFromToken(token);
   const rows = await db
@@ -109,7 +98,10 @@ export async function validateSessionToken(
     const touch = !row.lastUsedAt || now - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS;
     if (renew) session.expiresAt = new Date(now + lifetimeMs);
     if (renew || touch) {
-      await db.update(sessions).set({ expiresAt: session.expiresAt, lastUsedAt: new Date(now) }).where(eq(sessions.id, id));
+      await db
+        .update(sessions)
+        .set({ expiresAt: session.expiresAt, lastUsedAt: new Date(now) })
+        .where(eq(sessions.id, id));
     }
     renewed = renew;
   }
@@ -156,15 +148,14 @@ export async function listUserSessions(db: Db, userId: number): Promise<SessionL
  * everywhere. Only rows this call deleted are returned: ids are read, then
  * deleted by id, and the count of each delete says whether it was this call's.
  */
-export async function deleteUserSessions(
-  db: Db,
-  userId: number,
-  which: { keep?: string; publicId?: string } = {},
-): Promise<string[]> {
+export async function deleteUserSessions(db: Db, userId: number, which: { keep?: string; publicId?: string } = {}): Promise<string[]> {
   const conditions = [eq(sessions.userId, userId)];
   if (which.keep) conditions.push(ne(sessions.id, which.keep));
   if (which.publicId !== undefined) conditions.push(eq(sessions.publicId, which.publicId));
-  const rows = await db.select({ id: sessions.id }).from(sessions).where(and(...conditions));
+  const rows = await db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(and(...conditions));
   const ended: string[] = [];
   for (const { id } of rows) {
     const [result] = await db.delete(sessions).where(and(eq(sessions.id, id), eq(sessions.userId, userId)));

@@ -66,7 +66,12 @@ const schema = z.object({
   ROOM_MEMBER_TIMEOUT_MS: z.coerce.number().int().min(200).max(600_000).default(20_000),
   ROOM_REPLAY_EVENTS: z.coerce.number().int().min(10).max(100_000).default(1000),
   // At least one event of the largest size (a 64 KiB signal) must fit.
-  ROOM_REPLAY_BYTES: z.coerce.number().int().min(128 * 1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  ROOM_REPLAY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(128 * 1024)
+    .max(64 * 1024 * 1024)
+    .default(1024 * 1024),
   ROOM_SIGNAL_MAX: z.coerce.number().int().min(1).default(1000),
   ROOM_STATE_MAX: z.coerce.number().int().min(1).default(60),
   ROOM_JOIN_MAX: z.coerce.number().int().min(1).default(30),
@@ -76,7 +81,11 @@ const schema = z.object({
   ROOM_PEERS_PER_USER: z.coerce.number().int().min(1).max(16).default(4),
   PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
   SSE_KEEPALIVE_MS: z.coerce.number().int().min(100).max(25_000).default(20_000),
-  SSE_MAX_BUFFER_BYTES: z.coerce.number().int().min(4096).default(256 * 1024),
+  SSE_MAX_BUFFER_BYTES: z.coerce
+    .number()
+    .int()
+    .min(4096)
+    .default(256 * 1024),
   ICE_SERVERS: z
     .string()
     .default('[]')
@@ -91,10 +100,20 @@ const schema = z.object({
   TURN_URLS: z
     .string()
     .default('')
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
     .refine((urls) => urls.every((u) => /^turns?:/.test(u)), 'must be comma-separated turn: or turns: URLs'),
   TURN_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
-  TURN_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 86400).default(3600),
+  TURN_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 86400)
+    .default(3600),
 });
 
 const iceServersSchema = z.array(

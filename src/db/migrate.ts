@@ -19,9 +19,7 @@ export async function ensureDatabaseExists(url: string): Promise<void> {
   u.pathname = '/';
   const conn = await mysql.createConnection({ uri: u.toString(), connectTimeout: 5000 });
   try {
-    await conn.query(
-      `CREATE DATABASE IF NOT EXISTS \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
-    );
+    await conn.query(`CREATE DATABASE IF NOT EXISTS \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   } finally {
     await conn.end();
   }

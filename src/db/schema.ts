@@ -39,7 +39,11 @@ export const sessions = mysqlTable(
     lastUsedAt: datetime('last_used_at', { mode: 'date', fsp: 3 }),
     userAgent: varchar('user_agent', { length: 255 }),
   },
-  (t) => [uniqueIndex('sessions_public_id_unique').on(t.publicId), index('sessions_user_id_idx').on(t.userId), index('sessions_expires_at_idx').on(t.expiresAt)],
+  (t) => [
+    uniqueIndex('sessions_public_id_unique').on(t.publicId),
+    index('sessions_user_id_idx').on(t.userId),
+    index('sessions_expires_at_idx').on(t.expiresAt),
+  ],
 );
 
 export const rooms = mysqlTable(

@@ -24,7 +24,16 @@ async function threeTabs() {
   const [c, t1, t2] = await Promise.all([open(caller), open(callee), open(calleeOnB)]);
   const tabs = { caller: c, tab1: t1, tab2: t2 };
   const events = (event: string) => ({ caller: collect(c, event), tab1: collect(t1, event), tab2: collect(t2, event) });
-  return { caller, callee, calleeOnB, tabs, incoming: events('call:incoming'), accepted: events('call:accepted'), ended: events('call:ended'), messages: events('dm:message') };
+  return {
+    caller,
+    callee,
+    calleeOnB,
+    tabs,
+    incoming: events('call:incoming'),
+    accepted: events('call:accepted'),
+    ended: events('call:ended'),
+    messages: events('dm:message'),
+  };
 }
 
 async function unreadFrom(p: Person, other: string): Promise<number> {
@@ -75,7 +84,10 @@ describe('a call from a conversation', () => {
     const history = await t.callee.client.get(`/api/dm/${t.caller.username}/messages`);
     expect(history.body.messages.map((m: any) => [m.kind, m.call?.outcome])).toEqual([['call', 'answered']]);
     // A call you answered is not unread.
-    await waitFor('the answered call is read', async () => (await unreadFrom(t.callee, t.caller.username)) === 0 && (await t.callee.client.get('/api/dm/conversations')).body.conversations.length === 1);
+    await waitFor(
+      'the answered call is read',
+      async () => (await unreadFrom(t.callee, t.caller.username)) === 0 && (await t.callee.client.get('/api/dm/conversations')).body.conversations.length === 1,
+    );
     // A hang-up that comes late, twice, changes nothing.
     expect(await emitAck(t.tabs.tab1, 'call:hangup', { id })).toEqual({ ok: true });
   });

@@ -64,7 +64,15 @@ describe('dm:send', () => {
     const ack = await emitAck(annTabs[0]!, 'dm:send', { to: bob.username.toUpperCase(), body: '  hello <b>bob</b>  ', clientId });
     expect(ack).toEqual({
       ok: true,
-      message: { id: expect.any(Number), from: ann.username, to: bob.username, body: 'hello <b>bob</b>', createdAt: expect.any(String), clientId, kind: 'text' },
+      message: {
+        id: expect.any(Number),
+        from: ann.username,
+        to: bob.username,
+        body: 'hello <b>bob</b>',
+        createdAt: expect.any(String),
+        clientId,
+        kind: 'text',
+      },
     });
     // The row was committed before the ack went out.
     expect(await rowsFor(ann.username, clientId)).toHaveLength(1);
@@ -79,9 +87,7 @@ describe('dm:send', () => {
     const annTab = await open(ann);
     const tabs = [annTab, await open(sameSessionOn(ann, b)), await open(bob), await open(sameSessionOn(bob, a))];
     const inboxes = tabs.map((s) => collect(s, 'dm:message'));
-    const acks = await Promise.all(
-      [...Array(60).keys()].map((i) => emitAck(annTab, 'dm:send', { to: bob.username, body: `burst ${i}`, clientId: cid() })),
-    );
+    const acks = await Promise.all([...Array(60).keys()].map((i) => emitAck(annTab, 'dm:send', { to: bob.username, body: `burst ${i}`, clientId: cid() })));
     expect(acks.every((x) => x.ok)).toBe(true);
     const ids = acks.map((x) => x.message.id);
     expect(new Set(ids).size).toBe(60);
@@ -212,7 +218,12 @@ describe('history and conversations', () => {
     const page2 = await ann.client.get(`/api/dm/${bob.username}/messages?limit=3&before=${page1.body.messages[0].id}`);
     expect(page2.body.messages.map((m: { body: string }) => m.body)).toEqual(['m1', 'm2', 'm3']);
     const page3 = await bob.client.get(`/api/dm/${ann.username}/messages?limit=3&before=${page2.body.messages[0].id}`);
-    expect(page3.body).toEqual({ messages: [expect.objectContaining({ body: 'm0', from: ann.username, to: bob.username })], hasMore: false, theirReadUpTo: null, myReadUpTo: null });
+    expect(page3.body).toEqual({
+      messages: [expect.objectContaining({ body: 'm0', from: ann.username, to: bob.username })],
+      hasMore: false,
+      theirReadUpTo: null,
+      myReadUpTo: null,
+    });
     const all = await bob.client.get(`/api/dm/${ann.username}/messages`);
     expect(all.body.messages.map((m: { id: number }) => m.id)).toEqual(ids);
   });

@@ -140,7 +140,9 @@ describe('a user flooding dm:typing and dm:read', () => {
       await phase(flooded, 'flooded');
     }
     const lines = flooderLog.split('\n');
-    console.log(`flooder: ${lines.filter((l) => l.startsWith('disconnect')).length} disconnects, ${lines.filter((l) => l.startsWith('refused')).length} refused reconnections`);
+    console.log(
+      `flooder: ${lines.filter((l) => l.startsWith('disconnect')).length} disconnects, ${lines.filter((l) => l.startsWith('refused')).length} refused reconnections`,
+    );
     console.log(`server CPU: quiet ${((100 * cpu.quiet) / cpu.quietMs).toFixed(0)}%, flooded ${((100 * cpu.flooded) / cpu.floodedMs).toFixed(0)}%`);
     polling = false;
     await poll;
@@ -149,7 +151,9 @@ describe('a user flooding dm:typing and dm:read', () => {
     // loaded 2-core machine moves by scheduler noise alone (a few lost time slices), not by the
     // flood. Without the limits the flooded sends took seconds.
     const bound = Math.max(2 * p99(quiet), p99(quiet) + 25);
-    console.log(`dm:send ack p99: quiet ${p99(quiet).toFixed(1)} ms, flooded ${p99(flooded).toFixed(1)} ms (${quiet.length} + ${flooded.length} sends); health: ${health.length} polls, ${health.filter((s) => s !== 200).length} not 200`);
+    console.log(
+      `dm:send ack p99: quiet ${p99(quiet).toFixed(1)} ms, flooded ${p99(flooded).toFixed(1)} ms (${quiet.length} + ${flooded.length} sends); health: ${health.length} polls, ${health.filter((s) => s !== 200).length} not 200`,
+    );
     expect(p99(flooded)).toBeLessThanOrEqual(bound);
     expect(health.length).toBeGreaterThan(0);
     expect(health.every((s) => s === 200)).toBe(true);

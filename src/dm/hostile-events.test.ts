@@ -157,7 +157,10 @@ const hostileString = fc.oneof(
  */
 const bodyString = fc.oneof(
   { weight: 6, arbitrary: hostileString },
-  { weight: 1, arbitrary: fc.constantFrom(3999, 4000, 4001, 12_000).chain((n) => fc.constantFrom('x'.repeat(n), ` ${'y'.repeat(n)} `, '🎧'.repeat(Math.min(n, 4001)))) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(3999, 4000, 4001, 12_000).chain((n) => fc.constantFrom('x'.repeat(n), ` ${'y'.repeat(n)} `, '🎧'.repeat(Math.min(n, 4001)))),
+  },
 );
 const hostileNumber = fc.oneof(
   fc.integer(),
@@ -175,7 +178,10 @@ const value: fc.Arbitrary<unknown> = fc.oneof(
 );
 const someone = () =>
   fc.oneof(
-    { weight: 4, arbitrary: fc.constantFrom(bob.username, bob.username.toUpperCase(), carol.username, ann.username, 'nobody_here', `${bob.username} `, ` ${bob.username}`) },
+    {
+      weight: 4,
+      arbitrary: fc.constantFrom(bob.username, bob.username.toUpperCase(), carol.username, ann.username, 'nobody_here', `${bob.username} `, ` ${bob.username}`),
+    },
     { weight: 2, arbitrary: fc.stringMatching(/^[A-Za-z0-9_.-]{1,40}$/) },
     { weight: 1, arbitrary: value },
   );
@@ -214,7 +220,11 @@ const readPayload = () =>
     {
       weight: 4,
       arbitrary: fc.record(
-        { with: field(someone()), upTo: field(fc.oneof(fc.integer({ min: -2, max: 1_000_000 }), fc.constantFrom(1, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 1))), by: forged() },
+        {
+          with: field(someone()),
+          upTo: field(fc.oneof(fc.integer({ min: -2, max: 1_000_000 }), fc.constantFrom(1, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 1))),
+          by: forged(),
+        },
         { requiredKeys: [] },
       ),
     },
@@ -226,8 +236,50 @@ const typingPayload = () =>
 /** How the arguments are laid out: an ack at the end (or none), maybe extra arguments in between. */
 const layout = fc.constantFrom('ack', 'ack', 'ack', 'ack', 'no-ack', 'extra-then-ack', 'ack-only', 'nothing', 'extra-no-ack');
 
-const UNKNOWN_NAMES = ['dm:Send', 'dm:send ', 'DM:SEND', 'dm:message', 'dm:read:all', 'presence', 'message', 'error', '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'emit', 'on', 'join', 'disconnecting ', 'dm', ''];
-const unknownName = fc.oneof(fc.constantFrom(...UNKNOWN_NAMES), fc.string({ maxLength: 30 }).filter((n) => !['dm:send', 'dm:read', 'dm:typing', 'call:ring', 'call:accept', 'call:decline', 'call:cancel', 'call:hangup', 'connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener'].includes(n)));
+const UNKNOWN_NAMES = [
+  'dm:Send',
+  'dm:send ',
+  'DM:SEND',
+  'dm:message',
+  'dm:read:all',
+  'presence',
+  'message',
+  'error',
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  'emit',
+  'on',
+  'join',
+  'disconnecting ',
+  'dm',
+  '',
+];
+const unknownName = fc.oneof(
+  fc.constantFrom(...UNKNOWN_NAMES),
+  fc
+    .string({ maxLength: 30 })
+    .filter(
+      (n) =>
+        ![
+          'dm:send',
+          'dm:read',
+          'dm:typing',
+          'call:ring',
+          'call:accept',
+          'call:decline',
+          'call:cancel',
+          'call:hangup',
+          'connect',
+          'connect_error',
+          'disconnect',
+          'disconnecting',
+          'newListener',
+          'removeListener',
+        ].includes(n),
+    ),
+);
 
 // ---------------------------------------------------------------------------------------------
 // Emitting and judging.
@@ -297,7 +349,15 @@ describe('hostile events on /dm', () => {
       if (expected.code !== 'ok') return expectFailure(ack, expected.code);
       expect(ack).toEqual({
         ok: true,
-        message: { id: expect.any(Number), from: ann.username, to: bob.username, body: expect.any(String), createdAt: expect.any(String), clientId: expected.clientId, kind: 'text' },
+        message: {
+          id: expect.any(Number),
+          from: ann.username,
+          to: bob.username,
+          body: expect.any(String),
+          createdAt: expect.any(String),
+          clientId: expected.clientId,
+          kind: 'text',
+        },
       });
       okAcks.push((ack as { message: (typeof okAcks)[number] }).message);
     });
@@ -313,7 +373,10 @@ describe('hostile events on /dm', () => {
       if (expected === 'ok') expect(ack).toEqual({ ok: true });
       else expectFailure(ack, expected);
     });
-    const [rows] = await server.database.pool.query<RowDataPacket[]>('SELECT user_id, last_read_id, last_message_id FROM dm_conversations WHERE user_id IN (?, ?)', [annId, bobId]);
+    const [rows] = await server.database.pool.query<RowDataPacket[]>(
+      'SELECT user_id, last_read_id, last_message_id FROM dm_conversations WHERE user_id IN (?, ?)',
+      [annId, bobId],
+    );
     for (const r of rows) expect(Number(r.last_read_id)).toBeLessThanOrEqual(Number(r.last_message_id));
   });
 
@@ -364,15 +427,34 @@ describe('hostile events on /dm', () => {
     const garbageJson = fc.oneof(
       fc.string({ maxLength: 60 }),
       fc.jsonValue({ maxDepth: 2 }).map((v) => (JSON.stringify(v) ?? '').slice(0, -1)),
-      fc.constantFrom('[', '[]', '["dm:send"', '[1]', '[null]', '{}', '"dm:send"', '["dm:send",{"to":"x"}', `[${'['.repeat(20_000)}`, `["dm:send",${'['.repeat(20_000)}${']'.repeat(20_000)}]`),
+      fc.constantFrom(
+        '[',
+        '[]',
+        '["dm:send"',
+        '[1]',
+        '[null]',
+        '{}',
+        '"dm:send"',
+        '["dm:send",{"to":"x"}',
+        `[${'['.repeat(20_000)}`,
+        `["dm:send",${'['.repeat(20_000)}${']'.repeat(20_000)}]`,
+      ),
     );
     const frame = fc.oneof(
       garbageJson.map((j) => `2/dm,${j}`),
       fc.tuple(fc.nat(), garbageJson).map(([id, j]) => `2/dm,${id}${j}`),
-      fc.tuple(fc.constantFrom('0', '1', '3', '4', '5', '6', '7', '9', ''), fc.constantFrom('/dm,', '/', '/other,', '', '/dm'), garbageJson).map(([t, ns, j]) => `${t}${ns}${j}`),
+      fc
+        .tuple(fc.constantFrom('0', '1', '3', '4', '5', '6', '7', '9', ''), fc.constantFrom('/dm,', '/', '/other,', '', '/dm'), garbageJson)
+        .map(([t, ns, j]) => `${t}${ns}${j}`),
       // Binary-packet headers announcing attachments that never come, or too many.
       fc.tuple(fc.constantFrom('5', '6'), fc.constantFrom('1', '0', '-1', '99999999', 'x'), garbageJson).map(([t, n, j]) => `${t}${n}-/dm,${j}`),
-      fc.constantFrom('2/dm,["dm:send",{"to":{"_placeholder":true,"num":0},"body":"x","clientId":"c"}]', '2/dm,["__proto__"]', '2/dm,[{"not":"a name"}]', '2/dm,[7,{}]', ''),
+      fc.constantFrom(
+        '2/dm,["dm:send",{"to":{"_placeholder":true,"num":0},"body":"x","clientId":"c"}]',
+        '2/dm,["__proto__"]',
+        '2/dm,[{"not":"a name"}]',
+        '2/dm,[7,{}]',
+        '',
+      ),
     );
     let tab = await open(ann);
     let survived = 0;

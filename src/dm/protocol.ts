@@ -7,15 +7,7 @@ import { USERNAME_PATTERN } from '../users/validation.js';
 export const DM_NAMESPACE = '/dm';
 
 export const DM_CLIENT_EVENTS = ['dm:send', 'dm:read', 'dm:typing', 'call:ring', 'call:accept', 'call:decline', 'call:cancel', 'call:hangup'] as const;
-export const DM_SERVER_EVENTS = [
-  'dm:message',
-  'dm:read',
-  'dm:typing',
-  'presence',
-  'call:incoming',
-  'call:accepted',
-  'call:ended',
-] as const;
+export const DM_SERVER_EVENTS = ['dm:message', 'dm:read', 'dm:typing', 'presence', 'call:incoming', 'call:accepted', 'call:ended'] as const;
 
 export const DM_ERROR_CODES = ['invalid_input', 'unknown_user', 'blocked', 'rate_limited', 'unavailable', 'call_not_found'] as const;
 export type DmErrorCode = (typeof DM_ERROR_CODES)[number];

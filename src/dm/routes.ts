@@ -37,7 +37,11 @@ export function dmRoutes({ pool, redis, key, directory, blocks }: DmRoutesDeps &
     .get('/conversations', async (c) => {
       const me = c.var.user;
       const rows = await conversationsOf(pool, me.id, CONVERSATION_LIMIT);
-      const online = await onlineUserIds(redis, key, rows.map((r) => r.otherId)).catch(() => new Set<number>());
+      const online = await onlineUserIds(
+        redis,
+        key,
+        rows.map((r) => r.otherId),
+      ).catch(() => new Set<number>());
       return c.json({
         conversations: rows.map((r) => {
           const fromMe = r.lastMessage.senderId === me.id;

@@ -83,8 +83,7 @@ export function createDmService(deps: DmServiceDeps) {
         const outcome = await writer.write({ senderId: user.id, recipientId: recipient.id, body, clientId });
         if (outcome.kind === 'blocked') return fail('blocked', 'This person does not accept your messages.');
         // A retry returns the message first stored under this clientId, addressed as it was then.
-        const storedTo =
-          outcome.message.recipientId === recipient.id ? recipient : await directory.byId(outcome.message.recipientId);
+        const storedTo = outcome.message.recipientId === recipient.id ? recipient : await directory.byId(outcome.message.recipientId);
         const message = toWireMessage(outcome.message, user.username, storedTo?.username ?? to);
         // Announced once, when stored. A retry was announced the first time; announcing it again
         // would reach a recipient who may have blocked the sender since, and count it unread anew.

@@ -220,17 +220,23 @@ export function createDmSockets(deps: DmSocketDeps) {
     }
   }
 
-  const renew = setInterval(() => {
-    const sockets = [...nsp.sockets.values()].map((s) => ({ userId: (s as DmSocket).data.user.id, socketId: s.id }));
-    if (sockets.length > 0) presence.renew(sockets).catch(() => {});
-    void checkExpiredSessions();
-  }, Math.max(100, Math.floor(deps.presenceTimeoutMs / 3)));
-  const sweep = setInterval(() => {
-    presence
-      .sweep()
-      .then((offline) => Promise.all(offline.map((id) => announce(id, false))))
-      .catch(() => {});
-  }, Math.max(100, Math.min(5000, Math.floor(deps.presenceTimeoutMs / 6))));
+  const renew = setInterval(
+    () => {
+      const sockets = [...nsp.sockets.values()].map((s) => ({ userId: (s as DmSocket).data.user.id, socketId: s.id }));
+      if (sockets.length > 0) presence.renew(sockets).catch(() => {});
+      void checkExpiredSessions();
+    },
+    Math.max(100, Math.floor(deps.presenceTimeoutMs / 3)),
+  );
+  const sweep = setInterval(
+    () => {
+      presence
+        .sweep()
+        .then((offline) => Promise.all(offline.map((id) => announce(id, false))))
+        .catch(() => {});
+    },
+    Math.max(100, Math.min(5000, Math.floor(deps.presenceTimeoutMs / 6))),
+  );
   renew.unref();
   sweep.unref();
 

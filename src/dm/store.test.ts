@@ -68,10 +68,11 @@ for (const path of ['returning', 'portable'] as const) {
       expect(msg(3)).toMatchObject({ body: 'reply', senderId: b, recipientId: a });
       expect(msg(4).id).toBe(msg(1).id);
 
-      const [rows] = await pool.query<RowDataPacket[]>(
-        'SELECT sender_id, client_id, body FROM direct_messages WHERE sender_id IN (?, ?, ?) ORDER BY id',
-        [a, b, c],
-      );
+      const [rows] = await pool.query<RowDataPacket[]>('SELECT sender_id, client_id, body FROM direct_messages WHERE sender_id IN (?, ?, ?) ORDER BY id', [
+        a,
+        b,
+        c,
+      ]);
       expect(rows.map((r) => [Number(r.sender_id), r.client_id, r.body])).toEqual([
         [a, 'k1', 'original'],
         [a, 'k2', 'second'],

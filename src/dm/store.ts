@@ -88,9 +88,7 @@ export async function writeMessages(
   try {
     // A plain (consistent, unlocked) read: inside or outside the transaction it promises the same.
     const pairs = [...new Map(batch.map((m) => [`${m.recipientId}/${m.senderId}`, [m.recipientId, m.senderId]])).values()];
-    const [blockRows] = await conn.query<RowDataPacket[]>('SELECT blocker_id, blocked_id FROM user_blocks WHERE (blocker_id, blocked_id) IN (?)', [
-      pairs,
-    ]);
+    const [blockRows] = await conn.query<RowDataPacket[]>('SELECT blocker_id, blocked_id FROM user_blocks WHERE (blocker_id, blocked_id) IN (?)', [pairs]);
     const blocked = new Set(blockRows.map((r) => `${r.blocker_id}/${r.blocked_id}`));
     const allowed = batch.filter((m) => !blocked.has(`${m.recipientId}/${m.senderId}`));
     // A retry is acked with its message but never announced again. Of the batch's messages under
@@ -116,20 +114,24 @@ export async function writeMessages(
       const insert =
         'INSERT INTO direct_messages (sender_id, recipient_id, body, client_id, created_at, kind, payload) VALUES ? ON DUPLICATE KEY UPDATE id = id';
       open = true;
-      const [, [rows]] = !options.portable && (await returningSupported(pool, conn))
-        ? await all([conn.query('START TRANSACTION'), conn.query<RowDataPacket[]>(`${insert} RETURNING ${MESSAGE_COLUMNS}`, [values])] as const)
-        : await all([
-            conn.query('START TRANSACTION'),
-            conn.query(insert, [values]),
-            conn.query<RowDataPacket[]>(`SELECT ${MESSAGE_COLUMNS} FROM direct_messages WHERE (sender_id, client_id) IN (?)`, [
-              allowed.map((m) => [m.senderId, m.clientId]),
-            ]),
-          ] as const).then(([begin, , select]) => [begin, select] as const);
+      const [, [rows]] =
+        !options.portable && (await returningSupported(pool, conn))
+          ? await all([conn.query('START TRANSACTION'), conn.query<RowDataPacket[]>(`${insert} RETURNING ${MESSAGE_COLUMNS}`, [values])] as const)
+          : await all([
+              conn.query('START TRANSACTION'),
+              conn.query(insert, [values]),
+              conn.query<RowDataPacket[]>(`SELECT ${MESSAGE_COLUMNS} FROM direct_messages WHERE (sender_id, client_id) IN (?)`, [
+                allowed.map((m) => [m.senderId, m.clientId]),
+              ]),
+            ] as const).then(([begin, , select]) => [begin, select] as const);
       for (const r of rows) stored.set(keyOf(r.sender_id, r.client_id), toStoredMessage(r));
       // One row per (user, other) however many of the batch's messages they exchanged.
       const latest = new Map<string, [number, number, number]>();
       for (const m of stored.values()) {
-        for (const [user, other] of [[m.senderId, m.recipientId], [m.recipientId, m.senderId]] as const) {
+        for (const [user, other] of [
+          [m.senderId, m.recipientId],
+          [m.recipientId, m.senderId],
+        ] as const) {
           const key = `${user}/${other}`;
           const seen = latest.get(key);
           if (!seen || seen[2] < m.id) latest.set(key, [user, other, m.id]);
@@ -154,9 +156,7 @@ export async function writeMessages(
       // sending the two one after the other gives.
       if (blocked.has(`${m.recipientId}/${m.senderId}`)) return { kind: 'blocked' };
       const message = stored.get(keyOf(m.senderId, m.clientId));
-      return message
-        ? { kind: 'stored', message, fresh: first.has(m) && message.createdAt.getTime() === now?.getTime() }
-        : { kind: 'blocked' };
+      return message ? { kind: 'stored', message, fresh: first.has(m) && message.createdAt.getTime() === now?.getTime() } : { kind: 'blocked' };
     });
   } catch (err) {
     if (open) await conn.rollback().catch(() => {});
@@ -192,17 +192,7 @@ export async function messagesBetween(pool: Pool, a: number, b: number, before: 
   const branch =
     `(SELECT ${MESSAGE_COLUMNS} FROM direct_messages FORCE INDEX (direct_messages_pair_id_idx) ` +
     'WHERE sender_id = ? AND recipient_id = ? AND id < ? ORDER BY id DESC LIMIT ?)';
-  const [rows] = await pool.query<RowDataPacket[]>(`${branch} UNION ALL ${branch} ORDER BY id DESC LIMIT ?`, [
-    a,
-    b,
-    before,
-    limit,
-    b,
-    a,
-    before,
-    limit,
-    limit,
-  ]);
+  const [rows] = await pool.query<RowDataPacket[]>(`${branch} UNION ALL ${branch} ORDER BY id DESC LIMIT ?`, [a, b, before, limit, b, a, before, limit, limit]);
   return rows.map(toStoredMessage);
 }
 
@@ -265,21 +255,17 @@ export async function conversationsOf(pool: Pool, userId: number, limit: number)
  * conversation. A marker that would not move costs one read and no write.
  */
 export async function markRead(pool: Pool, userId: number, otherId: number, upTo: number): Promise<number | undefined> {
-  const [rows] = await pool.query<RowDataPacket[]>(
-    'SELECT last_read_id, last_message_id FROM dm_conversations WHERE user_id = ? AND other_id = ?',
-    [userId, otherId],
-  );
+  const [rows] = await pool.query<RowDataPacket[]>('SELECT last_read_id, last_message_id FROM dm_conversations WHERE user_id = ? AND other_id = ?', [
+    userId,
+    otherId,
+  ]);
   const row = rows[0];
   if (!row) return undefined;
   const current = Number(row.last_read_id);
   const target = Math.max(current, Math.min(upTo, Number(row.last_message_id)));
   if (target === current) return current;
   // GREATEST: a concurrent read that went further is kept; the marker only moves forward.
-  await pool.query('UPDATE dm_conversations SET last_read_id = GREATEST(last_read_id, ?) WHERE user_id = ? AND other_id = ?', [
-    target,
-    userId,
-    otherId,
-  ]);
+  await pool.query('UPDATE dm_conversations SET last_read_id = GREATEST(last_read_id, ?) WHERE user_id = ? AND other_id = ?', [target, userId, otherId]);
   return target;
 }
 
@@ -294,11 +280,7 @@ export async function blockedBy(pool: Pool, blockerId: number): Promise<{ userna
 }
 
 export async function block(pool: Pool, blockerId: number, blockedId: number): Promise<void> {
-  await pool.query('INSERT IGNORE INTO user_blocks (blocker_id, blocked_id, created_at) VALUES (?, ?, ?)', [
-    blockerId,
-    blockedId,
-    new Date(),
-  ]);
+  await pool.query('INSERT IGNORE INTO user_blocks (blocker_id, blocked_id, created_at) VALUES (?, ?, ?)', [blockerId, blockedId, new Date()]);
 }
 
 export async function unblock(pool: Pool, blockerId: number, blockedId: number): Promise<void> {
@@ -306,9 +288,6 @@ export async function unblock(pool: Pool, blockerId: number, blockedId: number):
 }
 
 export async function isBlocked(pool: Pool, blockerId: number, blockedId: number): Promise<boolean> {
-  const [rows] = await pool.query<RowDataPacket[]>('SELECT 1 FROM user_blocks WHERE blocker_id = ? AND blocked_id = ?', [
-    blockerId,
-    blockedId,
-  ]);
+  const [rows] = await pool.query<RowDataPacket[]>('SELECT 1 FROM user_blocks WHERE blocker_id = ? AND blocked_id = ?', [blockerId, blockedId]);
   return rows.length > 0;
 }

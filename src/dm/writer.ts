@@ -38,18 +38,20 @@ export function createMessageWriter(pool: Pool, options: { maxBatch?: number; ma
       writeMessages(
         pool,
         batch.map((p) => p.message),
-      ).then(
-        (outcomes) => batch.forEach((p, i) => p.resolve(outcomes[i]!)),
-        (err) => batch.forEach((p) => p.reject(err)),
-      ).finally(() => {
-        inFlight -= 1;
-        pump();
-        if (inFlight === 0 && queue.length === 0) {
-          const waiting = idle;
-          idle = [];
-          for (const w of waiting) w();
-        }
-      });
+      )
+        .then(
+          (outcomes) => batch.forEach((p, i) => p.resolve(outcomes[i]!)),
+          (err) => batch.forEach((p) => p.reject(err)),
+        )
+        .finally(() => {
+          inFlight -= 1;
+          pump();
+          if (inFlight === 0 && queue.length === 0) {
+            const waiting = idle;
+            idle = [];
+            for (const w of waiting) w();
+          }
+        });
     }
   }
 

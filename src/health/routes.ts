@@ -14,7 +14,13 @@ async function check(probe: () => Promise<unknown>, timeoutMs: number): Promise<
     timer = setTimeout(() => resolve('down'), timeoutMs);
   });
   try {
-    return await Promise.race([probe().then((): State => 'up', (): State => 'down'), timeout]);
+    return await Promise.race([
+      probe().then(
+        (): State => 'up',
+        (): State => 'down',
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -24,17 +30,10 @@ async function check(probe: () => Promise<unknown>, timeoutMs: number): Promise<
 export function healthRoutes(deps: HealthDeps) {
   const timeoutMs = deps.timeoutMs ?? 1500;
   return new Hono().get('/', async (c) => {
-    const [mysql, redis] = await Promise.all([
-      check(() => deps.db.execute(sql`SELECT 1`), timeoutMs),
-      check(() => deps.redis.ping(), timeoutMs),
-    ]);
+    const [mysql, redis] = await Promise.all([check(() => deps.db.execute(sql`SELECT 1`), timeoutMs), check(() => deps.redis.ping(), timeoutMs)]);
     const ok = mysql === 'up' && redis === 'up';
     if (ok) return c.json({ ok, mysql, redis }, 200, { 'Cache-Control': 'no-store' });
     const down = [mysql === 'down' && 'mysql', redis === 'down' && 'redis'].filter(Boolean).join(' and ');
-    return c.json(
-      { ok, mysql, redis, error: { code: 'dependency_down', message: `${down} unreachable` } },
-      503,
-      { 'Cache-Control': 'no-store' },
-    );
+    return c.json({ ok, mysql, redis, error: { code: 'dependency_down', message: `${down} unreachable` } }, 503, { 'Cache-Control': 'no-store' });
   });
 }

@@ -24,7 +24,9 @@ export function answerClientError(err: Error & { code?: string }, socket: Duplex
             : [400, 'Bad Request', 'invalid_input', 'The request is not well-formed HTTP.'];
     const body = JSON.stringify({ error: { code, message } });
     // The same security headers as every other answer (the app's middleware never sees this one).
-    const extra = Object.entries(security).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+    const extra = Object.entries(security)
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('');
     socket.write(
       `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
         `Cache-Control: no-store\r\n${extra}Connection: close\r\n\r\n${body}`,

@@ -54,8 +54,7 @@ export function notFound(c: Context): Response {
 
 export const unauthenticated = () => new ApiError(401, 'unauthenticated', 'Sign in first.');
 export const invalidInput = (message: string) => new ApiError(400, 'invalid_input', message);
-export const unavailable = (what: string) =>
-  new ApiError(503, 'unavailable', `${what} is unavailable right now; try again shortly.`, { 'Retry-After': '2' });
+export const unavailable = (what: string) => new ApiError(503, 'unavailable', `${what} is unavailable right now; try again shortly.`, { 'Retry-After': '2' });
 
 const DEPENDENCY_ERROR_CODES = new Set([
   'ECONNREFUSED',

@@ -338,19 +338,36 @@ const segment = (plausible: fc.Arbitrary<string>) =>
     { weight: 1, arbitrary: fc.constantFrom('%', '%G0', '%FF', '%C0%AF', '%ED%A0%80', '%F4%90%80%80', '%E2%82', '..', '.', '%2E%2E', '%2F') },
   );
 /** A query-string value, as hostile as a segment, sometimes badly percent-encoded. */
-const queryValue = (plausible: fc.Arbitrary<string>) =>
-  fc.oneof(segment(plausible), fc.constantFrom('', '%', '%%', '+', '&', '=', '%26x%3D1', '%0A', '%00'));
+const queryValue = (plausible: fc.Arbitrary<string>) => fc.oneof(segment(plausible), fc.constantFrom('', '%', '%%', '+', '&', '=', '%26x%3D1', '%0A', '%00'));
 
 /** Bodies as bytes: JSON of generated values, raw JSON text with odd numbers, broken text, non-UTF-8 bytes. */
 const rawBody = (value: fc.Arbitrary<unknown>) =>
   fc.oneof(
     { weight: 6, arbitrary: value.map((v) => JSON.stringify(v) ?? 'undefined') },
-    { weight: 1, arbitrary: fc.tuple(fc.constantFrom('capacity', 'upTo', 'limit', 'username', 'displayName', 'data'), rawNumber).map(([k, n]) => `{"${k}": ${n}}`) },
+    {
+      weight: 1,
+      arbitrary: fc.tuple(fc.constantFrom('capacity', 'upTo', 'limit', 'username', 'displayName', 'data'), rawNumber).map(([k, n]) => `{"${k}": ${n}}`),
+    },
     { weight: 1, arbitrary: value.map((v) => (JSON.stringify(v) ?? '').slice(0, -1)) },
     { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 100 }) },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 100 }) },
     { weight: 1, arbitrary: value.map((v) => invalidUtf8Inside(JSON.stringify(v) ?? 'null')) },
-    { weight: 1, arbitrary: fc.constantFrom('', ' ', 'null', '{}', '[]', '""', '{"a":1,"a":2}', '{"__proto__":{"admin":true}}', '\uFEFF{}', '{"x":"\\ud800"}', '{"x":"\\u0000"}') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        '',
+        ' ',
+        'null',
+        '{}',
+        '[]',
+        '""',
+        '{"a":1,"a":2}',
+        '{"__proto__":{"admin":true}}',
+        '\uFEFF{}',
+        '{"x":"\\ud800"}',
+        '{"x":"\\u0000"}',
+      ),
+    },
   );
 /** The JSON text with bytes that are not UTF-8 put in the middle of it. */
 function invalidUtf8Inside(text: string): Uint8Array {
@@ -400,7 +417,13 @@ const contentType = fc.oneof(
 
 /** Header values fetch can send: any Latin-1 byte but NUL, CR and LF (so bytes that are not UTF-8 too). */
 const headerText = fc
-  .string({ unit: fc.integer({ min: 0x20, max: 0xff }).filter((c) => c !== 0x7f).map((c) => String.fromCharCode(c)), maxLength: 120 })
+  .string({
+    unit: fc
+      .integer({ min: 0x20, max: 0xff })
+      .filter((c) => c !== 0x7f)
+      .map((c) => String.fromCharCode(c)),
+    maxLength: 120,
+  })
   .map((s) => s.trim());
 const realCookie = () => [...fuzzer.client.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
 const garbageCookie = () =>
@@ -429,7 +452,13 @@ const garbageCookie = () =>
 describe('hostile input on every HTTP route', () => {
   it('accounts: signup, login and logout never fail on generated bodies, cookies and content types', async () => {
     const signupBody = fc.oneof(
-      { weight: 4, arbitrary: fc.record({ username: field(usernameLike()), password: field(fc.string({ maxLength: 300 })), displayName: field(hostileString) }, { requiredKeys: [] }) },
+      {
+        weight: 4,
+        arbitrary: fc.record(
+          { username: field(usernameLike()), password: field(fc.string({ maxLength: 300 })), displayName: field(hostileString) },
+          { requiredKeys: [] },
+        ),
+      },
       {
         // Valid-looking signups (some names taken) cost an argon2 hash each: a few, not many.
         weight: 2,
@@ -451,7 +480,12 @@ describe('hostile input on every HTTP route', () => {
     const input = fc.oneof(
       fc.record({ path: fc.constant('/api/auth/signup'), body: rawBody(signupBody), type: contentType }),
       fc.record({ path: fc.constant('/api/auth/login'), body: rawBody(loginBody), type: contentType }),
-      fc.record({ path: fc.constant('/api/auth/logout'), body: fc.oneof(fc.constant(undefined), rawBody(jsonValue)), type: contentType, cookie: garbageCookie() }),
+      fc.record({
+        path: fc.constant('/api/auth/logout'),
+        body: fc.oneof(fc.constant(undefined), rawBody(jsonValue)),
+        type: contentType,
+        cookie: garbageCookie(),
+      }),
     );
     await fuzz(input, 900, async ({ path, body, type, cookie }: { path: string; body?: string | Uint8Array; type: string | null; cookie?: string }) => {
       const ans = await sendAndJudge({ method: 'POST', path, body, contentType: type, as: guest, cookie }, 'accounts');
@@ -475,7 +509,12 @@ describe('hostile input on every HTTP route', () => {
         { weight: 6, arbitrary: fc.constant(undefined) },
         { weight: 2, arbitrary: garbageCookie() },
         // The real session next to a forged one, in either order.
-        { weight: 1, arbitrary: fc.tuple(headerText, fc.boolean()).map(([v, first]) => (first ? `parley_session=${v}; ${realCookie()}` : `${realCookie()}; parley_session=${v}`)) },
+        {
+          weight: 1,
+          arbitrary: fc
+            .tuple(headerText, fc.boolean())
+            .map(([v, first]) => (first ? `parley_session=${v}; ${realCookie()}` : `${realCookie()}; parley_session=${v}`)),
+        },
       ),
       method: fc.constantFrom('GET', 'GET', 'GET', 'HEAD', 'OPTIONS'),
     });
@@ -523,7 +562,10 @@ describe('hostile input on every HTTP route', () => {
       fc.record({
         kind: fc.constant('join' as const),
         name: segment(roomLike()),
-        body: fc.oneof(fc.constant(undefined), rawBody(fc.oneof(fc.record({ password: field(fc.constantFrom('open sesame', 'wrong')) }, { requiredKeys: [] }), jsonValue))),
+        body: fc.oneof(
+          fc.constant(undefined),
+          rawBody(fc.oneof(fc.record({ password: field(fc.constantFrom('open sesame', 'wrong')) }, { requiredKeys: [] }), jsonValue)),
+        ),
         type: contentType,
       }),
     );
@@ -566,8 +608,19 @@ describe('hostile input on every HTTP route', () => {
         ),
       },
       // Mostly valid signals, so that the accepting path is fuzzed too: any data passes through.
-      { weight: 2, arbitrary: fc.record({ from: fc.constant(fuzzPeer), to: fc.constant(ownerPeer), type: fc.constantFrom('offer', 'answer', 'candidate', 'hangup'), data: jsonValue }) },
-      { weight: 1, arbitrary: fc.record({ from: fc.constant(fuzzPeer), type: fc.constant('state'), data: fc.record({ inCall: fc.boolean(), muted: fc.boolean() }) }) },
+      {
+        weight: 2,
+        arbitrary: fc.record({
+          from: fc.constant(fuzzPeer),
+          to: fc.constant(ownerPeer),
+          type: fc.constantFrom('offer', 'answer', 'candidate', 'hangup'),
+          data: jsonValue,
+        }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({ from: fc.constant(fuzzPeer), type: fc.constant('state'), data: fc.record({ inCall: fc.boolean(), muted: fc.boolean() }) }),
+      },
       { weight: 1, arbitrary: jsonValue },
     );
     const chatBody = fc.oneof(
@@ -578,7 +631,10 @@ describe('hostile input on every HTTP route', () => {
     );
     const leaveBody = fc.oneof(
       // Never the fuzz's own peer, which the other inputs need; someone else's is 403, an unknown one 204.
-      { weight: 4, arbitrary: fc.record({ peerId: field(fc.oneof(fc.constant(ownerPeer), fc.stringMatching(/^[A-Za-z0-9_-]{20,24}$/))) }, { requiredKeys: [] }) },
+      {
+        weight: 4,
+        arbitrary: fc.record({ peerId: field(fc.oneof(fc.constant(ownerPeer), fc.stringMatching(/^[A-Za-z0-9_-]{20,24}$/))) }, { requiredKeys: [] }),
+      },
       { weight: 1, arbitrary: jsonValue },
     );
     const name = fc.oneof(
@@ -721,11 +777,25 @@ describe('hostile input on every HTTP route', () => {
         name: segment(names),
         query: fc.oneof(
           fc.constant(''),
-          fc.tuple(queryValue(fc.oneof(fc.nat().map(String), fc.constantFrom('0', '-1', '1.5', '1e3', '9007199254740992', '99999999999999999999', '0x10', ' 5', 'Infinity', 'NaN'))), queryValue(fc.oneof(fc.integer({ min: -5, max: 200 }).map(String), fc.constantFrom('1e2', '50.0', '', 'abc', '101', 'Infinity')))).map(([b, l]) => `?before=${b}&limit=${l}`),
+          fc
+            .tuple(
+              queryValue(
+                fc.oneof(
+                  fc.nat().map(String),
+                  fc.constantFrom('0', '-1', '1.5', '1e3', '9007199254740992', '99999999999999999999', '0x10', ' 5', 'Infinity', 'NaN'),
+                ),
+              ),
+              queryValue(fc.oneof(fc.integer({ min: -5, max: 200 }).map(String), fc.constantFrom('1e2', '50.0', '', 'abc', '101', 'Infinity'))),
+            )
+            .map(([b, l]) => `?before=${b}&limit=${l}`),
           fc.constantFrom('?before', '?limit', '?before=&limit=', '?before=1&before=2', '?limit=1&limit=1000', '?before[]=1'),
         ),
       }),
-      fc.record({ kind: fc.constantFrom('block' as const, 'unblock' as const), name: segment(names), body: fc.oneof(fc.constant(undefined), rawBody(jsonValue)) }),
+      fc.record({
+        kind: fc.constantFrom('block' as const, 'unblock' as const),
+        name: segment(names),
+        body: fc.oneof(fc.constant(undefined), rawBody(jsonValue)),
+      }),
     );
     const blocked = new Set<string>();
     // One at a time, so that the last accepted block or unblock of a name is the one that counts.
@@ -767,15 +837,29 @@ describe('hostile input on every HTTP route', () => {
       method: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'),
       // Socket.IO's endpoint answers its own requests, in Engine.IO's error format.
       prefix: fc.constantFrom('/api/', '/api/rooms/', '/api/users/', '/api/dm/', '/api/auth/', '/', '/r/', '/assets/', '/api', '/socket.io/'),
-      segments: fc.array(segment(fc.constantFrom('me', 'rooms', 'block', 'messages', 'events', 'signal', 'health', mainRoom, target.username)), { maxLength: 4 }),
+      segments: fc.array(segment(fc.constantFrom('me', 'rooms', 'block', 'messages', 'events', 'signal', 'health', mainRoom, target.username)), {
+        maxLength: 4,
+      }),
       query: fc.oneof(
         fc.constant(''),
         queryValue(fc.string()).map((q) => `?${q}`),
-        fc.tuple(fc.constantFrom('3', '4', '5', 'x', ''), fc.constantFrom('polling', 'websocket', 'webtransport', 'x'), queryValue(fc.string())).map(([eio, t, sid]) => `?EIO=${eio}&transport=${t}&sid=${sid}`),
+        fc
+          .tuple(fc.constantFrom('3', '4', '5', 'x', ''), fc.constantFrom('polling', 'websocket', 'webtransport', 'x'), queryValue(fc.string()))
+          .map(([eio, t, sid]) => `?EIO=${eio}&transport=${t}&sid=${sid}`),
       ),
       body: fc.oneof(fc.constant(undefined), rawBody(jsonValue)),
       signedIn: fc.boolean(),
-      origin: fc.oneof({ weight: 5, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.oneof(fc.constant(null), headerText, fc.constantFrom('null', 'https://evil.example', `${server.config.origin}/`, server.config.origin.toUpperCase())) }),
+      origin: fc.oneof(
+        { weight: 5, arbitrary: fc.constant(undefined) },
+        {
+          weight: 1,
+          arbitrary: fc.oneof(
+            fc.constant(null),
+            headerText,
+            fc.constantFrom('null', 'https://evil.example', `${server.config.origin}/`, server.config.origin.toUpperCase()),
+          ),
+        },
+      ),
     });
     await fuzz(input, 1200, async ({ method, prefix, segments, query, body, signedIn, origin }) => {
       const path = `${prefix}${segments.join('/')}${query}`;
@@ -807,7 +891,11 @@ describe('hostile input on every HTTP route', () => {
     const input = fc.record({
       route: fc.constantFrom(...routes),
       // Sizes around both limits.
-      size: fc.oneof(fc.integer({ min: BODY_LIMIT - 64, max: BODY_LIMIT + 64 }), fc.integer({ min: SIGNAL_LIMIT - 64, max: SIGNAL_LIMIT + 64 }), fc.constantFrom(BODY_LIMIT, BODY_LIMIT + 1, SIGNAL_LIMIT, SIGNAL_LIMIT + 1, 4 * BODY_LIMIT)),
+      size: fc.oneof(
+        fc.integer({ min: BODY_LIMIT - 64, max: BODY_LIMIT + 64 }),
+        fc.integer({ min: SIGNAL_LIMIT - 64, max: SIGNAL_LIMIT + 64 }),
+        fc.constantFrom(BODY_LIMIT, BODY_LIMIT + 1, SIGNAL_LIMIT, SIGNAL_LIMIT + 1, 4 * BODY_LIMIT),
+      ),
       field: fc.constantFrom('displayName', 'body', 'password', 'name', 'data', 'peerId', 'pad'),
       chunked: fc.boolean(),
     });
@@ -833,7 +921,16 @@ describe('hostile input on every HTTP route', () => {
 
   it('deeply nested JSON gets a 4xx on every route that takes a body', async () => {
     const input = fc.record({
-      route: fc.constantFrom('/api/auth/signup', '/api/auth/login', '/api/me', '/api/rooms', `/api/rooms/${mainRoom}/join`, `/api/rooms/${mainRoom}/messages`, `/api/rooms/${mainRoom}/leave`, `/api/rooms/${mainRoom}/signal`),
+      route: fc.constantFrom(
+        '/api/auth/signup',
+        '/api/auth/login',
+        '/api/me',
+        '/api/rooms',
+        `/api/rooms/${mainRoom}/join`,
+        `/api/rooms/${mainRoom}/messages`,
+        `/api/rooms/${mainRoom}/leave`,
+        `/api/rooms/${mainRoom}/signal`,
+      ),
       depth: fc.oneof(fc.integer({ min: 10, max: 200 }), fc.integer({ min: 4000, max: 30_000 }), fc.constantFrom(10_000, 20_000)),
       shape: fc.constantFrom('array', 'object', 'unclosed', 'in-field', 'in-signal-data'),
     });
@@ -859,23 +956,38 @@ describe('hostile input on every HTTP route', () => {
   it('invalid UTF-8 and control bytes sent raw in the request line and headers get a 4xx in the error shape', async () => {
     const { port } = server;
     const rawTarget = fc.oneof(
-      fc.tuple(fc.constantFrom('/api/rooms/', '/api/users?q=', `/api/rooms/${mainRoom}/events?peer=`, '/api/dm/', '/api/'), fc.uint8Array({ minLength: 1, maxLength: 16 })).map(([p, b]) => Buffer.concat([Buffer.from(p), Buffer.from(b)])),
-      fc.constantFrom(Buffer.from('/api/rooms/\xff\xfe', 'latin1'), Buffer.from('/api/users?q=\xc3\x28', 'latin1'), Buffer.from('/api/me\x00'), Buffer.from('/api/me\x7f'), Buffer.from('/api/ me'), Buffer.from('*'), Buffer.from('http://evil.example/api/me')),
+      fc
+        .tuple(
+          fc.constantFrom('/api/rooms/', '/api/users?q=', `/api/rooms/${mainRoom}/events?peer=`, '/api/dm/', '/api/'),
+          fc.uint8Array({ minLength: 1, maxLength: 16 }),
+        )
+        .map(([p, b]) => Buffer.concat([Buffer.from(p), Buffer.from(b)])),
+      fc.constantFrom(
+        Buffer.from('/api/rooms/\xff\xfe', 'latin1'),
+        Buffer.from('/api/users?q=\xc3\x28', 'latin1'),
+        Buffer.from('/api/me\x00'),
+        Buffer.from('/api/me\x7f'),
+        Buffer.from('/api/ me'),
+        Buffer.from('*'),
+        Buffer.from('http://evil.example/api/me'),
+      ),
     );
     const rawHeader = fc.oneof(
       fc.constant(Buffer.alloc(0)),
       fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.concat([Buffer.from('Cookie: parley_session='), Buffer.from(b), Buffer.from('\r\n')])),
       fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.concat([Buffer.from('Last-Event-ID: '), Buffer.from(b), Buffer.from('\r\n')])),
       fc.uint8Array({ minLength: 1, maxLength: 20 }).map((b) => Buffer.concat([Buffer.from(b), Buffer.from(': x\r\n')])),
-      fc.constantFrom(
-        'Content-Length: -1\r\n',
-        'Content-Length: abc\r\n',
-        'Content-Length: 1\r\nContent-Length: 2\r\n',
-        'Transfer-Encoding: chunked\r\nContent-Length: 3\r\n',
-        'Transfer-Encoding: gzip, chunked, identity\r\n',
-        `X-Big: ${'x'.repeat(20_000)}\r\n`,
-        'Host: \xff\r\n',
-      ).map((s) => Buffer.from(s, 'latin1')),
+      fc
+        .constantFrom(
+          'Content-Length: -1\r\n',
+          'Content-Length: abc\r\n',
+          'Content-Length: 1\r\nContent-Length: 2\r\n',
+          'Transfer-Encoding: chunked\r\nContent-Length: 3\r\n',
+          'Transfer-Encoding: gzip, chunked, identity\r\n',
+          `X-Big: ${'x'.repeat(20_000)}\r\n`,
+          'Host: \xff\r\n',
+        )
+        .map((s) => Buffer.from(s, 'latin1')),
     );
     const input = fc.record({ method: fc.constantFrom('GET', 'POST', 'DELETE', 'G\xffT', 'GET /x'), target: rawTarget, header: rawHeader });
     await fuzz(
@@ -959,13 +1071,35 @@ describe('hostile input on every HTTP route', () => {
 
     const total = [...sent.values()].reduce((a, b) => a + b, 0);
     console.log(`hostile HTTP inputs: ${total} (${[...sent].map(([k, v]) => `${k} ${v}`).join(', ')})`);
-    console.log(`statuses: ${[...statuses].map(([k, m]) => `${k} {${[...m].sort((a, b) => a[0] - b[0]).map(([st, n]) => `${st}: ${n}`).join(', ')}}`).join('; ')}`);
+    console.log(
+      `statuses: ${[...statuses]
+        .map(
+          ([k, m]) =>
+            `${k} {${[...m]
+              .sort((a, b) => a[0] - b[0])
+              .map(([st, n]) => `${st}: ${n}`)
+              .join(', ')}}`,
+        )
+        .join('; ')}`,
+    );
     console.log(`accepted writes: ${JSON.stringify(wrote)}`);
     for (const family of ['accounts', 'reads', 'me', 'rooms', 'room-actions', 'events', 'dm-rest', 'unknown', 'size', 'nested', 'raw']) {
       expect(sent.get(family) ?? 0, family).toBeGreaterThan(0);
     }
     // The generated input reached the accepting paths as well as the refusing ones.
-    for (const [family, status] of [['accounts', 201], ['accounts', 401], ['accounts', 415], ['me', 200], ['rooms', 201], ['room-actions', 201], ['room-actions', 202], ['events', 200], ['dm-rest', 204], ['size', 413], ['raw', 400]] as const) {
+    for (const [family, status] of [
+      ['accounts', 201],
+      ['accounts', 401],
+      ['accounts', 415],
+      ['me', 200],
+      ['rooms', 201],
+      ['room-actions', 201],
+      ['room-actions', 202],
+      ['events', 200],
+      ['dm-rest', 204],
+      ['size', 413],
+      ['raw', 400],
+    ] as const) {
       expect(saw(family, status), `${family} ${status}`).toBeGreaterThan(0);
     }
     expect(total).toBeGreaterThanOrEqual(7000);

@@ -36,14 +36,11 @@ const hostileString = fc.oneof(
   ),
 );
 const jsonValue = fc.oneof(hostileString, fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.jsonValue({ maxDepth: 4 }));
-const body = fc.oneof(
-  fc.record(
-    { username: jsonValue, password: jsonValue, displayName: jsonValue },
-    { requiredKeys: [] },
-  ),
-  jsonValue,
+const body = fc.oneof(fc.record({ username: jsonValue, password: jsonValue, displayName: jsonValue }, { requiredKeys: [] }), jsonValue);
+const rawText = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 200 }),
+  body.map((b) => JSON.stringify(b) ?? ''),
 );
-const rawText = fc.oneof(fc.string({ unit: 'binary', maxLength: 200 }), body.map((b) => JSON.stringify(b) ?? ''));
 
 function expectClientErrorShape(status: number, json: unknown) {
   expect(status).toBeLessThan(500);
@@ -106,7 +103,18 @@ describe('hostile input on the Rooms and direct-message routes', () => {
     const roomBody = fc.oneof(
       body,
       fc.record(
-        { from: fc.oneof(fc.constant(peerId), jsonValue), to: fc.oneof(fc.constant(peerId), jsonValue), type: fc.oneof(fc.constantFrom('offer', 'state', 'candidate'), jsonValue), data: jsonValue, body: jsonValue, peerId: jsonValue, name: jsonValue, password: jsonValue, capacity: jsonValue, username: jsonValue },
+        {
+          from: fc.oneof(fc.constant(peerId), jsonValue),
+          to: fc.oneof(fc.constant(peerId), jsonValue),
+          type: fc.oneof(fc.constantFrom('offer', 'state', 'candidate'), jsonValue),
+          data: jsonValue,
+          body: jsonValue,
+          peerId: jsonValue,
+          name: jsonValue,
+          password: jsonValue,
+          capacity: jsonValue,
+          username: jsonValue,
+        },
         { requiredKeys: [] },
       ),
     );

@@ -18,7 +18,17 @@ describe('serializeOrigin', () => {
   });
 
   it('is undefined for what is not an http(s) origin', () => {
-    for (const value of ['null', '', 'parley.example', 'file:///x', 'ws://parley.example', 'http://a@parley.example', 'http://parley.example/x', 'http://parley.example/?', 'http://parley.example#x']) {
+    for (const value of [
+      'null',
+      '',
+      'parley.example',
+      'file:///x',
+      'ws://parley.example',
+      'http://a@parley.example',
+      'http://parley.example/x',
+      'http://parley.example/?',
+      'http://parley.example#x',
+    ]) {
       expect([value, serializeOrigin(value)]).toEqual([value, undefined]);
     }
   });
@@ -31,7 +41,8 @@ describe('judgeOrigin', () => {
     expect(judgeOrigin('https://parley.example', undefined, 'https://parley.example:443/')).toBe('same');
   });
   it('refuses other origins, a missing one and "null", unless the browser says same-origin', () => {
-    for (const o of ['http://localhost:3001', 'https://localhost:3000', 'http://evil.example', 'null', undefined]) expect(judgeOrigin(o, undefined, own)).toBe('foreign');
+    for (const o of ['http://localhost:3001', 'https://localhost:3000', 'http://evil.example', 'null', undefined])
+      expect(judgeOrigin(o, undefined, own)).toBe('foreign');
     expect(judgeOrigin(undefined, 'same-origin', own)).toBe('same');
     expect(judgeOrigin('http://evil.example', 'cross-site', own)).toBe('foreign');
   });

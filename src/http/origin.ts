@@ -43,6 +43,6 @@ export const ORIGIN_REFUSALS = {
   foreign: { code: 'forbidden_origin', message: 'Cross-site requests are not allowed.' },
   duplicate: {
     code: 'duplicate_origin',
-    message: 'The request carried more than one Origin header; send exactly one, with the server\'s origin.',
+    message: "The request carried more than one Origin header; send exactly one, with the server's origin.",
   },
 } as const;

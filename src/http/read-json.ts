@@ -11,11 +11,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * bytes that are not UTF-8, text that is not JSON, or JSON of the wrong shape
  * (400). The size limit has already been enforced by the body-limit middleware.
  */
-export async function readJson<S extends z.ZodType>(
-  c: Context,
-  schema: S,
-  options: { emptyAs?: unknown } = {},
-): Promise<z.infer<S>> {
+export async function readJson<S extends z.ZodType>(c: Context, schema: S, options: { emptyAs?: unknown } = {}): Promise<z.infer<S>> {
   const bytes = await c.req.arrayBuffer();
   let value: unknown = options.emptyAs;
   // Routes whose every field is optional also accept no body at all.

@@ -5,7 +5,5 @@ import { iceServersFor } from './turn.js';
 
 /** `GET /api/ice-servers`: STUN/TURN servers for RTCPeerConnection, with fresh TURN credentials. */
 export function iceRoutes({ ice }: { ice: Config['ice'] }) {
-  return new Hono<AuthedEnv>().get('/', (c) =>
-    c.json({ iceServers: iceServersFor(ice, c.var.user.id), ttl: ice.turnTtlSeconds }),
-  );
+  return new Hono<AuthedEnv>().get('/', (c) => c.json({ iceServers: iceServersFor(ice, c.var.user.id), ttl: ice.turnTtlSeconds }));
 }

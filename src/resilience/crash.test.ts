@@ -89,10 +89,10 @@ function dmSocket(w: Who, base: string): Socket {
   return s;
 }
 
-
-
 describe('kill -9 of one of two processes', () => {
-  it('clients move to the survivor within 5 s, its members leave within 30 s, the call keeps its audio, and no acked message is lost or doubled', { timeout: 180_000 }, async () => {
+  it('clients move to the survivor within 5 s, its members leave within 30 s, the call keeps its audio, and no acked message is lost or doubled', {
+    timeout: 180_000,
+  }, async () => {
     // --- Rooms: an observer on the survivor; two members held by the doomed process that will
     // never come back, and one whose stream will resume through the balancer.
     const room = `crash-${Math.random().toString(36).slice(2, 10)}`;
@@ -129,12 +129,17 @@ describe('kill -9 of one of two processes', () => {
     // --- A call in two browsers, both pages (and their streams and sockets) through the balancer.
     const site = { baseUrl: lb.origin } as TestServer;
     const { ann, bob, room: callRoom } = await twoInACall(browser!, site, 'call');
-    cleanups.push(() => ann.context().close(), () => bob.context().close());
+    cleanups.push(
+      () => ann.context().close(),
+      () => bob.context().close(),
+    );
     const beforeKill = await audioOver(ann, 1000);
     expect(beforeKill[0]!.energy).toBeGreaterThan(0.0001);
 
     // Senders start; the kill falls in the middle of their traffic.
-    const senders = dmSockets.map((s, i) => retryingDmSender(s, dmPeople[(i + 1) % dmPeople.length]!.username, `crash${i}`, { count: 60, ackTimeoutMs: 2000, pauseMs: 15 }));
+    const senders = dmSockets.map((s, i) =>
+      retryingDmSender(s, dmPeople[(i + 1) % dmPeople.length]!.username, `crash${i}`, { count: 60, ackTimeoutMs: 2000, pauseMs: 15 }),
+    );
     await new Promise((r) => setTimeout(r, 400));
 
     // --- The kill.

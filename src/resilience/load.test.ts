@@ -201,7 +201,9 @@ describe('load on two processes', () => {
     }
     const total = members.reduce((n, m) => n + signalsOf(m).length, 0);
     expect(total).toBe(members.length * SIGNALS_PER_MEMBER);
-    console.info(`[load] ${members.length} streams in ${rooms.length} rooms opened in ${openMs} ms; ${total} signals delivered in ${signalMs} ms, each once, each to its peer`);
+    console.info(
+      `[load] ${members.length} streams in ${rooms.length} rooms opened in ${openMs} ms; ${total} signals delivered in ${signalMs} ms, each once, each to its peer`,
+    );
     for (const m of members) m.stream!.close();
   });
 });

@@ -1,6 +1,6 @@
 import mysql, { type RowDataPacket } from 'mysql2/promise';
 import type { Browser, Page } from 'playwright-core';
-import { io as connect, type Socket } from 'socket.io-client';
+import { io as connect } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { audioOver, callStats, launchBrowser, twoInACall, waitFor, type UserPage } from '../../web/test/browser.js';
 import { startBalancer } from '../test/balancer.js';
@@ -60,8 +60,6 @@ afterAll(async () => {
   await lb?.close();
 });
 
-
-
 /**
  * Records, with the time, every text a page's status line shows (the screen's own `p.status`), so that a short "Reconnecting…" is not missed and the moment it cleared is known.
  */
@@ -71,10 +69,15 @@ async function recordStatus(page: Page, screen: string) {
     w.__statusLog = [];
     const el = document.querySelector(selector);
     if (!el) throw new Error(`no status line ${selector} on this page`);
-    new MutationObserver(() => w.__statusLog.push({ t: Date.now(), text: el.textContent ?? '' })).observe(el, { childList: true, characterData: true, subtree: true });
+    new MutationObserver(() => w.__statusLog.push({ t: Date.now(), text: el.textContent ?? '' })).observe(el, {
+      childList: true,
+      characterData: true,
+      subtree: true,
+    });
   }, screen);
 }
-const peekStatus = (page: Page) => page.evaluate(() => (window as unknown as { __statusLog: Array<{ t: number; text: string }> }).__statusLog.map((e) => e.text));
+const peekStatus = (page: Page) =>
+  page.evaluate(() => (window as unknown as { __statusLog: Array<{ t: number; text: string }> }).__statusLog.map((e) => e.text));
 const statusLog = (page: Page) => page.evaluate(() => (window as unknown as { __statusLog: Array<{ t: number; text: string }> }).__statusLog.splice(0));
 const statusText = (page: Page, screen: string) => page.locator(screen).first().textContent({ timeout: 1000 });
 
@@ -93,17 +96,24 @@ const thread = (page: Page) => page.getByRole('log', { name: 'Messages' });
 
 /** The message `body` is shown as sent on the sender's page and has arrived on the recipient's. */
 async function delivered(from: Page, to: Page, body: string) {
-  const mine = thread(from).locator('li.mine').filter({ has: from.getByText(body, { exact: true }) });
+  const mine = thread(from)
+    .locator('li.mine')
+    .filter({ has: from.getByText(body, { exact: true }) });
   const sent = (await mine.count()) === 1 && /Sent|Seen/.test((await mine.locator('.state').textContent({ timeout: 1000 })) ?? '');
   return sent && (await thread(to).getByText(body, { exact: true }).count()) === 1;
 }
 
 describe('rolling restart of two processes', () => {
-  it('after each SIGTERM and restart, DMs, presence, room chat and the call work again within 5 s without a reload; every acked DM is stored once', { timeout: 240_000 }, async () => {
+  it('after each SIGTERM and restart, DMs, presence, room chat and the call work again within 5 s without a reload; every acked DM is stored once', {
+    timeout: 240_000,
+  }, async () => {
     const site = { baseUrl: lb.origin } as TestServer;
     // Ann and Bob: each a room tab in a call together, and a DM tab open on the other.
     const { ann: annRoom, bob: bobRoom, room } = await twoInACall(browser!, site, 'roll');
-    cleanups.push(() => annRoom.context().close(), () => bobRoom.context().close());
+    cleanups.push(
+      () => annRoom.context().close(),
+      () => bobRoom.context().close(),
+    );
     const peersBefore = [(await callStats(annRoom))[0]!.peerId, (await callStats(bobRoom))[0]!.peerId];
 
     const annDm = (await annRoom.context().newPage()) as UserPage;
@@ -170,10 +180,14 @@ describe('rolling restart of two processes', () => {
       // Every client has left for the other process before this one comes back: otherwise a
       // client whose reconnection (0.5-1.5 s of backoff) came after the restart would be back on
       // this same process, and the next restart, of the other process, would not touch it.
-      await waitFor(`clients moved off ${label}`, async () => {
-        const logs = await Promise.all(dmPages.map(peekStatus));
-        return logs.every((l) => l.includes('Reconnecting…') && l.at(-1) === '') && sockets.every((s) => s.connected);
-      }, 10_000);
+      await waitFor(
+        `clients moved off ${label}`,
+        async () => {
+          const logs = await Promise.all(dmPages.map(peekStatus));
+          return logs.every((l) => l.includes('Reconnecting…') && l.at(-1) === '') && sockets.every((s) => s.connected);
+        },
+        10_000,
+      );
 
       await start(i);
       const restarted = Date.now();
@@ -215,7 +229,9 @@ describe('rolling restart of two processes', () => {
       // A page whose stream came back before its status line showed anything has no time to report.
       const back = (logs: typeof dmLogs) => {
         const times = logs.map(clearedAt).filter((t): t is number => t !== undefined);
-        return times.length === logs.length ? `${Math.max(...times) - sigterm}` : `(${times.length} of ${logs.length} showed a status) ${times.length ? Math.max(...times) - sigterm : '–'}`;
+        return times.length === logs.length
+          ? `${Math.max(...times) - sigterm}`
+          : `(${times.length} of ${logs.length} showed a status) ${times.length ? Math.max(...times) - sigterm : '–'}`;
       };
       // The stopped process's presence entries expire meanwhile: that must not take anyone offline.
       await new Promise((r) => setTimeout(r, PRESENCE_TIMEOUT_MS + 1000));

@@ -112,7 +112,10 @@ describe('rate limits per user', () => {
     const bobPeer = await join(bob, room);
     const catPeer = await join(cat, room);
     // Offers pass only between members in the call.
-    for (const [who, peer] of [[ann, annPeer], [bob, bobPeer]] as const) {
+    for (const [who, peer] of [
+      [ann, annPeer],
+      [bob, bobPeer],
+    ] as const) {
       expect((await signal(who, room, { from: peer, type: 'state', data: { inCall: true, muted: false } })).status).toBe(202);
     }
 
@@ -122,7 +125,8 @@ describe('rate limits per user', () => {
     const call: string[] = [];
     for (let peer = 0; peer < 15; peer++) {
       const batch = [signal(bob, room, { from: bobPeer, to: annPeer, type: 'offer', data: sdp })];
-      for (let c = 0; c < 20; c++) batch.push(signal(sameSessionOn(bob, c % 2 ? a : b), room, { from: bobPeer, to: annPeer, type: 'candidate', data: candidate }));
+      for (let c = 0; c < 20; c++)
+        batch.push(signal(sameSessionOn(bob, c % 2 ? a : b), room, { from: bobPeer, to: annPeer, type: 'candidate', data: candidate }));
       for (const res of await Promise.all(batch)) call.push(String(res.status));
     }
     expect(call.filter((s) => s !== '202')).toEqual([]);

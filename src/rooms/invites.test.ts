@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { collect, emitAck, useTwoProcesses } from '../test/dm-helpers.js';
-import { createRoom, join, person, sameSessionOn, uniqueRoomName, type Person } from '../test/rooms-helpers.js';
+import { createRoom, join, person, sameSessionOn, uniqueRoomName } from '../test/rooms-helpers.js';
 
 /**
  * Invites into a room: the invitee gets a direct message with the room in it

@@ -68,7 +68,11 @@ describe('the lobby when Redis restarts empty', () => {
     const watcher = await person(b, 'watch');
     const r1 = uniqueRoomName('before');
     await createRoom(ann, r1);
-    lobby = await followStream(() => `${b.baseUrl}/api/lobby/events`, () => cookie(watcher), 300);
+    lobby = await followStream(
+      () => `${b.baseUrl}/api/lobby/events`,
+      () => cookie(watcher),
+      300,
+    );
     await lobby.next((e) => e.event === 'rooms');
     // Rooms made first, so that r1's last event has a number well above those after the restart.
     for (let i = 0; i < 5; i++) await createRoom(ann, uniqueRoomName('more'));
@@ -89,7 +93,16 @@ describe('the lobby when Redis restarts empty', () => {
     await once(() => createRoom(ann, r2));
     await lobby.next((e) => e.event === 'room-created' && e.data.room.name === r2, 1000);
     await once(() => join(ann, r1));
-    await lobby.next((e) => e.event === 'room-updated' && e.data.room.name === r1 && e.data.room.members === 1 && e.id === '' && snapshots().length >= 2 && lobby!.events.indexOf(e) > lobby!.events.indexOf(snapshots()[1]!), 1000);
+    await lobby.next(
+      (e) =>
+        e.event === 'room-updated' &&
+        e.data.room.name === r1 &&
+        e.data.room.members === 1 &&
+        e.id === '' &&
+        snapshots().length >= 2 &&
+        lobby!.events.indexOf(e) > lobby!.events.indexOf(snapshots()[1]!),
+      1000,
+    );
     expect(lobby.stoppedWith).toBe(0);
   });
 });

@@ -111,8 +111,7 @@ export function createLobby(deps: {
 
   async function sendUpdate(name: string) {
     // The count and the number in one atomic step; the row read after it (see above).
-    const [[countErr, count] = [], [seqErr, seq] = []] =
-      (await redis.multi().hlen(state.keysOf(name).members).incr(seqKey).exec()) ?? [];
+    const [[countErr, count] = [], [seqErr, seq] = []] = (await redis.multi().hlen(state.keysOf(name).members).incr(seqKey).exec()) ?? [];
     if (countErr || seqErr) throw countErr ?? seqErr;
     const row = await findRoomByName(db, name);
     if (!row || !isListed(row)) return;
@@ -186,7 +185,11 @@ export function createLobby(deps: {
       if (closed || pending.has(name)) return;
       const wait = (lastSent.get(name) ?? 0) + COALESCE_MS - Date.now();
       if (wait <= 0) flush(name);
-      else pending.set(name, setTimeout(() => flush(name), wait));
+      else
+        pending.set(
+          name,
+          setTimeout(() => flush(name), wait),
+        );
     },
 
     /** Tell every lobby that a room is gone. Never throws. */

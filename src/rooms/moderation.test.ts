@@ -69,7 +69,12 @@ describe('removing a member', () => {
     for (const stream of [annStream, cyStream]) {
       const left = [];
       for (let i = 0; i < 2; i += 1) left.push((await stream.nextOf('member-left')).data);
-      expect(left).toEqual(expect.arrayContaining([{ peerId: bobPeer, reason: 'removed' }, { peerId: bobTab2, reason: 'removed' }]));
+      expect(left).toEqual(
+        expect.arrayContaining([
+          { peerId: bobPeer, reason: 'removed' },
+          { peerId: bobTab2, reason: 'removed' },
+        ]),
+      );
     }
     expect(cyStream.ended).toBe(false);
     const members = (await ann.client.get(`/api/rooms/${room}`)).body.members.map((m: { peerId: string }) => m.peerId);

@@ -15,11 +15,7 @@ export function normaliseRoomName(raw: string): string {
 export function parseRoomName(raw: unknown): string {
   const name = typeof raw === 'string' ? normaliseRoomName(raw) : '';
   if (!ROOM_NAME_PATTERN.test(name)) {
-    throw new ApiError(
-      400,
-      'invalid_room_name',
-      'Room names are 1-64 characters of a-z, 0-9, _ and -, starting with a letter or digit.',
-    );
+    throw new ApiError(400, 'invalid_room_name', 'Room names are 1-64 characters of a-z, 0-9, _ and -, starting with a letter or digit.');
   }
   return name;
 }

@@ -14,7 +14,6 @@ import { spend } from './flood-limits.js';
 import type { Lobby } from './lobby.js';
 import { capacitySchema, requireRoom, roomPasswordSchema, toPublicRoom } from './routes.js';
 
-
 // Removals and settings changes per owner: a few a minute is plenty for a person; more is a script.
 const OWNER_BUDGET: Budget = { max: 30, windowMs: 60_000 };
 

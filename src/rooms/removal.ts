@@ -15,4 +15,3 @@ export const removedError = (retryAfterSeconds: number) =>
   new ApiError(403, 'removed', 'The room’s owner removed you from this room; you cannot rejoin it for now.', {
     'Retry-After': String(retryAfterSeconds),
   });
-

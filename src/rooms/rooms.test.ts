@@ -130,9 +130,7 @@ describe('POST /api/rooms/:name/join', () => {
     expect(first.body.peerId).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(second.body.peerId).not.toBe(first.body.peerId);
     expect(second.body.room).toMatchObject({ name, members: 2 });
-    expect(second.body.members.map((m: { peerId: string }) => m.peerId).sort()).toEqual(
-      [first.body.peerId, second.body.peerId].sort(),
-    );
+    expect(second.body.members.map((m: { peerId: string }) => m.peerId).sort()).toEqual([first.body.peerId, second.body.peerId].sort());
   });
 
   it('refuses joins past capacity with 409 room_full, and has room again after a leave', async () => {

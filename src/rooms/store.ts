@@ -18,12 +18,7 @@ const roomColumns = {
 };
 
 export async function findRoomByName(db: Db, name: string): Promise<RoomWithOwner | undefined> {
-  const rows = await db
-    .select(roomColumns)
-    .from(rooms)
-    .innerJoin(users, eq(users.id, rooms.ownerId))
-    .where(eq(rooms.name, name))
-    .limit(1);
+  const rows = await db.select(roomColumns).from(rooms).innerJoin(users, eq(users.id, rooms.ownerId)).where(eq(rooms.name, name)).limit(1);
   return rows[0];
 }
 
@@ -52,14 +47,9 @@ export async function deleteRoom(db: Db, id: number): Promise<void> {
   await db.delete(rooms).where(eq(rooms.id, id));
 }
 
-export async function insertChatMessage(
-  db: Db,
-  values: { roomId: number; user: PublicUser; peerId: string; body: string },
-): Promise<ChatMessage> {
+export async function insertChatMessage(db: Db, values: { roomId: number; user: PublicUser; peerId: string; body: string }): Promise<ChatMessage> {
   const createdAt = new Date();
-  const [result] = await db
-    .insert(roomMessages)
-    .values({ roomId: values.roomId, userId: values.user.id, peerId: values.peerId, body: values.body, createdAt });
+  const [result] = await db.insert(roomMessages).values({ roomId: values.roomId, userId: values.user.id, peerId: values.peerId, body: values.body, createdAt });
   return { id: result.insertId, peerId: values.peerId, user: values.user, body: values.body, createdAt: createdAt.toISOString() };
 }
 
@@ -88,4 +78,3 @@ export async function lastChatMessages(db: Db, roomId: number, limit: number): P
     createdAt: r.createdAt.toISOString(),
   }));
 }
-

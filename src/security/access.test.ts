@@ -44,10 +44,7 @@ async function seatedWithStreams(stem: string) {
 }
 
 beforeAll(async () => {
-  [a, b] = (await startTestCluster(2, { SESSION_CACHE_MS: '30000', ROOM_MEMBER_TIMEOUT_MS: '3000', DM_RATE_MAX: '1000' })) as [
-    TestServer,
-    TestServer,
-  ];
+  [a, b] = (await startTestCluster(2, { SESSION_CACHE_MS: '30000', ROOM_MEMBER_TIMEOUT_MS: '3000', DM_RATE_MAX: '1000' })) as [TestServer, TestServer];
 });
 afterEach(() => {
   for (const s of streams.splice(0)) s.close();
@@ -165,10 +162,7 @@ describe('1. rooms: a non-member reads nothing and sends nothing', () => {
     // The room itself is as it was: the same two members, none of the forged messages.
     const members = (await ann.client.get(`/api/rooms/${room}`)).body.members.map((m: { peerId: string }) => m.peerId);
     expect(members.sort()).toEqual([annPeer, bobPeer].sort());
-    expect((await bob.client.get(`/api/rooms/${room}/messages`)).body.messages.map((m: { body: string }) => m.body)).toEqual([
-      'for members only',
-      'marker',
-    ]);
+    expect((await bob.client.get(`/api/rooms/${room}/messages`)).body.messages.map((m: { body: string }) => m.body)).toEqual(['for members only', 'marker']);
   });
 
   it('a locked room’s password cannot be guessed faster than the limit, even with a burst across both processes', async () => {
@@ -238,7 +232,10 @@ describe('1. rooms: a non-member reads nothing and sends nothing', () => {
       await s.whenEnded();
     }
     for (const server of [a, b]) {
-      for (const [p, peer] of [[bob, bobPeer2], [ann, annPeer]] as const) {
+      for (const [p, peer] of [
+        [bob, bobPeer2],
+        [ann, annPeer],
+      ] as const) {
         const here = sameSessionOn(p, server);
         expect(await refusedStream(track(await openStream(here, room, peer)))).toEqual({ status: 404, code: 'room_not_found' });
         expect((await here.client.get(`/api/rooms/${room}/messages`)).status).toBe(404);
@@ -251,7 +248,10 @@ describe('1. rooms: a non-member reads nothing and sends nothing', () => {
     await createRoom(cat, room);
     const catPeer = await join(cat, room);
     for (const server of [a, b]) {
-      for (const [p, peer] of [[bob, bobPeer2], [ann, annPeer]] as const) {
+      for (const [p, peer] of [
+        [bob, bobPeer2],
+        [ann, annPeer],
+      ] as const) {
         const here = sameSessionOn(p, server);
         expect(await refusedStream(track(await openStream(here, room, peer)))).toEqual({ status: 403, code: 'not_a_member' });
         expect((await here.client.get(`/api/rooms/${room}/messages`)).status).toBe(403);
@@ -278,8 +278,7 @@ describe('2. direct messages: nobody reads another pair’s conversation', () =>
     const annTabs = [await tab(ann), await tab(sameSessionOn(ann, b))];
     const bobTabs = [await tab(bob), await tab(sameSessionOn(bob, a))];
     const catTabs = [await tab(cat), await tab(sameSessionOn(cat, b))];
-    const watch = (tabs: Socket[]) =>
-      tabs.map((t) => ({ message: collect(t, 'dm:message'), read: collect(t, 'dm:read'), typing: collect(t, 'dm:typing') }));
+    const watch = (tabs: Socket[]) => tabs.map((t) => ({ message: collect(t, 'dm:message'), read: collect(t, 'dm:read'), typing: collect(t, 'dm:typing') }));
     const annSeen = watch(annTabs);
     const bobSeen = watch(bobTabs);
     const catSeen = watch(catTabs);
@@ -342,22 +341,24 @@ describe('2. direct messages: nobody reads another pair’s conversation', () =>
       const paged = await catHere.get(`/api/dm/${bob.username}/messages?before=${m3.id + 1}&limit=100`);
       expect(paged.body.messages.map((m: { body: string }) => m.body)).toEqual([]);
       const annHere = sameSessionOn(ann, server).client;
-      expect((await annHere.get(`/api/dm/${bob.username}/messages`)).body.messages.map((m: { id: number }) => m.id)).toEqual([
-        m1.id,
-        m2.id,
-        m3.id,
-      ]);
+      expect((await annHere.get(`/api/dm/${bob.username}/messages`)).body.messages.map((m: { id: number }) => m.id)).toEqual([m1.id, m2.id, m3.id]);
 
       // Conversation lists: your own only, with your own unread counts.
       const convs = async (c: TestClient) =>
-        (await c.get('/api/dm/conversations')).body.conversations.map((x: { with: { username: string }; unread: number }) => [
-          x.with.username,
-          x.unread,
-        ]);
-      expect(await convs(catHere)).toEqual([[ann.username, 1], [bob.username, 0]]);
-      expect(await convs(annHere)).toEqual([[cat.username, 0], [bob.username, 1]]);
+        (await c.get('/api/dm/conversations')).body.conversations.map((x: { with: { username: string }; unread: number }) => [x.with.username, x.unread]);
+      expect(await convs(catHere)).toEqual([
+        [ann.username, 1],
+        [bob.username, 0],
+      ]);
+      expect(await convs(annHere)).toEqual([
+        [cat.username, 0],
+        [bob.username, 1],
+      ]);
       // Bob read up to m1 himself; Cat's dm:read did not touch his marker.
-      expect(await convs(sameSessionOn(bob, server).client)).toEqual([[cat.username, 1], [ann.username, 1]]);
+      expect(await convs(sameSessionOn(bob, server).client)).toEqual([
+        [cat.username, 1],
+        [ann.username, 1],
+      ]);
     }
   });
 });
@@ -603,9 +604,7 @@ describe('5. brute-force logins are slowed down across processes', () => {
   it('lets no more than the configured number of guesses through when they arrive all at once, from many addresses, on both processes', async () => {
     const name = uniqueUsername('burst');
     await la.client().signup(name, 'the right password');
-    const results = await Promise.all(
-      Array.from({ length: 12 }, (_, i) => login(i % 2 === 0 ? la : lb, name, `parallel guess ${i}`)),
-    );
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => login(i % 2 === 0 ? la : lb, name, `parallel guess ${i}`)));
     const statuses = results.map((r) => r.status).sort();
     expect(statuses).toEqual([401, 401, 401, ...Array(9).fill(429)]);
     for (const r of results.filter((x) => x.status === 429)) expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);

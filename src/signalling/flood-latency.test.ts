@@ -75,9 +75,11 @@ describe('a flooding member', () => {
     let report;
     try {
       for (let round = 0; round < ROUNDS; round++) {
-        for (let s = 0; s < SENDERS; s++) quiet.push(...(await roundTrips({ who: senders[s]!, peer: senderPeers[s]! }, { stream: bobStream, peer: bobPeer }, room, `q${round}.${s}`)));
+        for (let s = 0; s < SENDERS; s++)
+          quiet.push(...(await roundTrips({ who: senders[s]!, peer: senderPeers[s]! }, { stream: bobStream, peer: bobPeer }, room, `q${round}.${s}`)));
         await flood.resume();
-        for (let s = 0; s < SENDERS; s++) flooded.push(...(await roundTrips({ who: senders[s]!, peer: senderPeers[s]! }, { stream: bobStream, peer: bobPeer }, room, `f${round}.${s}`)));
+        for (let s = 0; s < SENDERS; s++)
+          flooded.push(...(await roundTrips({ who: senders[s]!, peer: senderPeers[s]! }, { stream: bobStream, peer: bobPeer }, room, `f${round}.${s}`)));
         await flood.pause();
       }
     } finally {

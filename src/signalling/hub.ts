@@ -148,28 +148,34 @@ export function createRoomHub(deps: {
     for (const stream of byPeer.values()) stream.write(KEEP_ALIVE);
   }, options.keepAliveMs);
 
-  const heartbeat = setInterval(() => {
-    if (byPeer.size === 0) return;
-    const entries = [...byPeer.values()].map((s) => ({ room: s.room, peerId: s.peerId }));
-    state
-      .refreshDeadlines(entries, Date.now() + options.memberTimeoutMs)
-      .then((gone) => gone.forEach(endGoneMember))
-      .catch((err) => logger.warn({ err: { message: err.message } }, 'member heartbeat failed'));
-  }, Math.max(50, Math.floor(options.memberTimeoutMs / 4)));
+  const heartbeat = setInterval(
+    () => {
+      if (byPeer.size === 0) return;
+      const entries = [...byPeer.values()].map((s) => ({ room: s.room, peerId: s.peerId }));
+      state
+        .refreshDeadlines(entries, Date.now() + options.memberTimeoutMs)
+        .then((gone) => gone.forEach(endGoneMember))
+        .catch((err) => logger.warn({ err: { message: err.message } }, 'member heartbeat failed'));
+    },
+    Math.max(50, Math.floor(options.memberTimeoutMs / 4)),
+  );
 
   let sweeping = false;
-  const sweeper = setInterval(async () => {
-    if (sweeping) return;
-    sweeping = true;
-    try {
-      const due = await state.expired(Date.now(), 200);
-      for (const { room, peerId } of due) await state.leave(room, peerId, null, 'timeout');
-    } catch (err) {
-      logger.warn({ err: { message: (err as Error).message } }, 'member sweep failed');
-    } finally {
-      sweeping = false;
-    }
-  }, Math.max(50, Math.min(2000, Math.floor(options.memberTimeoutMs / 8))));
+  const sweeper = setInterval(
+    async () => {
+      if (sweeping) return;
+      sweeping = true;
+      try {
+        const due = await state.expired(Date.now(), 200);
+        for (const { room, peerId } of due) await state.leave(room, peerId, null, 'timeout');
+      } catch (err) {
+        logger.warn({ err: { message: (err as Error).message } }, 'member sweep failed');
+      } finally {
+        sweeping = false;
+      }
+    },
+    Math.max(50, Math.min(2000, Math.floor(options.memberTimeoutMs / 8))),
+  );
 
   for (const timer of [keepAlive, heartbeat, sweeper]) timer.unref();
 

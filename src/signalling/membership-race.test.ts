@@ -95,8 +95,7 @@ describe('a stream never outlives its membership', () => {
           const [streamer, leaver] = round % 2 === 0 ? [onA, onB] : [onB, onA];
           const open = () => openStream(streamer, room, peerId).catch(() => null);
           const leave = () => leaver.client.post(`/api/rooms/${room}/leave`, { peerId });
-          const [stream, left] =
-            round % 4 < 2 ? await staggered(open, leave) : await staggered(leave, open).then(([l, s]) => [s, l] as const);
+          const [stream, left] = round % 4 < 2 ? await staggered(open, leave) : await staggered(leave, open).then(([l, s]) => [s, l] as const);
           expect(left.status).toBe(204);
           if (await stillListed(owner, room, peerId)) outcome.lingering += 1;
           await judge(stream, outcome);
@@ -130,8 +129,7 @@ describe('a stream never outlives its membership', () => {
           const [streamer, leaver] = round % 2 === 0 ? [onA, onB] : [onB, onA];
           const open = () => openStream(streamer, room, peerId).catch(() => null);
           const logout = () => leaver.client.post('/api/auth/logout');
-          const [stream, out] =
-            round % 4 < 2 ? await staggered(open, logout) : await staggered(logout, open).then(([l, s]) => [s, l] as const);
+          const [stream, out] = round % 4 < 2 ? await staggered(open, logout) : await staggered(logout, open).then(([l, s]) => [s, l] as const);
           expect(out.status).toBe(204);
           if (await stillListed(owner, room, peerId)) outcome.lingering += 1;
           await judge(stream, outcome);

@@ -10,16 +10,7 @@ import type { PublicUser } from '../users/store.js';
 export const SIGNAL_TYPES = ['offer', 'answer', 'candidate', 'hangup', 'state'] as const;
 export type SignalType = (typeof SIGNAL_TYPES)[number];
 
-export const ROOM_EVENT_TYPES = [
-  'welcome',
-  'member-joined',
-  'member-left',
-  'member-state',
-  'member-updated',
-  'signal',
-  'chat',
-  'room-closed',
-] as const;
+export const ROOM_EVENT_TYPES = ['welcome', 'member-joined', 'member-left', 'member-state', 'member-updated', 'signal', 'chat', 'room-closed'] as const;
 export type RoomEventType = (typeof ROOM_EVENT_TYPES)[number];
 
 export type Member = { peerId: string; user: PublicUser; inCall: boolean; muted: boolean };

@@ -18,10 +18,7 @@ export type StoredEvent = { id: string; type: string; to: string; exclude: strin
 export type ReplayResult = { complete: true; events: StoredEvent[] } | { complete: false };
 
 /** Where a stream being opened starts: refused, a replay of what it missed, or a fresh welcome. */
-export type StreamStart =
-  | { kind: 'not_a_member' }
-  | { kind: 'replay'; events: StoredEvent[] }
-  | { kind: 'welcome'; members: Member[]; lastId: string };
+export type StreamStart = { kind: 'not_a_member' } | { kind: 'replay'; events: StoredEvent[] } | { kind: 'welcome'; members: Member[]; lastId: string };
 
 export type RoomStateOptions = { memberTimeoutMs: number; replayEvents: number; replayBytes: number; maxBufferedBytes: number };
 
@@ -100,8 +97,7 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
   async function readReplay(room: string, lastId: string, holder: { peerId: string; sessionId: string }): Promise<ReplayResult | 'not_a_member'> {
     const k = keysOf(room);
     // MULTI makes the membership check and the reads one atomic step (see startStream).
-    const results =
-      (await redis.multi().hget(k.sids, holder.peerId).call('XINFO', 'STREAM', k.events).xrange(k.events, `(${lastId}`, '+').exec()) ?? [];
+    const results = (await redis.multi().hget(k.sids, holder.peerId).call('XINFO', 'STREAM', k.events).xrange(k.events, `(${lastId}`, '+').exec()) ?? [];
     const [holderErr, holds] = results[0] ?? [];
     if (holderErr) throw holderErr;
     if (holds !== holder.sessionId) return 'not_a_member';
@@ -213,11 +209,10 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
     /** Publishes `chat` from a member after checking that this session holds the peer. */
     async publishChat(room: string, peerId: string, sessionId: string, data: RoomEventData['chat']) {
       const k = keysOf(room);
-      return (await MEMBER_EVENT.run(
-        redis,
-        [k.meta, k.sids, k.events, k.channel],
-        [peerId, sessionId, 'chat', json('chat', data), ...tail],
-      )) as 'ok' | 'no_room' | 'not_a_member';
+      return (await MEMBER_EVENT.run(redis, [k.meta, k.sids, k.events, k.channel], [peerId, sessionId, 'chat', json('chat', data), ...tail])) as
+        | 'ok'
+        | 'no_room'
+        | 'not_a_member';
     },
 
     /** Does this session hold `peerId` in `room`? */
@@ -361,7 +356,12 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
         const ids = batch.map((e) => `${e.room}/${e.peerId}`);
         const args: Array<string | number> = [];
         for (const id of ids) args.push(deadline, id);
-        const [[scoreErr, scores] = [], [addErr] = []] = (await redis.multi().zmscore(deadlines, ...ids).zadd(deadlines, 'XX', ...args).exec()) ?? [];
+        const [[scoreErr, scores] = [], [addErr] = []] =
+          (await redis
+            .multi()
+            .zmscore(deadlines, ...ids)
+            .zadd(deadlines, 'XX', ...args)
+            .exec()) ?? [];
         if (scoreErr || addErr) throw scoreErr ?? addErr;
         (scores as Array<string | null>).forEach((score, j) => score === null && gone.push(batch[j]!));
       }
@@ -414,11 +414,21 @@ function toStoredEvent(id: string, fields: string[]): StoredEvent {
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const value = fields[i + 1]!;
     switch (fields[i]) {
-      case 't': event.type = value; break;
-      case 'to': event.to = value; break;
-      case 'x': event.exclude = value; break;
-      case 'end': event.end = value; break;
-      case 'd': event.data = value; break;
+      case 't':
+        event.type = value;
+        break;
+      case 'to':
+        event.to = value;
+        break;
+      case 'x':
+        event.exclude = value;
+        break;
+      case 'end':
+        event.end = value;
+        break;
+      case 'd':
+        event.data = value;
+        break;
     }
   }
   return event;

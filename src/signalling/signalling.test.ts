@@ -52,10 +52,12 @@ describe('the room event stream', () => {
       muted: false,
     });
     // Nobody is told of their own arrival.
-    await bobStream.next((e) => e.event === 'member-joined' && e.data.member.peerId === bobPeer, 300).then(
-      () => expect.unreachable('own member-joined'),
-      () => {},
-    );
+    await bobStream
+      .next((e) => e.event === 'member-joined' && e.data.member.peerId === bobPeer, 300)
+      .then(
+        () => expect.unreachable('own member-joined'),
+        () => {},
+      );
     expect(ann.username).not.toBe(bob.username);
   });
 
@@ -80,7 +82,10 @@ describe('the room event stream', () => {
     await catStream.nextOf('welcome');
 
     // Offers pass only between members in the call.
-    for (const [who, peer] of [[ann, annPeer], [bob, bobPeer]] as const) {
+    for (const [who, peer] of [
+      [ann, annPeer],
+      [bob, bobPeer],
+    ] as const) {
       expect((await signal(who, room, { from: peer, type: 'state', data: { inCall: true, muted: false } })).status).toBe(202);
     }
     // Posted to process B, addressed to a peer streaming from process A.
@@ -93,7 +98,10 @@ describe('the room event stream', () => {
     expect((await signal(ann, room, { from: annPeer, to: bobPeer, type: 'answer', data: { sdp: 'a' } })).status).toBe(202);
     expect((await bobStream.nextOf('signal')).data).toEqual({ from: annPeer, type: 'answer', data: { sdp: 'a' } });
 
-    for (const c of [{ type: 'candidate', data: { candidate: 'c1' } }, { type: 'hangup', data: null }]) {
+    for (const c of [
+      { type: 'candidate', data: { candidate: 'c1' } },
+      { type: 'hangup', data: null },
+    ]) {
       expect((await signal(bob, room, { from: bobPeer, to: annPeer, ...c })).status).toBe(202);
       expect((await annStream.nextOf('signal')).data.type).toBe(c.type);
     }
@@ -222,7 +230,7 @@ describe('membership over time', () => {
     expect(left.data).toEqual({ peerId: bobPeer, reason: 'timeout' });
     expect((await bob.client.get('/api/rooms')).body.rooms.find((r: { name: string }) => r.name === room).members).toBe(1);
     // The peer is no longer bob's to use.
-    expect((await openStream(bob, room, bobPeer).then((s) => track(s).status))).toBe(403);
+    expect(await openStream(bob, room, bobPeer).then((s) => track(s).status)).toBe(403);
   });
 
   it('keeps a member who reconnects within the timeout', async () => {
@@ -271,7 +279,11 @@ describe('a member’s new display name', () => {
     const bobOther = await join(bob, other);
     expect((await bob.client.patch('/api/me', { displayName: 'Robert' })).status).toBe(200);
 
-    for (const [stream, peerId] of [[annStream, bobPeer], [bobStream, bobPeer], [annOtherStream, bobOther]] as const) {
+    for (const [stream, peerId] of [
+      [annStream, bobPeer],
+      [bobStream, bobPeer],
+      [annOtherStream, bobOther],
+    ] as const) {
       const updated = await stream.nextOf('member-updated');
       expect(updated.data.member).toMatchObject({ peerId, user: { username: bob.username, displayName: 'Robert' }, inCall: false, muted: false });
     }
@@ -326,7 +338,7 @@ describe('shutdown', () => {
 
 describe('resource use', () => {
   it('subscribes each process once per room, whatever the number of local streams, and unsubscribes after the last', async () => {
-    const { ann, bob, room, annStream, bobStream } = await roomWithTwo();
+    const { bob, room, annStream, bobStream } = await roomWithTwo();
     await bobStream.nextOf('welcome');
     const channel = a.parley.hub && `${a.config.redisPrefix}room:${room}:ch`;
     const extra = [];

@@ -15,7 +15,10 @@ export async function startBalancer(initial: number[] = []) {
 
   function connectFirst(client: net.Socket, candidates: number[]) {
     const [port, ...rest] = candidates;
-    if (port === undefined) return client.destroy();
+    if (port === undefined) {
+      client.destroy();
+      return;
+    }
     const upstream = net.connect(port, '127.0.0.1');
     const refuse = () => {
       upstream.destroy();

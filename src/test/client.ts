@@ -45,10 +45,8 @@ export class TestClient {
   }
 
   get = <T = any>(path: string, options?: RequestOptions) => this.request<T>('GET', path, options);
-  post = <T = any>(path: string, json?: unknown, options?: RequestOptions) =>
-    this.request<T>('POST', path, { json, ...options });
-  patch = <T = any>(path: string, json?: unknown, options?: RequestOptions) =>
-    this.request<T>('PATCH', path, { json, ...options });
+  post = <T = any>(path: string, json?: unknown, options?: RequestOptions) => this.request<T>('POST', path, { json, ...options });
+  patch = <T = any>(path: string, json?: unknown, options?: RequestOptions) => this.request<T>('PATCH', path, { json, ...options });
   delete = <T = any>(path: string, options?: RequestOptions) => this.request<T>('DELETE', path, options);
 
   /** Signs up a new account and keeps its session cookie. */

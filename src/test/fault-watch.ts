@@ -29,7 +29,12 @@ export function watchFaults() {
       process.on('unhandledRejection', onRejection);
       process.on('uncaughtException', onException);
       console.error = (...args: unknown[]) => {
-        reported.push(args.map((a) => String((a as Error)?.stack ?? a)).join(' ').slice(0, 2000));
+        reported.push(
+          args
+            .map((a) => String((a as Error)?.stack ?? a))
+            .join(' ')
+            .slice(0, 2000),
+        );
         consoleError(...args);
       };
     },

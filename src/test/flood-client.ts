@@ -94,10 +94,11 @@ if (process.send && process.argv[1] === fileURLToPath(import.meta.url)) {
     } else if (m.pause) {
       pauseNow();
       if (control.inFlight === 0) process.send!({ ok: true });
-      else control.onIdle = () => {
-        control.onIdle = undefined;
-        process.send!({ ok: true });
-      };
+      else
+        control.onIdle = () => {
+          control.onIdle = undefined;
+          process.send!({ ok: true });
+        };
     } else if (m.stop) {
       control.stopped = true;
       control.paused = false;

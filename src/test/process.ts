@@ -32,7 +32,10 @@ export function runParleyProcess(env: Record<string, string>): ParleyProcess {
 /** Waits for the "listening" log line and returns the port. */
 export async function waitForListening(proc: ParleyProcess): Promise<number> {
   for (let i = 0; i < 300; i++) {
-    const line = proc.stdout().split('\n').find((l) => l.includes('"msg":"Parley is listening'));
+    const line = proc
+      .stdout()
+      .split('\n')
+      .find((l) => l.includes('"msg":"Parley is listening'));
     if (line) return JSON.parse(line).port;
     await new Promise((r) => setTimeout(r, 50));
   }

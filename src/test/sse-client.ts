@@ -98,10 +98,7 @@ export class SseClient {
 
   /** Resolves when the server ends the stream. */
   whenEnded(timeoutMs = 5000): Promise<void> {
-    return Promise.race([
-      this.endedPromise,
-      new Promise<void>((_, reject) => setTimeout(() => reject(new Error('stream did not end')), timeoutMs)),
-    ]);
+    return Promise.race([this.endedPromise, new Promise<void>((_, reject) => setTimeout(() => reject(new Error('stream did not end')), timeoutMs))]);
   }
 
   close() {

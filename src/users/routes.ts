@@ -51,7 +51,11 @@ export function userRoutes(deps: UserRoutesDeps) {
       const found = await searchUsers(deps.db, parsed.data, SEARCH_LIMIT);
       let online = new Set<number>();
       try {
-        online = await onlineUserIds(deps.redis, deps.key, found.map((u) => u.id));
+        online = await onlineUserIds(
+          deps.redis,
+          deps.key,
+          found.map((u) => u.id),
+        );
       } catch (err) {
         // Presence is decoration on search results: without Redis, show everyone offline.
         deps.logger.warn({ err: { message: (err as Error).message } }, 'presence unavailable');

@@ -20,21 +20,14 @@ export async function findUserByUsername(db: Db, username: string): Promise<User
 }
 
 /** Inserts a user; a taken name surfaces as the driver's duplicate-key error. */
-export async function insertUser(
-  db: Db,
-  values: { username: string; displayName: string; passwordHash: string },
-): Promise<PublicUser> {
+export async function insertUser(db: Db, values: { username: string; displayName: string; passwordHash: string }): Promise<PublicUser> {
   const [result] = await db.insert(users).values({ ...values, createdAt: new Date() });
   return { id: result.insertId, username: values.username, displayName: values.displayName };
 }
 
 export async function updateDisplayName(db: Db, userId: number, displayName: string): Promise<PublicUser | undefined> {
   await db.update(users).set({ displayName }).where(eq(users.id, userId));
-  const rows = await db
-    .select({ id: users.id, username: users.username, displayName: users.displayName })
-    .from(users)
-    .where(eq(users.id, userId))
-    .limit(1);
+  const rows = await db.select({ id: users.id, username: users.username, displayName: users.displayName }).from(users).where(eq(users.id, userId)).limit(1);
   return rows[0];
 }
 

@@ -33,8 +33,7 @@ type ScreenName =
  * i11-screens: the shell, Home and Messages; i11-devices). They are printed but do not fail
  * the test. The lead empties this after merging those branches: each entry is one rule on one screen.
  */
-const ALLOWED_UNTIL_OTHER_BRANCHES_MERGE: Array<{ rule: string; screen: ScreenName }> = [
-];
+const ALLOWED_UNTIL_OTHER_BRANCHES_MERGE: Array<{ rule: string; screen: ScreenName }> = [];
 
 /** A11Y_SCREENSHOTS=<dir> saves every screen in every look there, to look at. */
 const SCREENSHOTS = process.env.A11Y_SCREENSHOTS;
@@ -44,7 +43,14 @@ const rand = () => Math.random().toString(36).slice(2, 10);
 /** The API as the page itself calls it (same origin, its cookies). */
 async function call(page: UserPage, method: string, path: string, body?: unknown): Promise<number> {
   return page.evaluate(
-    async ([method, path, body]) => (await fetch(path as string, { method: method as string, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })).status,
+    async ([method, path, body]) =>
+      (
+        await fetch(path as string, {
+          method: method as string,
+          headers: { 'content-type': 'application/json' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        })
+      ).status,
     [method, path, body] as const,
   );
 }
@@ -207,7 +213,10 @@ describe('accessibility and CSP on every screen (issue 11)', () => {
     // ---- Bob calls Ann from their conversation: her prompt (over Home, in a call), then the call ----
     await bob.getByRole('button', { name: 'Leave call' }).first().click();
     await bob.goto(`/dm/${ann.username}`);
-    await bob.getByRole('main').getByRole('button', { name: /^Call / }).click();
+    await bob
+      .getByRole('main')
+      .getByRole('button', { name: /^Call / })
+      .click();
     await bob.waitForURL(/\/r\/call-/);
     await ann.getByRole('alertdialog', { name: 'Incoming call' }).getByText('Accepting ends your current call.').waitFor();
     await audit('incoming call');

@@ -33,7 +33,6 @@ export function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
 }
 
-
 /** A Parley server whose ORIGIN is the address the browser uses, so its CSRF check lets the pages in. */
 export async function startWebServer(env: Record<string, string> = {}): Promise<TestServer> {
   const port = await freePort();
@@ -100,10 +99,14 @@ export function callStats(page: Page): Promise<PeerStats[]> {
 
 /** Waits until this page has `count` connections, all `connected`. */
 export function connectedTo(page: Page, count: number, timeoutMs = 20_000): Promise<PeerStats[]> {
-  return waitFor(`${count} connection(s) are connected`, async () => {
-    const s = await callStats(page);
-    return s.length === count && s.every((p) => p.state === 'connected') && s;
-  }, timeoutMs);
+  return waitFor(
+    `${count} connection(s) are connected`,
+    async () => {
+      const s = await callStats(page);
+      return s.length === count && s.every((p) => p.state === 'connected') && s;
+    },
+    timeoutMs,
+  );
 }
 
 /** Per connection, how much audio (bytes and energy) arrived over `ms`. */
@@ -145,16 +148,20 @@ export async function startCoturn(secret: string): Promise<{ port: number; stop(
   );
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
-  await waitFor('coturn listens', async () => {
-    if (child.exitCode !== null) throw new Error(`turnserver exited: ${output.slice(-500)}`);
-    return new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
+  await waitFor(
+    'coturn listens',
+    async () => {
+      if (child.exitCode !== null) throw new Error(`turnserver exited: ${output.slice(-500)}`);
+      return new Promise<boolean>((resolve) => {
+        const s = net.connect(port, '127.0.0.1', () => {
+          s.destroy();
+          resolve(true);
+        });
+        s.on('error', () => resolve(false));
       });
-      s.on('error', () => resolve(false));
-    });
-  }, 10_000);
+    },
+    10_000,
+  );
   return {
     port,
     output: () => output,

@@ -51,8 +51,14 @@ describe('web bundle size', () => {
     const m = measureBundle(await filesUnder(outDir));
     console.log(describeBundle(m));
     const first = m.files.filter((f) => f.firstLoad);
-    expect(first.some((f) => f.name.endsWith('.js')), 'the page loads no JS').toBe(true);
-    expect(first.some((f) => f.name.endsWith('.css')), 'the page loads no CSS').toBe(true);
+    expect(
+      first.some((f) => f.name.endsWith('.js')),
+      'the page loads no JS',
+    ).toBe(true);
+    expect(
+      first.some((f) => f.name.endsWith('.css')),
+      'the page loads no CSS',
+    ).toBe(true);
     // Split for real: the room, a call from a conversation and Settings are fetched when opened.
     for (const later of ['room-screen', 'CallScreen', 'SettingsScreen', 'RoomSettings', 'CreateAccountForm']) {
       const file = m.files.find((f) => f.name.includes(later) && f.name.endsWith('.js'));
@@ -72,7 +78,11 @@ describe('web bundle size', () => {
 
   it('the build itself fails when the first load or the whole is over its limit', async () => {
     // The same build with a second, tiny limit: it must refuse, naming the size.
-    await expect(productionBuild(outDir, [bundleSize({ firstLoad: 1024, total: TOTAL_LIMIT_BYTES })])).rejects.toThrow(/the first load is [\d.]+ KB gzipped, over its limit of 1\.0 KB/);
-    await expect(productionBuild(outDir, [bundleSize({ firstLoad: FIRST_LOAD_LIMIT_BYTES, total: 2048 })])).rejects.toThrow(/the whole bundle is [\d.]+ KB gzipped, over its limit of 2\.0 KB/);
+    await expect(productionBuild(outDir, [bundleSize({ firstLoad: 1024, total: TOTAL_LIMIT_BYTES })])).rejects.toThrow(
+      /the first load is [\d.]+ KB gzipped, over its limit of 1\.0 KB/,
+    );
+    await expect(productionBuild(outDir, [bundleSize({ firstLoad: FIRST_LOAD_LIMIT_BYTES, total: 2048 })])).rejects.toThrow(
+      /the whole bundle is [\d.]+ KB gzipped, over its limit of 2\.0 KB/,
+    );
   }, 90_000);
 });

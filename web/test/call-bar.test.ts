@@ -10,10 +10,14 @@ import { audioOver, callStats, connectedTo, twoInACall, useBrowserAndServer, wai
 const env = useBrowserAndServer();
 
 async function expectAudioFlowing(page: UserPage) {
-  await waitFor('audio with energy arrives', async () => {
-    const flow = await audioOver(page, 800);
-    return flow.length === 1 && flow[0]!.bytes > 500 && flow[0]!.energy > 0.0001;
-  }, 15_000);
+  await waitFor(
+    'audio with energy arrives',
+    async () => {
+      const flow = await audioOver(page, 800);
+      return flow.length === 1 && flow[0]!.bytes > 500 && flow[0]!.energy > 0.0001;
+    },
+    15_000,
+  );
 }
 
 const timerSeconds = async (page: UserPage) => {
@@ -55,7 +59,10 @@ describe('the call bar', () => {
     await ann.waitForURL(`**/r/${room}`);
     await ann.getByRole('button', { name: 'Leave call' }).waitFor();
     expect(await bar.count()).toBe(0);
-    await ann.getByRole('list', { name: 'In the call', exact: true }).getByText(/Connection (good|fair|poor)/).waitFor();
+    await ann
+      .getByRole('list', { name: 'In the call', exact: true })
+      .getByText(/Connection (good|fair|poor)/)
+      .waitFor();
     await connectedTo(ann, 1);
     await expectAudioFlowing(ann);
 
@@ -84,7 +91,11 @@ describe('the call bar', () => {
     await expectAudioFlowing(bob);
     // One Ann in the room, in one tab: the tab before the reload left.
     const bobsPeople = bob.getByRole('region', { name: 'People' });
-    await waitFor('Bob sees one Ann in one tab', async () => (await bobsPeople.getByText('Ann', { exact: true }).count()) === 1 && (await bobsPeople.getByText(/\d tabs/).count()) === 0, 25_000);
+    await waitFor(
+      'Bob sees one Ann in one tab',
+      async () => (await bobsPeople.getByText('Ann', { exact: true }).count()) === 1 && (await bobsPeople.getByText(/\d tabs/).count()) === 0,
+      25_000,
+    );
 
     await ann.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Messages' }).click();
     await ann.reload();

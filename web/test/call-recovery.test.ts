@@ -77,7 +77,10 @@ describe('call setup', () => {
     await ann.getByRole('button', { name: 'Leave call' }).waitFor();
     await ann.waitForTimeout(1000);
     const offers: string[] = [];
-    for (const [who, p] of [['ann', ann], ['bob', bob]] as const) {
+    for (const [who, p] of [
+      ['ann', ann],
+      ['bob', bob],
+    ] as const) {
       await onSignal(p, async (route, type) => {
         if (type === 'offer') offers.push(who);
         await route.continue();
@@ -110,7 +113,10 @@ describe('call setup', () => {
       window.RTCPeerConnection = Stuck;
     })()`);
     const hangups: string[] = [];
-    for (const [who, p] of [['ann', ann], ['bob', bob]] as const) {
+    for (const [who, p] of [
+      ['ann', ann],
+      ['bob', bob],
+    ] as const) {
       await onSignal(p, async (route, type) => {
         if (type === 'hangup') hangups.push(who);
         await route.continue();
@@ -128,33 +134,41 @@ describe('call setup', () => {
     await bob.context().close();
   }, 60_000);
 
-  it.each(['answer', 'offer'] as const)('connects by itself when the first %s is lost', async (dropped) => {
-    const { ann, bob } = await twoInRoom();
-    let lost = 0;
-    for (const p of [ann, bob]) {
-      await onSignal(p, async (route, type) => {
-        if (type === dropped && lost === 0) {
-          lost += 1;
-          return route.fulfill({ status: 202, body: '' });
-        }
-        await route.continue();
-      });
-    }
-    await ann.getByRole('button', { name: 'Join call' }).click();
-    await ann.getByRole('button', { name: 'Leave call' }).waitFor();
-    await bob.getByRole('button', { name: 'Join call' }).click();
-    // What the pages said, for a failure to be readable: signalling states and warnings.
-    const said: string[] = [];
-    for (const [who, p] of [['ann', ann], ['bob', bob]] as const) p.on('console', (m) => said.push(`${who} ${m.type()}: ${m.text()}`));
-    const connected = async (p: typeof ann) =>
-      connectedTo(p, 1, 30_000).catch((err: Error) => {
-        throw new Error(`${err.message}\n${said.join('\n')}`);
-      });
-    await connected(ann);
-    await connected(bob);
-    expect(lost).toBe(1);
-    await expectAudioBothWays(ann, bob);
-    await ann.context().close();
-    await bob.context().close();
-  }, 60_000);
+  it.each(['answer', 'offer'] as const)(
+    'connects by itself when the first %s is lost',
+    async (dropped) => {
+      const { ann, bob } = await twoInRoom();
+      let lost = 0;
+      for (const p of [ann, bob]) {
+        await onSignal(p, async (route, type) => {
+          if (type === dropped && lost === 0) {
+            lost += 1;
+            return route.fulfill({ status: 202, body: '' });
+          }
+          await route.continue();
+        });
+      }
+      await ann.getByRole('button', { name: 'Join call' }).click();
+      await ann.getByRole('button', { name: 'Leave call' }).waitFor();
+      await bob.getByRole('button', { name: 'Join call' }).click();
+      // What the pages said, for a failure to be readable: signalling states and warnings.
+      const said: string[] = [];
+      for (const [who, p] of [
+        ['ann', ann],
+        ['bob', bob],
+      ] as const)
+        p.on('console', (m) => said.push(`${who} ${m.type()}: ${m.text()}`));
+      const connected = async (p: typeof ann) =>
+        connectedTo(p, 1, 30_000).catch((err: Error) => {
+          throw new Error(`${err.message}\n${said.join('\n')}`);
+        });
+      await connected(ann);
+      await connected(bob);
+      expect(lost).toBe(1);
+      await expectAudioBothWays(ann, bob);
+      await ann.context().close();
+      await bob.context().close();
+    },
+    60_000,
+  );
 });

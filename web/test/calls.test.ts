@@ -56,7 +56,10 @@ describe('a call between two people', () => {
     await connectedTo(bob, 1);
     await expectAudioFlowing(ann, 1);
     await expectAudioFlowing(bob, 1);
-    await ann.getByRole('list', { name: 'In the call', exact: true }).getByText(/Connection (good|fair|poor)/).waitFor();
+    await ann
+      .getByRole('list', { name: 'In the call', exact: true })
+      .getByText(/Connection (good|fair|poor)/)
+      .waitFor();
 
     // Mute: Ann hears no energy from Bob; Bob still hears Ann.
     await bob.getByRole('button', { name: 'Mute' }).click();

@@ -1,7 +1,18 @@
 import { chromium, type Browser } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { TestServer } from '../../src/test/harness.js';
-import { seriousViolations, CHROMIUM, CHROMIUM_ARGS, audioOver, connectedTo, openPage, signUp, useBrowserAndServer, waitFor, type UserPage } from './browser.js';
+import {
+  seriousViolations,
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  audioOver,
+  connectedTo,
+  openPage,
+  signUp,
+  useBrowserAndServer,
+  waitFor,
+  type UserPage,
+} from './browser.js';
 
 /**
  * Microphone and speaker: the device check before joining (names, a live level, a test tone),
@@ -81,7 +92,6 @@ async function newRoom(page: UserPage, stem: string): Promise<string> {
 
 const check = (page: UserPage) => page.getByRole('region', { name: 'Microphone and speaker' });
 
-
 describe('media devices', () => {
   it('before joining: lists the microphones by name, shows their level, tests the speaker; axe is content', async () => {
     const ann = await probedPage(env.browser, env.server, { bypassCSP: true });
@@ -111,7 +121,7 @@ describe('media devices', () => {
       });
       await check(ann).getByRole('button', { name: 'Test speaker' }).click();
       await check(ann).getByText('Playing a short tone…').waitFor();
-      await waitFor('the tone ended', async () => (await check(ann).getByRole('button', { name: 'Test speaker' }).isEnabled()), 5000);
+      await waitFor('the tone ended', async () => await check(ann).getByRole('button', { name: 'Test speaker' }).isEnabled(), 5000);
       expect(await check(ann).getByRole('alert').count()).toBe(0);
       expect(await ann.evaluate(() => (window as unknown as { __sinks: string[] }).__sinks)).toEqual([chosen]);
 
@@ -270,12 +280,19 @@ describe('media devices', () => {
       });
       await signUp(page, 'gone');
       await newRoom(page, 'gone');
-      await check(page).getByRole('status').getByText('The microphone “USB Headset” is not connected; using the default. The speaker “Desk Speakers” is not connected; using the default.').waitFor();
+      await check(page)
+        .getByRole('status')
+        .getByText('The microphone “USB Headset” is not connected; using the default. The speaker “Desk Speakers” is not connected; using the default.')
+        .waitFor();
       expect(await check(page).getByLabel('Microphone', { exact: true }).inputValue()).toBe('default');
       expect(await check(page).getByLabel('Speaker', { exact: true }).inputValue()).toBe('default');
       expect(await page.evaluate(() => [localStorage.getItem('parley:microphone'), localStorage.getItem('parley:speaker')])).toEqual([null, null]);
       await check(page).getByRole('button', { name: 'OK' }).click();
-      expect(await check(page).getByText(/is not connected/).count()).toBe(0);
+      expect(
+        await check(page)
+          .getByText(/is not connected/)
+          .count(),
+      ).toBe(0);
     } finally {
       await page.context().close();
     }
@@ -283,7 +300,11 @@ describe('media devices', () => {
 
   it('asks for the microphone with a button, not on page load, and lists the devices once allowed', async () => {
     // Without the fake prompt, headless Chromium answers "prompt" and refuses getUserMedia until the permission is granted.
-    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS.filter((a) => a !== '--use-fake-ui-for-media-stream') });
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS.filter((a) => a !== '--use-fake-ui-for-media-stream'),
+    });
     try {
       const page = await probedPage(browser, env.server);
       await page.context().clearPermissions();
@@ -291,12 +312,17 @@ describe('media devices', () => {
       await newRoom(page, 'ask');
       const button = check(page).getByRole('button', { name: 'Check microphone' });
       await button.waitFor();
-      await check(page).getByText(/once Parley may use the microphone/).waitFor();
+      await check(page)
+        .getByText(/once Parley may use the microphone/)
+        .waitFor();
       expect(await check(page).getByRole('combobox').count()).toBe(0);
       expect(await page.evaluate(() => (window as unknown as { __probe: Probe }).__probe.asked)).toBe(0);
 
       await button.click();
-      await check(page).getByRole('alert').getByText(/may not use your microphone/).waitFor();
+      await check(page)
+        .getByRole('alert')
+        .getByText(/may not use your microphone/)
+        .waitFor();
       expect(await page.evaluate(() => (window as unknown as { __probe: Probe }).__probe.asked)).toBe(1);
 
       // Allowed in the site settings: the names appear without a reload, and the level moves.

@@ -122,7 +122,10 @@ describe('calls from a conversation, on two processes', () => {
     await entryIn(ann, /^Call · \d+ (s|min)$/);
     await entryIn(bobA, /^Call · \d+ (s|min)$/);
     // Bob's other tab: the conversation list's preview says so, and Call is offered again.
-    await bobB.getByRole('list', { name: 'Conversations' }).getByText(/^Call · \d+ (s|min)$/).waitFor({ timeout: 10_000 });
+    await bobB
+      .getByRole('list', { name: 'Conversations' })
+      .getByText(/^Call · \d+ (s|min)$/)
+      .waitFor({ timeout: 10_000 });
     await waitFor('Call is enabled on Bob’s other tab', async () => !(await callButton(bobB).isDisabled()), 10_000);
     await go(bobB, '/dm');
     noProblems();
@@ -184,13 +187,19 @@ describe('calls from a conversation, on two processes', () => {
     Object.assign(annB, { problems: [] as string[], username: ann.username });
     await annCalls(annB, b);
     await bothRing();
-    await annB.getByRole('alert').getByText(/No answer/).waitFor({ timeout: 15_000 });
+    await annB
+      .getByRole('alert')
+      .getByText(/No answer/)
+      .waitFor({ timeout: 15_000 });
     for (const page of [bobA, bobB]) await prompt(page).waitFor({ state: 'detached', timeout: 10_000 });
     await annB.waitForURL(`**/dm/${bobA.username}`, { timeout: 10_000 });
     await entryIn(annB, 'No answer');
 
     await bobA.getByRole('link', { name: 'Messages, 1 unread' }).waitFor({ timeout: 10_000 });
-    await bobA.getByRole('status').getByRole('link', { name: /Missed call from Ann/ }).waitFor();
+    await bobA
+      .getByRole('status')
+      .getByRole('link', { name: /Missed call from Ann/ })
+      .waitFor();
     await bobA.goto(`/dm/${ann.username}`);
     await entryIn(bobA, 'Missed call');
     await bobA.getByRole('banner').getByRole('link', { name: 'Messages', exact: true }).waitFor({ timeout: 10_000 });

@@ -38,12 +38,20 @@ describe('the DM page after the server disconnects its socket', () => {
     const shown = await recordStatus(ann);
 
     env.server.parley.dm.sockets.io.of('/dm').disconnectSockets(true);
-    await waitFor('the status line clears again', async () => (await shown()).includes('Reconnecting…') && (await ann.locator('.dm [role=status]').textContent()) === '', 10_000);
+    await waitFor(
+      'the status line clears again',
+      async () => (await shown()).includes('Reconnecting…') && (await ann.locator('.dm [role=status]').textContent()) === '',
+      10_000,
+    );
 
     await messageBox(ann).fill('still here');
     await messageBox(ann).press('Enter');
     await bob.getByRole('log', { name: 'Messages' }).getByText('still here', { exact: true }).waitFor({ timeout: 10_000 });
-    await ann.getByRole('log', { name: 'Messages' }).locator('li.mine .state').getByText(/Sent|Seen/).waitFor({ timeout: 10_000 });
+    await ann
+      .getByRole('log', { name: 'Messages' })
+      .locator('li.mine .state')
+      .getByText(/Sent|Seen/)
+      .waitFor({ timeout: 10_000 });
     expect([...ann.problems, ...bob.problems]).toEqual([]);
     await ann.context().close();
     await bob.context().close();
@@ -72,7 +80,11 @@ describe('the DM page after the server disconnects its socket', () => {
       expect(await ann.getByRole('log', { name: 'Messages' }).getByText('Not sent').count()).toBe(0);
       await db.query('UNLOCK TABLES');
 
-      await ann.getByRole('log', { name: 'Messages' }).locator('li.mine .state').getByText(/Sent|Seen/).waitFor({ timeout: 10_000 });
+      await ann
+        .getByRole('log', { name: 'Messages' })
+        .locator('li.mine .state')
+        .getByText(/Sent|Seen/)
+        .waitFor({ timeout: 10_000 });
       await bob.getByRole('log', { name: 'Messages' }).getByText('in flight', { exact: true }).waitFor({ timeout: 10_000 });
       const clientIds = frames.map((f) => (JSON.parse(f.slice(f.indexOf('['))) as [string, { clientId: string }])[1].clientId);
       expect(clientIds[1]).toBe(clientIds[0]);

@@ -20,8 +20,7 @@ type Eavesdropper = { peerId: string; offer: RTCSessionDescriptionInit };
 /** Joins `room` from a page that is not the room page, and prepares a recvonly offer with all its candidates. */
 function eavesdropperIn(page: Page, room: string): Promise<Eavesdropper> {
   return page.evaluate(async (room) => {
-    const post = (path: string, body: unknown) =>
-      fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (path: string, body: unknown) => fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const joined = (await (await post(`/api/rooms/${room}/join`, {})).json()) as { peerId: string };
     const signals: Array<{ from: string; type: string; data: any }> = [];
     const pc = new RTCPeerConnection();

@@ -53,7 +53,10 @@ describe('invites', () => {
     expect(await dialog.getByLabel('Find people').getAttribute('aria-invalid')).toBe('true');
     await dialog.getByLabel('Find people').fill(`@${bob.username}`);
     // The one match is chosen already, so Enter sends it.
-    await dialog.getByRole('radio', { name: new RegExp(`@${bob.username}`) }).and(ann.locator(':checked')).waitFor();
+    await dialog
+      .getByRole('radio', { name: new RegExp(`@${bob.username}`) })
+      .and(ann.locator(':checked'))
+      .waitFor();
     await settle(ann);
     expect(await seriousFindings(ann)).toEqual([]);
     await shoot(ann, 'invite-dialog');
@@ -69,7 +72,9 @@ describe('invites', () => {
     await toast.getByText(`Invite to ${room}`).waitFor();
     await toast.click();
     await bob.waitForURL(`**/dm/${ann.username}`);
-    const card = thread(bob).getByRole('listitem').filter({ hasText: `Ann invited you to ${room}` });
+    const card = thread(bob)
+      .getByRole('listitem')
+      .filter({ hasText: `Ann invited you to ${room}` });
     await card.waitFor();
     await card.getByText(/Valid until .* — no password needed\./).waitFor();
     await bob.getByRole('list', { name: 'Conversations' }).getByText(`Invite to ${room}`).waitFor();
@@ -78,7 +83,11 @@ describe('invites', () => {
     await shoot(bob, 'invite-card');
     await ann.goto(`/dm/${bob.username}`);
     await thread(ann).getByText(`You invited Bob to ${room}`).waitFor();
-    expect(await thread(ann).getByRole('link', { name: `Join ${room}` }).count()).toBe(0);
+    expect(
+      await thread(ann)
+        .getByRole('link', { name: `Join ${room}` })
+        .count(),
+    ).toBe(0);
     await ann.goto(`/r/${room}`);
     await people(ann).getByText('Ann', { exact: true }).waitFor();
 
@@ -91,7 +100,9 @@ describe('invites', () => {
 
     // Removed: kept out, his first invite notwithstanding, until Ann invites him again.
     ann.once('dialog', (d) => void d.accept());
-    await people(ann).getByRole('button', { name: `Remove Bob (@${bob.username}) from the room` }).click();
+    await people(ann)
+      .getByRole('button', { name: `Remove Bob (@${bob.username}) from the room` })
+      .click();
     await bob.getByText('You were removed from this room by its owner.').waitFor();
     await people(ann).getByText('Bob', { exact: true }).waitFor({ state: 'detached' });
     await bob.goto(`/dm/${ann.username}`);
@@ -101,9 +112,14 @@ describe('invites', () => {
 
     await invite(ann, bob);
     await bob.goto(`/dm/${ann.username}`);
-    const cards = thread(bob).getByRole('listitem').filter({ hasText: `Ann invited you to ${room}` });
+    const cards = thread(bob)
+      .getByRole('listitem')
+      .filter({ hasText: `Ann invited you to ${room}` });
     await cards.nth(1).waitFor();
-    await cards.nth(1).getByRole('link', { name: `Join ${room}` }).click();
+    await cards
+      .nth(1)
+      .getByRole('link', { name: `Join ${room}` })
+      .click();
     await bob.getByRole('button', { name: 'Join call' }).waitFor();
     await people(ann).getByText('Bob', { exact: true }).waitFor();
     expect([...ann.problems, ...bob.problems]).toEqual([]);
@@ -113,7 +129,11 @@ describe('invites', () => {
     await bob.goto(`/dm/${ann.username}`);
     await cards.nth(1).getByText('Invite expired').waitFor();
     expect(await thread(bob).getByText('Invite expired').count()).toBe(2);
-    expect(await thread(bob).getByRole('link', { name: `Join ${room}` }).count()).toBe(0);
+    expect(
+      await thread(bob)
+        .getByRole('link', { name: `Join ${room}` })
+        .count(),
+    ).toBe(0);
     await shoot(bob, 'invite-expired');
     expect([...ann.problems, ...bob.problems]).toEqual([]);
     await ann.context().close();
@@ -128,7 +148,9 @@ describe('invites', () => {
     await createRoom(ann, room, { password: 'open sesame' });
     expect((await ann.client.post(`/api/rooms/${room}/invites`, { username: bob.username })).status).toBe(201);
     await bob.goto(`/dm/${ann.username}`);
-    await thread(bob).getByRole('link', { name: `Join ${room}` }).click();
+    await thread(bob)
+      .getByRole('link', { name: `Join ${room}` })
+      .click();
     await bob.getByRole('button', { name: 'Join call' }).waitFor();
 
     // The same name, a new room: the invite was for the old one.

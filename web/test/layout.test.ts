@@ -27,7 +27,6 @@ async function shortControls(page: UserPage): Promise<string[]> {
   );
 }
 
-
 describe('phone layout', () => {
   it('at 390×844: the header is one row, nothing scrolls sideways, controls are 44 px, /dm splits into list and thread', async () => {
     const ann = await openPage(env.browser, env.server);
@@ -39,7 +38,8 @@ describe('phone layout', () => {
     const tops = await headerTops(ann);
     expect(tops.length).toBeGreaterThanOrEqual(4);
     expect(Math.max(...tops) - Math.min(...tops), `header centres ${tops}`).toBeLessThanOrEqual(6);
-    for (const name of ['Rooms', 'Messages', 'Log out']) await expect(ann.getByRole(name === 'Log out' ? 'button' : 'link', { name, exact: true }).isVisible()).resolves.toBe(true);
+    for (const name of ['Rooms', 'Messages', 'Log out'])
+      await expect(ann.getByRole(name === 'Log out' ? 'button' : 'link', { name, exact: true }).isVisible()).resolves.toBe(true);
     // No unread messages: no "0" badge either.
     expect(await ann.locator('.messages-link .badge').isVisible()).toBe(false);
     expect(await noOverflow(ann), 'Home overflows').toBe(true);
@@ -83,7 +83,10 @@ describe('dark mode', () => {
     await page.emulateMedia({ colorScheme: 'dark' });
     await signUp(page, 'dark');
     const luminance = await page.evaluate(() => {
-      const [r, g, b] = getComputedStyle(document.body).backgroundColor.match(/\d+(\.\d+)?/g)!.map(Number).map((c) => c / 255);
+      const [r, g, b] = getComputedStyle(document.body)
+        .backgroundColor.match(/\d+(\.\d+)?/g)!
+        .map(Number)
+        .map((c) => c / 255);
       const lin = (c: number) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
       return 0.2126 * lin(r!) + 0.7152 * lin(g!) + 0.0722 * lin(b!);
     });

@@ -93,7 +93,9 @@ describe('Home’s room list', () => {
     await rooms.getByRole('link', { name: gone, exact: true }).waitFor({ timeout: 1000 });
 
     // The stream drops (this session's lobby streams on B are ended) and the server refuses it for a while.
-    await page.route('**/api/lobby/events', (r) => r.fulfill({ status: 503, contentType: 'application/json', body: '{"error":{"code":"unavailable","message":"down"}}' }));
+    await page.route('**/api/lobby/events', (r) =>
+      r.fulfill({ status: 503, contentType: 'application/json', body: '{"error":{"code":"unavailable","message":"down"}}' }),
+    );
     const token = (await page.context().cookies()).find((c) => c.name === 'parley_session')!.value;
     b.parley.lobby.endSession(sessionIdFromToken(token));
     await rooms.getByText(OUTAGE).waitFor({ timeout: 5000 });

@@ -20,9 +20,17 @@ describe('the owner removes someone', () => {
     await stage(ann).getByRole('listitem', { name: 'Bob', exact: true }).waitFor();
     expect((await audioOver(bob)).length).toBe(1);
     // Only the owner sees the action, and not on her own row.
-    expect(await people(bob).getByRole('button', { name: /^Remove / }).count()).toBe(0);
+    expect(
+      await people(bob)
+        .getByRole('button', { name: /^Remove / })
+        .count(),
+    ).toBe(0);
     const remove = people(ann).getByRole('button', { name: `Remove Bob (@${bob.username}) from the room` });
-    expect(await people(ann).getByRole('button', { name: /^Remove / }).count()).toBe(1);
+    expect(
+      await people(ann)
+        .getByRole('button', { name: /^Remove / })
+        .count(),
+    ).toBe(1);
     await shoot(ann, 'owner-in-call');
 
     // Cancelling the confirmation removes no one.

@@ -64,14 +64,24 @@ describe('new DMs outside their thread', () => {
     await ann.getByRole('link', { name: 'Messages, 2 unread' }).waitFor({ timeout: 15_000 });
     await waitFor('the title counts both', async () => (await ann.title()).startsWith('(2) '), 5000);
     // One toast per person: the newer message replaces the older.
-    expect(await ann.getByRole('status').getByRole('link', { name: /New message from Bob/ }).count()).toBe(1);
+    expect(
+      await ann
+        .getByRole('status')
+        .getByRole('link', { name: /New message from Bob/ })
+        .count(),
+    ).toBe(1);
 
     await toast.click();
     await ann.waitForURL(`**/dm/${bob.username}`);
     await ann.getByRole('log', { name: 'Messages' }).getByText('hello?', { exact: true }).waitFor();
     await ann.getByRole('banner').getByRole('link', { name: 'Messages', exact: true }).waitFor({ timeout: 15_000 });
     await waitFor('the title has no count', async () => !(await ann.title()).startsWith('('), 5000);
-    expect(await ann.getByRole('status').getByRole('link', { name: /New message from/ }).count()).toBe(0);
+    expect(
+      await ann
+        .getByRole('status')
+        .getByRole('link', { name: /New message from/ })
+        .count(),
+    ).toBe(0);
     await close(ann, bob);
   }, 60_000);
 
@@ -79,11 +89,19 @@ describe('new DMs outside their thread', () => {
     const { ann, bob } = await annAndBob();
     await write(bob, ann.username, 'first');
     await ann.getByRole('button', { name: 'Dismiss message from Bob' }).click();
-    await ann.getByRole('status').getByRole('link', { name: /New message from/ }).waitFor({ state: 'detached' });
+    await ann
+      .getByRole('status')
+      .getByRole('link', { name: /New message from/ })
+      .waitFor({ state: 'detached' });
     await ann.goto('/dm');
     await write(bob, ann.username, 'second');
     await ann.getByRole('link', { name: 'Messages, 2 unread' }).waitFor({ timeout: 15_000 });
-    expect(await ann.getByRole('status').getByRole('link', { name: /New message from/ }).count()).toBe(0);
+    expect(
+      await ann
+        .getByRole('status')
+        .getByRole('link', { name: /New message from/ })
+        .count(),
+    ).toBe(0);
     await close(ann, bob);
   }, 60_000);
 

@@ -146,7 +146,11 @@ describe('text in real browsers', () => {
   it('shows a member’s new display name in the room without a reload', async () => {
     const { ann, bob, people } = await bothInARoom();
     const status = await bob.evaluate(async () => {
-      const res = await fetch('/api/me', { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ displayName: 'Robert Renamed' }) });
+      const res = await fetch('/api/me', {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ displayName: 'Robert Renamed' }),
+      });
       return res.status;
     });
     expect(status).toBe(200);

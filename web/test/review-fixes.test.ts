@@ -11,7 +11,11 @@ const rand = () => Math.random().toString(36).slice(2, 10);
 function call(page: UserPage, method: string, path: string, body?: unknown) {
   return page.evaluate(
     async ([method, path, body]) => {
-      const res = await fetch(path as string, { method: method as string, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const res = await fetch(path as string, {
+        method: method as string,
+        headers: { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       return { status: res.status, body: res.status === 204 ? null : await res.json() };
     },
     [method, path, body] as const,
@@ -115,7 +119,9 @@ describe('what the review found', () => {
     const ann = await openPage(env.browser, env.server);
     await signUp(ann, 'ann');
     // The API answers 503 for the rooms (the lobby stream) and the network fails for the conversations.
-    await ann.route('**/api/lobby/events', (r) => r.fulfill({ status: 503, contentType: 'application/json', body: '{"error":{"code":"unavailable","message":"down"}}' }));
+    await ann.route('**/api/lobby/events', (r) =>
+      r.fulfill({ status: 503, contentType: 'application/json', body: '{"error":{"code":"unavailable","message":"down"}}' }),
+    );
     await ann.route('**/api/dm/conversations', (r) => r.abort('connectionrefused'));
     await ann.reload();
     const rooms = ann.getByRole('region', { name: 'Rooms' });
@@ -152,7 +158,10 @@ describe('what the review found', () => {
     await ann.getByLabel('Message', { exact: true }).press('Enter');
     await ann.getByRole('log', { name: 'Messages' }).getByText('Sent', { exact: true }).waitFor();
     await ann.goto('/');
-    await ann.getByRole('region', { name: 'People' }).getByRole('link', { name: `Bobby Tables @${bob.username}` }).waitFor();
+    await ann
+      .getByRole('region', { name: 'People' })
+      .getByRole('link', { name: `Bobby Tables @${bob.username}` })
+      .waitFor();
     await ann.goto(`/dm/${bob.username}`);
     await ann.getByRole('heading', { level: 1, name: `Messages with Bobby Tables (@${bob.username})` }).waitFor();
     await bob.goto(`/dm/${ann.username}`);

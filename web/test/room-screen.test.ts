@@ -24,7 +24,8 @@ async function createRoom(page: UserPage, name = roomName()): Promise<string> {
 
 async function api(page: UserPage, method: string, path: string, body?: unknown): Promise<number> {
   return page.evaluate(
-    async ([m, p, b]) => (await fetch(p, { method: m, headers: { 'content-type': 'application/json' }, body: b === undefined ? undefined : JSON.stringify(b) })).status,
+    async ([m, p, b]) =>
+      (await fetch(p, { method: m, headers: { 'content-type': 'application/json' }, body: b === undefined ? undefined : JSON.stringify(b) })).status,
     [method, path, body] as const,
   );
 }
@@ -34,14 +35,24 @@ function focusedName(page: UserPage): Promise<{ tag: string; name: string; visib
   return page.evaluate(() => {
     const el = document.activeElement as HTMLElement | null;
     if (!el || el === document.body) return null;
-    const byIds = (ids: string | null) => (ids ?? '').split(/\s+/).map((id) => document.getElementById(id)?.textContent ?? '').join(' ');
+    const byIds = (ids: string | null) =>
+      (ids ?? '')
+        .split(/\s+/)
+        .map((id) => document.getElementById(id)?.textContent ?? '')
+        .join(' ');
     const labels = (el as HTMLInputElement).labels ? [...(el as HTMLInputElement).labels!].map((l) => l.textContent).join(' ') : '';
-    const name = (el.getAttribute('aria-label') || byIds(el.getAttribute('aria-labelledby')) || labels || el.textContent || el.getAttribute('title') || '').trim();
+    const name = (
+      el.getAttribute('aria-label') ||
+      byIds(el.getAttribute('aria-labelledby')) ||
+      labels ||
+      el.textContent ||
+      el.getAttribute('title') ||
+      ''
+    ).trim();
     const r = el.getBoundingClientRect();
     return { tag: el.tagName.toLowerCase(), name, visible: r.width > 0 && r.height > 0 };
   });
 }
-
 
 describe('the control bar', () => {
   it('has named icon buttons; mute is a pressed toggle the other side sees; leave is red; focus moves to Mute on joining and back to Join call on leaving', async () => {
@@ -73,7 +84,11 @@ describe('the control bar', () => {
     const unmute = controls(ann).getByRole('button', { name: 'Unmute', exact: true });
     expect(await unmute.getAttribute('aria-pressed')).toBe('true');
     await people(bob).getByRole('listitem').filter({ hasText: 'Ann' }).getByRole('img', { name: 'Muted' }).waitFor();
-    await bob.getByRole('list', { name: 'In the call', exact: true }).getByRole('listitem', { name: 'Ann' }).getByRole('img', { name: 'Microphone off' }).waitFor();
+    await bob
+      .getByRole('list', { name: 'In the call', exact: true })
+      .getByRole('listitem', { name: 'Ann' })
+      .getByRole('img', { name: 'Microphone off' })
+      .waitFor();
     await unmute.click();
     await people(bob).getByRole('img', { name: 'Muted' }).waitFor({ state: 'detached' });
 
@@ -86,7 +101,10 @@ describe('the control bar', () => {
 
     // Leave is red: its background is the danger colour.
     const leave = controls(ann).getByRole('button', { name: 'Leave call' });
-    const [bg, danger] = await leave.evaluate((el) => [getComputedStyle(el).backgroundColor, getComputedStyle(document.documentElement).getPropertyValue('--danger').trim()]);
+    const [bg, danger] = await leave.evaluate((el) => [
+      getComputedStyle(el).backgroundColor,
+      getComputedStyle(document.documentElement).getPropertyValue('--danger').trim(),
+    ]);
     const probe = await ann.evaluate((c) => {
       const d = document.createElement('div');
       d.style.color = c;
@@ -101,7 +119,9 @@ describe('the control bar', () => {
     await leave.click();
     await ann.getByRole('button', { name: 'Join call' }).waitFor();
     await waitFor('focus is back on Join call', async () => (await focusedName(ann))?.name === 'Join call', 5000);
-    await chatLog(bob).getByText(/^Ann \(@ann[^)]*\) left the call\.$/).waitFor();
+    await chatLog(bob)
+      .getByText(/^Ann \(@ann[^)]*\) left the call\.$/)
+      .waitFor();
     expect([...ann.problems, ...bob.problems]).toEqual([]);
     await ann.context().close();
     await bob.context().close();
@@ -116,7 +136,9 @@ describe('presence', () => {
     await signUp(bob, 'bob', 'Bob');
     const room = await createRoom(ann);
     await bob.goto(`/r/${room}`);
-    const annEntry = people(bob).getByRole('listitem').filter({ hasText: `@${ann.username}` });
+    const annEntry = people(bob)
+      .getByRole('listitem')
+      .filter({ hasText: `@${ann.username}` });
     await annEntry.waitFor();
 
     // Ann opens the room in a second tab (same browser, same account).
@@ -184,7 +206,11 @@ describe('before joining', () => {
       if (seen.includes(f.name)) break;
       seen.push(f.name);
     }
-    for (const name of ['Join call', 'Copy link', 'Delete room', 'Room chat', 'Message', 'Send']) expect(seen.some((s) => s.includes(name)), `${name} in ${seen.join(' | ')}`).toBe(true);
+    for (const name of ['Join call', 'Copy link', 'Delete room', 'Room chat', 'Message', 'Send'])
+      expect(
+        seen.some((s) => s.includes(name)),
+        `${name} in ${seen.join(' | ')}`,
+      ).toBe(true);
     expect(ann.problems).toEqual([]);
     await ann.context().close();
   }, 60_000);
@@ -267,7 +293,9 @@ describe('layout', () => {
     await field.press('Enter');
     await chatLog(ann).getByText('hello from a phone').waitFor();
     // Every control in the bar is a 44 px target at least.
-    const small = await controls(ann).getByRole('button').evaluateAll((els) => els.filter((el) => el.getBoundingClientRect().height < 44 || el.getBoundingClientRect().width < 44).map((el) => el.textContent));
+    const small = await controls(ann)
+      .getByRole('button')
+      .evaluateAll((els) => els.filter((el) => el.getBoundingClientRect().height < 44 || el.getBoundingClientRect().width < 44).map((el) => el.textContent));
     expect(small).toEqual([]);
     // Escape closes the chat, back to the stage, with focus on the Chat button.
     await field.press('Escape');
@@ -275,10 +303,14 @@ describe('layout', () => {
     expect(await chat.evaluate((el) => document.activeElement === el)).toBe(true);
     await chat.click();
     // People replaces Chat; Chat again shows the stage.
-    await controls(ann).getByRole('button', { name: /^People/ }).click();
+    await controls(ann)
+      .getByRole('button', { name: /^People/ })
+      .click();
     await people(ann).getByRole('heading', { name: 'In the call (1)' }).waitFor();
     expect(await field.isVisible()).toBe(false);
-    await controls(ann).getByRole('button', { name: /^People/ }).click();
+    await controls(ann)
+      .getByRole('button', { name: /^People/ })
+      .click();
     await ann.getByRole('list', { name: 'In the call', exact: true }).waitFor();
     expect(await seriousViolations(ann), 'phone, in a call').toEqual([]);
     await ann.emulateMedia({ colorScheme: 'dark' });

@@ -68,7 +68,11 @@ describe('an outage', () => {
     const port = new URL(server.baseUrl).port;
     const ann = await openPage(env.browser, server);
     await signUp(ann, 'ann');
-    await ann.getByRole('region', { name: 'Rooms' }).getByText(/No rooms yet|here|Full/).first().waitFor();
+    await ann
+      .getByRole('region', { name: 'Rooms' })
+      .getByText(/No rooms yet|here|Full/)
+      .first()
+      .waitFor();
 
     await server.stop();
     const rooms = ann.getByRole('region', { name: 'Rooms' });
@@ -134,7 +138,11 @@ describe('a long thread', () => {
     // 60 old messages from Bob, more than one page (50).
     const db = await mysql.createConnection({ uri: workerDatabaseUrl() });
     try {
-      const values = Array.from({ length: 60 }, (_, i) => `((SELECT id FROM users WHERE username = ${db.escape(bob.username)}), (SELECT id FROM users WHERE username = ${db.escape(ann.username)}), 'old ${i}', 'old-${i}', NOW(3))`);
+      const values = Array.from(
+        { length: 60 },
+        (_, i) =>
+          `((SELECT id FROM users WHERE username = ${db.escape(bob.username)}), (SELECT id FROM users WHERE username = ${db.escape(ann.username)}), 'old ${i}', 'old-${i}', NOW(3))`,
+      );
       await db.query(`INSERT INTO direct_messages (sender_id, recipient_id, body, client_id, created_at) VALUES ${values.join(', ')}`);
     } finally {
       await db.end();

@@ -54,12 +54,27 @@ function chooseScreen(onLeftCall: () => void): { key: string; screen: ComponentC
   if (!me && unreachable.value) {
     return { key: 'unreachable', screen: <p role="alert">Parley cannot be reached right now. Reload the page to try again.</p> };
   }
-  if (!me) return { key: 'auth', screen: <Titled key="auth" title="Sign in"><AuthScreen /></Titled> };
+  if (!me)
+    return {
+      key: 'auth',
+      screen: (
+        <Titled key="auth" title="Sign in">
+          <AuthScreen />
+        </Titled>
+      ),
+    };
   const r = route.value;
   const dm = dmSession.value!;
   const call = dmCalls.value?.call.value;
   if (r.name === 'room' && call && call.room === r.room) {
-    return { key: `call:${r.room}`, screen: <Titled key={`call:${r.room}`} title={`Call with ${call.with.displayName}`}><CallRoute call={call} calls={dmCalls.value!} user={me} /></Titled> };
+    return {
+      key: `call:${r.room}`,
+      screen: (
+        <Titled key={`call:${r.room}`} title={`Call with ${call.with.displayName}`}>
+          <CallRoute call={call} calls={dmCalls.value!} user={me} />
+        </Titled>
+      ),
+    };
   }
   if (r.name === 'room') {
     const session = roomSession.value;
@@ -67,11 +82,33 @@ function chooseScreen(onLeftCall: () => void): { key: string; screen: ComponentC
     if (inCall && inCall.name !== r.room) {
       return { key: `switch:${r.room}`, screen: <SwitchRoomScreen key={`switch:${r.room}`} target={r.room} session={inCall} onLeft={onLeftCall} /> };
     }
-    return { key: `room:${r.room}`, screen: <Titled key={`room:${r.room}`} title={r.room}><RoomRoute name={r.room} user={me} /></Titled> };
+    return {
+      key: `room:${r.room}`,
+      screen: (
+        <Titled key={`room:${r.room}`} title={r.room}>
+          <RoomRoute name={r.room} user={me} />
+        </Titled>
+      ),
+    };
   }
   if (r.name === 'dm') return { key: `dm:${r.with ?? ''}`, screen: <DmScreen key={`dm:${dm.me.id}`} other={r.with?.toLowerCase()} me={me} session={dm} /> };
-  if (r.name === 'settings') return { key: 'settings', screen: <Titled key="settings" title="Settings"><SettingsScreen user={me} /></Titled> };
-  return { key: 'home', screen: <Titled key="home" title="Rooms"><HomeScreen user={me} session={dm} /></Titled> };
+  if (r.name === 'settings')
+    return {
+      key: 'settings',
+      screen: (
+        <Titled key="settings" title="Settings">
+          <SettingsScreen user={me} />
+        </Titled>
+      ),
+    };
+  return {
+    key: 'home',
+    screen: (
+      <Titled key="home" title="Rooms">
+        <HomeScreen user={me} session={dm} />
+      </Titled>
+    ),
+  };
 }
 
 /** A screen whose title does not change while it is shown. */

@@ -45,7 +45,11 @@ function signedInAs(next: User | null) {
   } else if (!dmSession.peek()) {
     const session = new DmSession(next, sessionEnded);
     const calls = new DmCalls(session.client, callHooks);
-    const stopDm = startDmAlerts(session, () => parseRoute(location.pathname).name === 'dm', (who) => navigate(dmPath(who)));
+    const stopDm = startDmAlerts(
+      session,
+      () => parseRoute(location.pathname).name === 'dm',
+      (who) => navigate(dmPath(who)),
+    );
     const stopCalls = startCallAlerts(calls);
     const stopInvites = watchInvites(session);
     stopAlerts = () => {

@@ -59,8 +59,18 @@ function SignInForm({ onCreate }: { onCreate(): void }) {
   return (
     <form class="card auth" onSubmit={submit} noValidate aria-labelledby="signin-title">
       <h2 id="signin-title">Sign in</h2>
-      <Field label="Username" error={errors.value.username} inputRef={username} input={{ name: 'username', autocomplete: 'username', autocapitalize: 'none', spellcheck: false, maxLength: 32 }} />
-      <Field label="Password" error={errors.value.password} inputRef={password} input={{ name: 'password', type: 'password', autocomplete: 'current-password', maxLength: 1024 }} />
+      <Field
+        label="Username"
+        error={errors.value.username}
+        inputRef={username}
+        input={{ name: 'username', autocomplete: 'username', autocapitalize: 'none', spellcheck: false, maxLength: 32 }}
+      />
+      <Field
+        label="Password"
+        error={errors.value.password}
+        inputRef={password}
+        input={{ name: 'password', type: 'password', autocomplete: 'current-password', maxLength: 1024 }}
+      />
       <p class="error" role="alert">
         {errors.value.form}
       </p>

@@ -43,8 +43,20 @@ export function CreateAccountForm({ onSignIn }: { onSignIn(): void }) {
         inputRef={username}
         input={{ name: 'username', autocomplete: 'username', autocapitalize: 'none', spellcheck: false, maxLength: 32 }}
       />
-      <Field label="Password" hint="At least 8 characters." error={errors.value.password} inputRef={password} input={{ name: 'password', type: 'password', autocomplete: 'new-password', maxLength: 256 }} />
-      <Field label="Display name" hint="Optional: how others see you." error={errors.value.displayName} inputRef={displayName} input={{ name: 'displayName', autocomplete: 'nickname', maxLength: 64 }} />
+      <Field
+        label="Password"
+        hint="At least 8 characters."
+        error={errors.value.password}
+        inputRef={password}
+        input={{ name: 'password', type: 'password', autocomplete: 'new-password', maxLength: 256 }}
+      />
+      <Field
+        label="Display name"
+        hint="Optional: how others see you."
+        error={errors.value.displayName}
+        inputRef={displayName}
+        input={{ name: 'displayName', autocomplete: 'nickname', maxLength: 64 }}
+      />
       <p class="error" role="alert">
         {errors.value.form}
       </p>

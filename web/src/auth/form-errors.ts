@@ -11,4 +11,3 @@ export function useFocusFirstError(errors: Errors, fields: Partial<Record<keyof 
     }
   }, [errors]);
 }
-

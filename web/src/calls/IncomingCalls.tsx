@@ -51,7 +51,13 @@ function IncomingCall({ ring, calls, onRing }: { ring: Ringing; calls: DmCalls; 
           {inCall && ring.state === 'ringing' ? <span class="incoming-note"> Accepting ends your current call.</span> : null}
         </p>
         <p class="incoming-state" role="status">
-          {ring.state === 'elsewhere' ? 'Answered on another tab' : ring.state === 'gone' ? 'The call has ended.' : ring.state === 'accepting' ? 'Connecting…' : ''}
+          {ring.state === 'elsewhere'
+            ? 'Answered on another tab'
+            : ring.state === 'gone'
+              ? 'The call has ended.'
+              : ring.state === 'accepting'
+                ? 'Connecting…'
+                : ''}
         </p>
       </div>
       {ring.state === 'ringing' ? (

@@ -37,7 +37,11 @@ export function startRingtone(): () => void {
   let stopped = false;
   // The page's first sound: the context may still be starting.
   if (ctx.state === 'running') ring();
-  else void ctx.resume().then(() => !stopped && ring(), () => {});
+  else
+    void ctx.resume().then(
+      () => !stopped && ring(),
+      () => {},
+    );
   const timer = setInterval(ring, EVERY_MS);
   return () => {
     stopped = true;

@@ -24,7 +24,10 @@ import './DmScreen.css';
 export function DmScreen({ other, me, session }: { other?: string; me: User; session: DmSession }) {
   const self = other === me.username;
   const thread = useMemo(
-    () => (other && !self ? { who: new ThreadPerson(other, session), model: new ThreadModel(other, me, session, () => announce('A message was not sent.')) } : undefined),
+    () =>
+      other && !self
+        ? { who: new ThreadPerson(other, session), model: new ThreadModel(other, me, session, () => announce('A message was not sent.')) }
+        : undefined,
     [other],
   );
   useEffect(() => {

@@ -21,7 +21,12 @@ export function DmToasts() {
               {t.body}
             </span>
           </a>
-          <button type="button" class="dm-toast-close" aria-label={`Dismiss ${t.call ? 'missed call' : 'message'} from ${t.from.displayName}`} onClick={() => dismissToast(t.id)}>
+          <button
+            type="button"
+            class="dm-toast-close"
+            aria-label={`Dismiss ${t.call ? 'missed call' : 'message'} from ${t.from.displayName}`}
+            onClick={() => dismissToast(t.id)}
+          >
             <X aria-hidden="true" size={20} />
           </button>
         </div>

@@ -43,7 +43,16 @@ export function MessageList({ model, me }: { model: ThreadModel; me: User }) {
         {entries.map((e, i) => {
           const mine = e.message ? e.message.from === me.username : true;
           const day = dayOf(e);
-          const item = <MessageItem key={e.clientId + (e.message?.id ?? '')} entry={e} me={me.username} mine={mine} seen={!!e.message && e.message.id <= seenUpTo} onRetry={() => model.retry(e)} />;
+          const item = (
+            <MessageItem
+              key={e.clientId + (e.message?.id ?? '')}
+              entry={e}
+              me={me.username}
+              mine={mine}
+              seen={!!e.message && e.message.id <= seenUpTo}
+              onRetry={() => model.retry(e)}
+            />
+          );
           // A line with the day above the first message of each day, as chat apps do.
           if (i > 0 && dayOf(entries[i - 1]!) === day) return item;
           return [
@@ -72,5 +81,10 @@ function dayLabel(day: string): string {
   const days = Math.round((startOfToday.getTime() - date.getTime()) / 86_400_000);
   if (days === 0) return 'Today';
   if (days === 1) return 'Yesterday';
-  return date.toLocaleDateString([], { weekday: days < 7 ? 'long' : undefined, day: 'numeric', month: 'long', year: y === today.getFullYear() ? undefined : 'numeric' });
+  return date.toLocaleDateString([], {
+    weekday: days < 7 ? 'long' : undefined,
+    day: 'numeric',
+    month: 'long',
+    year: y === today.getFullYear() ? undefined : 'numeric',
+  });
 }

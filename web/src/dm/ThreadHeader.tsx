@@ -19,9 +19,7 @@ export function ThreadHeader({ who }: { who: ThreadPerson }) {
       <BackLink />
       {person && <Avatar name={person.displayName} online={online} />}
       <div class="thread-title">
-        <h1 aria-label={`Messages with ${person ? personText(person) : `@${who.username}`}`}>
-          {person ? <PersonName user={person} /> : `@${who.username}`}
-        </h1>
+        <h1 aria-label={`Messages with ${person ? personText(person) : `@${who.username}`}`}>{person ? <PersonName user={person} /> : `@${who.username}`}</h1>
         {person && <span class="thread-presence">{online ? 'Online' : 'Offline'}</span>}
       </div>
       {who.state.value === 'found' && person && <CallButton person={person} blocked={who.blocked.value} />}

@@ -93,7 +93,10 @@ function ping(): void {
   if (ctx.state === 'running') return notes(ctx);
   // The page's first sound: the context starts suspended. Played if it starts promptly, else dropped.
   const asked = Date.now();
-  void ctx.resume().then(() => ctx.state === 'running' && Date.now() - asked < 1000 && notes(ctx)).catch(() => {});
+  void ctx
+    .resume()
+    .then(() => ctx.state === 'running' && Date.now() - asked < 1000 && notes(ctx))
+    .catch(() => {});
 }
 
 function notes(ctx: AudioContext): void {

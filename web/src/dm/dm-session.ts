@@ -119,7 +119,11 @@ export class DmSession {
       return;
     }
     this.conversations.value = [
-      { ...known, lastMessage: m.id > known.lastMessage.id ? m : known.lastMessage, unread: !mine && !readHere && countsUnread(m) ? known.unread + 1 : known.unread },
+      {
+        ...known,
+        lastMessage: m.id > known.lastMessage.id ? m : known.lastMessage,
+        unread: !mine && !readHere && countsUnread(m) ? known.unread + 1 : known.unread,
+      },
       ...this.conversations.value.filter((c) => c !== known),
     ];
     if (!mine) this.tellIncoming(m);

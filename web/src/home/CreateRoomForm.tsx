@@ -71,7 +71,14 @@ export function CreateRoomForm({ openRoom, showError }: { openRoom: (room: strin
         <summary>Room options</summary>
         <div class="field">
           <label for={`${id}-password`}>Room password (optional)</label>
-          <input id={`${id}-password`} name="room-password" type="password" autocomplete="new-password" maxLength={256} aria-describedby={`${id}-password-hint`} />
+          <input
+            id={`${id}-password`}
+            name="room-password"
+            type="password"
+            autocomplete="new-password"
+            maxLength={256}
+            aria-describedby={`${id}-password-hint`}
+          />
           <small id={`${id}-password-hint`} class="hint">
             People joining will need it; you will not.
           </small>

@@ -116,7 +116,13 @@ export function InviteDialog({ session, user, onClose }: InviteDialogProps) {
           </span>
         </div>
         <p id="invite-said" class={f && 'error' in f ? 'error' : 'hint'} aria-live="polite">
-          {!f ? '' : 'error' in f ? f.error : f.people.length === 0 ? `Nobody by that name. Search finds usernames and display names that start with “${f.q}”.` : ''}
+          {!f
+            ? ''
+            : 'error' in f
+              ? f.error
+              : f.people.length === 0
+                ? `Nobody by that name. Search finds usernames and display names that start with “${f.q}”.`
+                : ''}
         </p>
         {f && 'people' in f && f.people.length > 0 && (
           <fieldset class="invite-choices">

@@ -38,10 +38,18 @@ export function InviteEntry({ message, mine }: { message: DirectMessage; mine: b
           )}
         </p>
         {ends !== undefined && (
-          <p class="invite-note">{expired ? 'Invite expired' : `Valid until ${formatTime(new Date(ends).toISOString())}${mine ? '.' : ' — no password needed.'}`}</p>
+          <p class="invite-note">
+            {expired ? 'Invite expired' : `Valid until ${formatTime(new Date(ends).toISOString())}${mine ? '.' : ' — no password needed.'}`}
+          </p>
         )}
         {room && !mine && !expired && (
-          <a class="invite-join" href={roomPath(room)} data-link aria-label={`Join ${room}`} onClick={() => ends !== undefined && rememberInvite(message.to, room, ends)}>
+          <a
+            class="invite-join"
+            href={roomPath(room)}
+            data-link
+            aria-label={`Join ${room}`}
+            onClick={() => ends !== undefined && rememberInvite(message.to, room, ends)}
+          >
             Join
           </a>
         )}

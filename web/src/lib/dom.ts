@@ -14,7 +14,6 @@ export function formatTime(iso: string): string {
   return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 }
 
-
 /** Moves focus to the shown screen's heading (for keyboard and screen-reader users), unless something in the screen has it. */
 export function focusHeading(): void {
   const box = document.getElementById('main');

@@ -1,9 +1,5 @@
 /** Client-side routes on the History API: `/`, `/r/<room>`, `/dm`, `/dm/<username>`, `/settings`. */
-export type Route =
-  | { name: 'home' }
-  | { name: 'room'; room: string }
-  | { name: 'dm'; with?: string }
-  | { name: 'settings' };
+export type Route = { name: 'home' } | { name: 'room'; room: string } | { name: 'dm'; with?: string } | { name: 'settings' };
 
 export function parseRoute(pathname: string): Route {
   const room = /^\/r\/([^/]+)\/?$/.exec(pathname);

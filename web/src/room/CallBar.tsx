@@ -40,4 +40,3 @@ function leave(session: RoomSession) {
   session.leaveCall();
   releaseRoomSession(session);
 }
-

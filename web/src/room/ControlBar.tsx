@@ -27,7 +27,14 @@ export function ControlBar(props: { session: RoomSession } & (PanelProps | { pan
       </div>
       {inCall ? (
         <div class="control-main">
-          <button type="button" class={`control${muted ? ' off' : ''}`} data-focus="mute" aria-pressed={muted} title={muted ? 'Unmute your microphone' : 'Mute your microphone'} onClick={() => session.toggleMute()}>
+          <button
+            type="button"
+            class={`control${muted ? ' off' : ''}`}
+            data-focus="mute"
+            aria-pressed={muted}
+            title={muted ? 'Unmute your microphone' : 'Mute your microphone'}
+            onClick={() => session.toggleMute()}
+          >
             {muted ? <MicOff aria-hidden="true" size={22} /> : <Mic aria-hidden="true" size={22} />}
             <span class="control-label">{muted ? 'Unmute' : 'Mute'}</span>
           </button>
@@ -47,16 +54,30 @@ function PanelToggles(props: PanelProps) {
   const { panels, panelIds, toggle } = props;
   return (
     <div class="control-side control-panels">
-      <button type="button" class="control" title="People" aria-pressed={panels.people} aria-expanded={panels.people} aria-controls={panelIds.people} onClick={() => toggle('people')}>
+      <button
+        type="button"
+        class="control"
+        title="People"
+        aria-pressed={panels.people}
+        aria-expanded={panels.people}
+        aria-controls={panelIds.people}
+        onClick={() => toggle('people')}
+      >
         <Users aria-hidden="true" size={22} />
         <span class="control-label">People</span>
         <span class="control-count">{props.people}</span>
       </button>
-      <button type="button" class="control" title="Chat" aria-pressed={panels.chat} aria-expanded={panels.chat} aria-controls={panelIds.chat} onClick={() => toggle('chat')}>
+      <button
+        type="button"
+        class="control"
+        title="Chat"
+        aria-pressed={panels.chat}
+        aria-expanded={panels.chat}
+        aria-controls={panelIds.chat}
+        onClick={() => toggle('chat')}
+      >
         <MessageSquare aria-hidden="true" size={22} />
-        <span class="control-label">
-          Chat{props.unseen > 0 ? `, ${props.unseen} new` : ''}
-        </span>
+        <span class="control-label">Chat{props.unseen > 0 ? `, ${props.unseen} new` : ''}</span>
         {props.unseen > 0 ? <span class="control-dot" aria-hidden="true" /> : null}
       </button>
     </div>

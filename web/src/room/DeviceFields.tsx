@@ -73,7 +73,9 @@ export function DeviceFields(props: { onMicrophone?: (id: string) => void }) {
           </span>
         </div>
       )}
-      {canChooseSpeaker && speakers.length === 0 && <p class="hint">Sound plays through your system’s output: this browser lists no speakers to choose from.</p>}
+      {canChooseSpeaker && speakers.length === 0 && (
+        <p class="hint">Sound plays through your system’s output: this browser lists no speakers to choose from.</p>
+      )}
       {!canChooseSpeaker && <p class="hint">Sound plays through your system’s output: this browser cannot send it elsewhere.</p>}
     </div>
   );

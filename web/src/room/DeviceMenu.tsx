@@ -52,7 +52,14 @@ export function DeviceMenu({ session }: { session: RoomSession }) {
 
   return (
     <div class="device-menu" ref={box}>
-      <button type="button" ref={button} title="Microphone and speaker" aria-expanded={open.value} aria-controls={`${id}-dialog`} onClick={() => (open.value ? close(true) : (open.value = true))}>
+      <button
+        type="button"
+        ref={button}
+        title="Microphone and speaker"
+        aria-expanded={open.value}
+        aria-controls={`${id}-dialog`}
+        onClick={() => (open.value ? close(true) : (open.value = true))}
+      >
         <Settings2 size={18} aria-hidden="true" />
         Devices
       </button>

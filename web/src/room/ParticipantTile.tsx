@@ -62,7 +62,14 @@ export function ParticipantTile(props: { member: Member; stream: MediaStream | n
         <label class="tile-volume">
           <span class="visually-hidden">Volume of {name}</span>
           <Volume2 aria-hidden="true" size={18} />
-          <input type="range" min={0} max={1} step={0.05} value={peerVolume(member.peerId)} onInput={(e) => setPeerVolume(member.peerId, Number((e.target as HTMLInputElement).value))} />
+          <input
+            type="range"
+            min={0}
+            max={1}
+            step={0.05}
+            value={peerVolume(member.peerId)}
+            onInput={(e) => setPeerVolume(member.peerId, Number((e.target as HTMLInputElement).value))}
+          />
         </label>
       )}
     </li>

@@ -89,7 +89,8 @@ export function RoomChat({ session, userId, id, hidden, onUnseen }: { session: R
       input.current!.value = '';
       sendRef.current(message);
     } catch (err) {
-      error.value = err instanceof ApiError && err.code === 'rate_limited' ? 'You are sending too fast; wait a moment.' : err instanceof Error ? err.message : 'Not sent.';
+      error.value =
+        err instanceof ApiError && err.code === 'rate_limited' ? 'You are sending too fast; wait a moment.' : err instanceof Error ? err.message : 'Not sent.';
     }
   }
 
@@ -122,7 +123,16 @@ export function RoomChat({ session, userId, id, hidden, onUnseen }: { session: R
         <label class="visually-hidden" for={`${id}-input`}>
           Message
         </label>
-        <input id={`${id}-input`} ref={input} name="message" autocomplete="off" maxLength={4000} placeholder="Message everyone" aria-describedby={error.value ? `${id}-error` : undefined} aria-invalid={error.value ? 'true' : undefined} />
+        <input
+          id={`${id}-input`}
+          ref={input}
+          name="message"
+          autocomplete="off"
+          maxLength={4000}
+          placeholder="Message everyone"
+          aria-describedby={error.value ? `${id}-error` : undefined}
+          aria-invalid={error.value ? 'true' : undefined}
+        />
         <button type="submit" class="primary">
           Send
         </button>

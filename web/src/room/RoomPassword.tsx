@@ -18,7 +18,16 @@ export function RoomPassword({ session, problem }: { session: RoomSession; probl
       <p id="room-password-intro">“{session.name}” needs a password.</p>
       <div class="field">
         <label for="room-password">Room password</label>
-        <input id="room-password" ref={input} type="password" name="room-password" required autocomplete="current-password" aria-invalid={problem ? 'true' : undefined} aria-describedby={problem ? 'room-password-error' : undefined} />
+        <input
+          id="room-password"
+          ref={input}
+          type="password"
+          name="room-password"
+          required
+          autocomplete="current-password"
+          aria-invalid={problem ? 'true' : undefined}
+          aria-describedby={problem ? 'room-password-error' : undefined}
+        />
       </div>
       {problem ? (
         <p id="room-password-error" class="error" role="alert">

@@ -130,7 +130,10 @@ function InRoom({ session, user }: { session: RoomSession; user: User }) {
     if (open) {
       // Straight to the message field, or to the panel, as Meet does.
       requestAnimationFrame(() => {
-        const target = panel === 'chat' ? root.current?.querySelector<HTMLElement>(`#${PANEL_IDS.chat} input[name="message"]`) : root.current?.querySelector<HTMLElement>(`#${PANEL_IDS.people}`);
+        const target =
+          panel === 'chat'
+            ? root.current?.querySelector<HTMLElement>(`#${PANEL_IDS.chat} input[name="message"]`)
+            : root.current?.querySelector<HTMLElement>(`#${PANEL_IDS.people}`);
         target?.focus();
       });
     }

@@ -54,9 +54,23 @@ export function RoomSettings({ session, room, onClose }: { session: RoomSession;
         <h2 id="room-settings-h">Room settings</h2>
         <div class="field">
           <label for="room-settings-password">{room.locked ? 'New password' : 'Password'}</label>
-          <input id="room-settings-password" type="password" name="password" autocomplete="new-password" maxLength={256} disabled={unlock.value} aria-invalid={e.password ? 'true' : undefined} aria-describedby="room-settings-password-note" />
+          <input
+            id="room-settings-password"
+            type="password"
+            name="password"
+            autocomplete="new-password"
+            maxLength={256}
+            disabled={unlock.value}
+            aria-invalid={e.password ? 'true' : undefined}
+            aria-describedby="room-settings-password-note"
+          />
           <small id="room-settings-password-note" class={e.password ? 'field-error' : 'hint'}>
-            {e.password ?? (unlock.value ? 'The room will have no password.' : room.locked ? 'Leave empty to keep the current password.' : 'Leave empty to keep the room open to everyone.')}
+            {e.password ??
+              (unlock.value
+                ? 'The room will have no password.'
+                : room.locked
+                  ? 'Leave empty to keep the current password.'
+                  : 'Leave empty to keep the room open to everyone.')}
           </small>
         </div>
         {room.locked ? (
@@ -66,7 +80,18 @@ export function RoomSettings({ session, room, onClose }: { session: RoomSession;
         ) : null}
         <div class="field">
           <label for="room-settings-capacity">Capacity</label>
-          <input id="room-settings-capacity" type="number" name="capacity" min={2} max={16} step={1} required defaultValue={String(room.capacity)} aria-invalid={e.capacity ? 'true' : undefined} aria-describedby="room-settings-capacity-note" />
+          <input
+            id="room-settings-capacity"
+            type="number"
+            name="capacity"
+            min={2}
+            max={16}
+            step={1}
+            required
+            defaultValue={String(room.capacity)}
+            aria-invalid={e.capacity ? 'true' : undefined}
+            aria-describedby="room-settings-capacity-note"
+          />
           <small id="room-settings-capacity-note" class={e.capacity ? 'field-error' : 'hint'}>
             {e.capacity ?? '2–16 people. Lowering it removes no one; new people wait until there is room.'}
           </small>

@@ -14,7 +14,8 @@ export function SwitchRoomScreen({ target, session, onLeft }: { target: string; 
     <section class="screen narrow">
       <h1>{target}</h1>
       <p>
-        {session.title.value === session.name ? `You are in a call in “${session.name}”.` : `You are in a call (${session.title.value}).`} Opening “{target}” ends that call.
+        {session.title.value === session.name ? `You are in a call in “${session.name}”.` : `You are in a call (${session.title.value}).`} Opening “{target}”
+        ends that call.
       </p>
       <div class="actions">
         <button

@@ -101,12 +101,18 @@ class MediaDeviceChoices {
 
   chooseMicrophone(id: string): void {
     this.microphoneId.value = id;
-    writeChoice(MICROPHONE_KEY, this.microphones.value.find((d) => d.id === id));
+    writeChoice(
+      MICROPHONE_KEY,
+      this.microphones.value.find((d) => d.id === id),
+    );
   }
 
   chooseSpeaker(id: string): void {
     this.speakerId.value = id;
-    writeChoice(SPEAKER_KEY, this.speakers.value.find((d) => d.id === id));
+    writeChoice(
+      SPEAKER_KEY,
+      this.speakers.value.find((d) => d.id === id),
+    );
   }
 
   /** The microphone a new call should open: the choice while it is there, else the default (undefined). */

@@ -172,7 +172,10 @@ export class RoomSession {
   private dropEarlyMicrophone() {
     const early = this.earlyMicrophone;
     this.earlyMicrophone = undefined;
-    void early?.then((s) => s.getTracks().forEach((t) => t.stop()), () => {});
+    void early?.then(
+      (s) => s.getTracks().forEach((t) => t.stop()),
+      () => {},
+    );
   }
 
   private fail(err: unknown) {
@@ -188,10 +191,10 @@ export class RoomSession {
             : err.code === 'removed'
               ? 'You were removed from this room by its owner.'
               : err.code === 'too_many_attempts'
-              ? `Too many wrong passwords. Wait ${err.retryAfter ?? 600} seconds.`
-              : err.code === 'unauthenticated'
-                ? (this.options.onUnauthenticated?.(), 'Your session has ended.')
-                : err.message
+                ? `Too many wrong passwords. Wait ${err.retryAfter ?? 600} seconds.`
+                : err.code === 'unauthenticated'
+                  ? (this.options.onUnauthenticated?.(), 'Your session has ended.')
+                  : err.message
         : 'Something went wrong.';
     if (code === 'room_not_found' || code === 'removed') this.forgetMarker();
     this.endCall();

@@ -46,9 +46,16 @@ export function DeleteSection({ user }: { user: User }) {
     <form class="card" onSubmit={ask} noValidate aria-labelledby="delete-h">
       <h2 id="delete-h">Delete account</h2>
       <p>
-        Your rooms, blocks and sessions go. People you wrote to keep their conversations, shown as from “Deleted user”. Nobody can use the username @{user.username} again.
+        Your rooms, blocks and sessions go. People you wrote to keep their conversations, shown as from “Deleted user”. Nobody can use the username @
+        {user.username} again.
       </p>
-      <Field label="Password" hint="To delete the account, enter its password." error={error.value.password} inputRef={password} input={{ name: 'password', type: 'password', autocomplete: 'current-password', maxLength: 1024 }} />
+      <Field
+        label="Password"
+        hint="To delete the account, enter its password."
+        error={error.value.password}
+        inputRef={password}
+        input={{ name: 'password', type: 'password', autocomplete: 'current-password', maxLength: 1024 }}
+      />
       <p class="error" role="alert">
         {error.value.form}
       </p>

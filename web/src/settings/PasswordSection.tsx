@@ -47,7 +47,12 @@ export function PasswordSection() {
   return (
     <form class="card" onSubmit={submit} noValidate aria-labelledby="password-h">
       <h2 id="password-h">Password</h2>
-      <Field label="Current password" error={errors.value.current} inputRef={current} input={{ name: 'current', type: 'password', autocomplete: 'current-password', maxLength: 1024 }} />
+      <Field
+        label="Current password"
+        error={errors.value.current}
+        inputRef={current}
+        input={{ name: 'current', type: 'password', autocomplete: 'current-password', maxLength: 1024 }}
+      />
       <Field
         label="New password"
         hint="At least 8 characters. Your other sessions will be signed out."

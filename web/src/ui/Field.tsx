@@ -11,7 +11,15 @@ export function Field(props: {
   hint?: ComponentChildren;
   error?: string;
   inputRef?: Ref<HTMLInputElement>;
-  input: { name: string; type?: 'text' | 'password'; autocomplete?: string; autocapitalize?: 'none' | 'off'; spellcheck?: boolean; maxLength?: number; defaultValue?: string };
+  input: {
+    name: string;
+    type?: 'text' | 'password';
+    autocomplete?: string;
+    autocapitalize?: 'none' | 'off';
+    spellcheck?: boolean;
+    maxLength?: number;
+    defaultValue?: string;
+  };
 }) {
   const id = useId();
   // An error takes the hint's place: it says what to do now.
