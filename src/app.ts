@@ -32,7 +32,7 @@ import { csrf } from './http/middleware/csrf.js';
 import { requestLog } from './http/middleware/request-log.js';
 import { addSecurityHeadersToEngine, securityHeaders, securityHeaderValues } from './http/middleware/security-headers.js';
 import type { Logger } from './logging/logger.js';
-import { closeRedis, keySpace, type Redis } from './redis/client.js';
+import { closeRedis, duplicateRedis, keySpace, type Redis } from './redis/client.js';
 import { userRoutes } from './users/routes.js';
 
 export type AppDeps = {
@@ -73,7 +73,7 @@ export function createApp({ config, database, redis, logger, web }: AppDeps): Pa
 
   const state = createRoomState(redis, key, config.rooms);
   // The one Redis connection this process uses to receive room events, whatever the number of streams.
-  const subscriber = redis.duplicate({ connectionName: 'parley-sub', enableOfflineQueue: true });
+  const subscriber = duplicateRedis(redis, 'parley-sub');
   subscriber.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis subscriber error'));
   subscriber.connect().catch(() => {});
   const security = securityHeaderValues({ secure: config.secure });

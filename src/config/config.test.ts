@@ -18,6 +18,21 @@ describe('parseConfig', () => {
     });
   });
 
+  it('reads REDIS_CLUSTER_NODES as a cluster, else REDIS_URL as one server', () => {
+    expect(parseConfig({}).redis).toEqual({ url: 'redis://127.0.0.1:6379' });
+    expect(parseConfig({ REDIS_CLUSTER_NODES: '' }).redis).toEqual({ url: 'redis://127.0.0.1:6379' });
+    expect(parseConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000, redis-2:7001,[::1]:7002' }).redis).toEqual({
+      cluster: [
+        { host: '127.0.0.1', port: 7000 },
+        { host: 'redis-2', port: 7001 },
+        { host: '::1', port: 7002 },
+      ],
+    });
+    for (const bad of ['127.0.0.1', '127.0.0.1:70000', 'a:1,,b:2', 'redis://x:1']) {
+      expect(() => parseConfig({ REDIS_CLUSTER_NODES: bad })).toThrow(/REDIS_CLUSTER_NODES/);
+    }
+  });
+
   it('derives the origin from PORT when ORIGIN is unset, and treats empty variables as unset', () => {
     expect(parseConfig({ PORT: '8080', ORIGIN: '' }).origin).toBe('http://localhost:8080');
   });

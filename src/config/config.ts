@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import type { RedisTarget } from '../redis/client.js';
 
 /**
  * Every setting Parley reads from its environment, parsed and checked once.
@@ -20,6 +21,21 @@ const schema = z.object({
     .url()
     .refine((u) => /^rediss?:\/\//.test(u), 'must be a redis:// or rediss:// URL')
     .default('redis://127.0.0.1:6379'),
+  // host:port,host:port,… of a Redis Cluster (any of its nodes; the rest are discovered). When
+  // set, it is used instead of REDIS_URL.
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return undefined;
+      const nodes = v.split(',').map((s) => s.trim());
+      const parsed = nodes.map((n) => /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):(\d{1,5})$/.exec(n));
+      if (parsed.some((m) => !m || Number(m[2]) > 65535)) {
+        ctx.addIssue({ code: 'custom', message: 'must be host:port pairs separated by commas' });
+        return z.NEVER;
+      }
+      return parsed.map((m) => ({ host: m![1]!.replace(/^\[|\]$/g, ''), port: Number(m![2]) }));
+    }),
   REDIS_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'letters, digits and _ . : - only')
@@ -128,6 +144,8 @@ export type IceServer = z.infer<typeof iceServersSchema>[number];
 export type Config = {
   databaseUrl: string;
   redisUrl: string;
+  /** REDIS_CLUSTER_NODES when set, else REDIS_URL. */
+  redis: RedisTarget;
   redisPrefix: string;
   port: number;
   host: string;
@@ -198,6 +216,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   return {
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
+    redis: (e.REDIS_CLUSTER_NODES ? { cluster: e.REDIS_CLUSTER_NODES } : { url: e.REDIS_URL }) as RedisTarget,
     redisPrefix: e.REDIS_PREFIX,
     port: e.PORT,
     host: e.HOST,

@@ -1,5 +1,5 @@
 import type { Pool } from 'mysql2/promise';
-import { closeRedis, type Redis } from '../redis/client.js';
+import { closeRedis, duplicateRedis, type Redis } from '../redis/client.js';
 import { isBlocked } from './store.js';
 
 /**
@@ -40,7 +40,7 @@ export function createBlockCache({ pool, redis, channel, ttlMs = 30_000, maxEntr
     pending.clear();
   }
 
-  const subscriber = redis.duplicate({ connectionName: 'parley-dm-blocks', enableOfflineQueue: true });
+  const subscriber = duplicateRedis(redis, 'parley-dm-blocks');
   subscriber.on('error', () => {});
   subscriber.connect().catch(() => {});
   subscriber.subscribe(channel).catch(() => {});

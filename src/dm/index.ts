@@ -3,7 +3,7 @@ import type { SessionDeps } from '../auth/middleware.js';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logging/logger.js';
-import { closeRedis, type KeySpace, type Redis } from '../redis/client.js';
+import { closeRedis, duplicateRedis, type KeySpace, type Redis } from '../redis/client.js';
 import type { RoomState } from '../signalling/room-state.js';
 import { createBlockCache } from './block-cache.js';
 import { createCalls } from './calls.js';
@@ -121,7 +121,7 @@ export function createDirectMessages(deps: DirectMessagesDeps) {
 export type DirectMessages = ReturnType<typeof createDirectMessages>;
 
 function adapterConnection(redis: Redis, name: string, methods: string[]): Redis {
-  const connection = redis.duplicate({ connectionName: name, enableOfflineQueue: true });
+  const connection = duplicateRedis(redis, name);
   connection.on('error', () => {});
   connection.connect().catch(() => {});
   const target = connection as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;

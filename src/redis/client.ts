@@ -1,6 +1,12 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis as RedisNode } from 'ioredis';
 
-export type { Redis };
+/** One Redis server, or a Redis Cluster (see docs/architecture.md for which keys share a slot). */
+export type Redis = RedisNode | Cluster;
+
+/** Where Redis is: REDIS_URL (one server), or REDIS_CLUSTER_NODES (any nodes of a cluster; the rest are discovered). */
+export type RedisTarget = { url: string } | { cluster: Array<{ host: string; port: number }> };
+
+const retry = (attempt: number) => Math.min(attempt * 200, 2000);
 
 /**
  * A Redis connection that never queues commands while disconnected: a
@@ -8,21 +14,52 @@ export type { Redis };
  * answers 503) instead of hanging until Redis returns. It keeps reconnecting
  * in the background with a capped back-off.
  */
-export function createRedis(url: string, name = 'parley'): Redis {
-  const redis = new Redis(url, {
-    connectionName: name,
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    // Commands issued in the same tick go out in one write: under load, far fewer syscalls.
-    enableAutoPipelining: true,
-    connectTimeout: 3000,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
-  });
+export function createRedis(target: RedisTarget | string, name = 'parley'): Redis {
+  const where = typeof target === 'string' ? { url: target } : target;
+  const redis =
+    'url' in where
+      ? new RedisNode(where.url, {
+          connectionName: name,
+          lazyConnect: true,
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 1,
+          // Commands issued in the same tick go out in one write: under load, far fewer syscalls.
+          enableAutoPipelining: true,
+          connectTimeout: 3000,
+          retryStrategy: retry,
+        })
+      : new Cluster(where.cluster, {
+          lazyConnect: true,
+          enableOfflineQueue: false,
+          enableAutoPipelining: true,
+          clusterRetryStrategy: retry,
+          // Writes and reads both go to masters: a replica may lag behind a write just made.
+          scaleReads: 'master',
+          redisOptions: { connectionName: name, connectTimeout: 3000, maxRetriesPerRequest: 1 },
+        });
   // Without a listener ioredis prints every reconnect failure as "Unhandled error event".
   // Owners attach their own logging listener; this one only keeps the noise out.
   redis.on('error', () => {});
   return redis;
+}
+
+/**
+ * Another connection to the same server or cluster, for a subscriber (which may not send other
+ * commands) or the Socket.IO adapter. It queues commands while disconnected, so subscriptions
+ * made before it is ready still happen. On a cluster, `sharded` makes it subscribe with
+ * SSUBSCRIBE on the node that owns each channel's slot.
+ */
+export function duplicateRedis(redis: Redis, connectionName: string, options: { sharded?: boolean } = {}): Redis {
+  const copy =
+    redis instanceof Cluster
+      ? redis.duplicate(undefined, {
+          enableOfflineQueue: true,
+          shardedSubscribers: options.sharded === true,
+          redisOptions: { ...redis.options.redisOptions, connectionName },
+        })
+      : redis.duplicate({ connectionName, enableOfflineQueue: true });
+  copy.on('error', () => {});
+  return copy;
 }
 
 /** Connects and resolves once Redis answers, or rejects with the first connection error. */

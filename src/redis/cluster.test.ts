@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { parseConfig } from '../config/config.js';
+import { startRedisCluster, type TestRedisCluster } from '../test/redis-cluster.js';
+import { closeRedis, connectRedis, createRedis, duplicateRedis, type Redis } from './client.js';
+
+/**
+ * Parley's Redis connections on a real six-node cluster (three masters, three replicas), as
+ * REDIS_CLUSTER_NODES configures them: commands, sharded pub/sub on a duplicate, and a replica
+ * promoted when the master of a slot is killed.
+ */
+let cluster: TestRedisCluster;
+const open: Redis[] = [];
+beforeAll(async () => {
+  cluster = await startRedisCluster();
+}, 60_000);
+afterAll(async () => {
+  for (const c of open) await closeRedis(c);
+  await cluster?.stop();
+});
+
+it('connects through REDIS_CLUSTER_NODES, subscribes per shard, and follows a failover', async () => {
+  const config = parseConfig({ REDIS_CLUSTER_NODES: cluster.nodes.slice(0, 2).join(',') });
+  const redis = createRedis(config.redis);
+  open.push(redis);
+  await connectRedis(redis);
+  const masters = new Set(await Promise.all([0, 6000, 12000].map((slot) => cluster.masterOf(slot))));
+  expect(masters.size).toBe(3);
+  await redis.set('{t}k', 'v');
+  expect(await redis.get('{t}k')).toBe('v');
+
+  // Sharded pub/sub: the message goes to the shard that owns the channel's slot.
+  const subscriber = duplicateRedis(redis, 'test-sub', { sharded: true });
+  open.push(subscriber);
+  const got = new Promise<[string, string]>((resolve) => subscriber.on('smessage', (channel: string, message: string) => resolve([channel, message])));
+  await subscriber.ssubscribe('{t}ch');
+  expect(await redis.spublish('{t}ch', 'hello')).toBe(1);
+  expect(await got).toEqual(['{t}ch', 'hello']);
+
+  const slot = Number(await redis.cluster('KEYSLOT', '{t}k'));
+  const before = await cluster.masterOf(slot);
+  cluster.kill(before);
+  await cluster.settled();
+  expect(await cluster.masterOf(slot)).not.toBe(before);
+  // The replica had the key: the write survived the failover.
+  let value: string | null = null;
+  for (let i = 0; i < 50 && value === null; i++) {
+    value = await redis.get('{t}k').catch(() => null);
+    if (value === null) await new Promise((r) => setTimeout(r, 200));
+  }
+  expect(value).toBe('v');
+}, 60_000);
