@@ -58,10 +58,6 @@ async function prepareRedis(config: Config): Promise<Redis> {
     await connectRedis(redis);
   } catch (err) {
     redis.disconnect();
-    if ('cluster' in config.redis) {
-      const nodes = config.redis.cluster.map((n) => `${n.host}:${n.port}`).join(',');
-      throw new StartupError(`cannot reach the Redis Cluster at ${nodes} (${reason(err)}). Check REDIS_CLUSTER_NODES.`);
-    }
     throw new StartupError(
       `cannot reach Redis at ${redactUrl(config.redisUrl)} (${reason(err)}). ` +
         'Start Redis (e.g. `docker compose up -d redis` or `redis-server --daemonize yes`) or set REDIS_URL.',
