@@ -1,9 +1,21 @@
-import { bigint, char, datetime, index, mysqlTable, primaryKey, text, tinyint, uniqueIndex, varchar } from 'drizzle-orm/mysql-core';
+import { bigint, char, customType, datetime, index, mysqlTable, primaryKey, text, tinyint, uniqueIndex, varchar } from 'drizzle-orm/mysql-core';
 
 /**
  * The database schema. Each capability's tables live here so drizzle-kit sees
  * one schema and writes one ordered migration history into `drizzle/`.
+ * It declares exactly what the migrations create (src/db/schema-drift.test.ts
+ * checks both ways), so `npm run db:generate` writes only real changes.
  */
+
+/**
+ * An identifier compared byte for byte: under the tables' case-insensitive utf8mb4 collation
+ * "L" and "l" would be one value for a unique key. Only for values that are always ASCII.
+ * mysql-core's varchar has no character set or collation, hence a custom type; its SQL type
+ * is what drizzle-kit writes into migrations and snapshots.
+ */
+const asciiBinVarchar = customType<{ data: string; driverData: string; config: { length: number }; configRequired: true }>({
+  dataType: ({ length }) => `varchar(${length}) CHARACTER SET ascii COLLATE ascii_bin`,
+});
 
 export const users = mysqlTable(
   'users',
@@ -34,7 +46,7 @@ export const sessions = mysqlTable(
     createdAt: datetime('created_at', { mode: 'date', fsp: 3 }).notNull(),
     // What the session is called in `/api/me/sessions`: random, unrelated to the token, so
     // listing or naming a session never reveals anything that could be replayed.
-    publicId: varchar('public_id', { length: 32 }).notNull(), // ascii_bin in SQL (drizzle/0004)
+    publicId: asciiBinVarchar('public_id', { length: 32 }).notNull(),
     // Written at most once a minute (src/auth/session.ts); null until first used after sign-in.
     lastUsedAt: datetime('last_used_at', { mode: 'date', fsp: 3 }),
     userAgent: varchar('user_agent', { length: 255 }),
@@ -98,7 +110,7 @@ export const directMessages = mysqlTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     body: text('body').notNull(),
     // Chosen by the sending client; a retry with the same id must not make a second message.
-    clientId: varchar('client_id', { length: 64 }).notNull(),
+    clientId: asciiBinVarchar('client_id', { length: 64 }).notNull(),
     createdAt: datetime('created_at', { mode: 'date', fsp: 3 }).notNull(),
     // `text`, or an entry the server writes itself: `call` (a call's outcome) or `invite` (to a
     // room). `payload` holds that entry's JSON (see src/dm/protocol.ts); null for text.
