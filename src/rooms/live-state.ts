@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { KeySpace, Redis } from '../redis/client.js';
 import type { PublicUser } from '../users/store.js';
 import type { Member, MemberLeftReason, RoomEventData, SignalType } from './protocol.js';
-import { CLOSE, JOIN, LEAVE, MEMBER_EVENT, MEMBER_SNAPSHOT, REMOVE_USER, SIGNAL, STATE, UPDATE_MEMBER_USER } from './scripts.js';
+import { CLOSE, JOIN, LEAVE, MEMBER_EVENT, MEMBER_SNAPSHOT, REMOVE_USER, SIGNAL, STATE, UPDATE_MEMBER_USER } from './live-state-scripts.js';
 
 /**
  * Live room state in Redis, shared by every Parley process: who is in each

@@ -7,13 +7,13 @@ import { ApiError, invalidInput } from '../http/errors.js';
 import { bodyLimit } from '../http/middleware/body-limit.js';
 import { readJson } from '../http/read-json.js';
 import type { FloodLimiter } from '../auth/flood-limit.js';
-import { signalCost, spend, type RoomBudgets } from '../rooms/flood-limits.js';
-import { requireRoom, roomNotFound } from '../rooms/routes.js';
-import { parseRoomName } from '../rooms/names.js';
-import { findRoomByName } from '../rooms/store.js';
+import { signalCost, spend, type RoomBudgets } from './flood-limits.js';
+import { requireRoom, roomNotFound } from './routes.js';
+import { parseRoomName } from './names.js';
+import { findRoomByName } from './store.js';
 import type { RoomHub } from './hub.js';
 import { PEER_ID_PATTERN, SIGNAL_TYPES, peerIdSchema, stateDataSchema } from './protocol.js';
-import { isEventId, type RoomState } from './room-state.js';
+import { isEventId, type RoomState } from './live-state.js';
 
 export const MAX_SIGNAL_BYTES = 64 * 1024;
 

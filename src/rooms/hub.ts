@@ -1,8 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import type { Logger } from '../logging/logger.js';
 import type { Redis } from '../redis/client.js';
-import type { RoomState, StoredEvent } from './room-state.js';
-import { eventStreamHeaders, LocalStream } from './local-stream.js';
+import type { RoomState, StoredEvent } from './live-state.js';
+import { eventStreamHeaders, LocalStream } from './event-stream.js';
 
 /**
  * One process's side of the room event streams. It holds a single Redis
