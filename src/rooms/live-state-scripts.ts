@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import type { Redis } from '../redis/client.js';
+import { LuaScript } from '../redis/lua-script.js';
 
 /**
  * The Lua scripts behind room membership and events. Each runs atomically
@@ -71,24 +70,6 @@ local function forget(prefix, raw, entry)
   end
 end
 `;
-
-export class LuaScript {
-  private readonly sha: string;
-
-  constructor(private readonly source: string) {
-    this.sha = createHash('sha1').update(source).digest('hex');
-  }
-
-  /** EVALSHA, falling back to EVAL once when Redis does not have the script cached yet (e.g. after a restart). */
-  async run(redis: Redis, keys: string[], args: Array<string | number>): Promise<unknown> {
-    try {
-      return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
-    } catch (err) {
-      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-      return redis.eval(this.source, keys.length, ...keys, ...args);
-    }
-  }
-}
 
 /**
  * Checks the room's capacity and how many peers the session and the user hold
