@@ -13,7 +13,8 @@ import { parseRoomName } from './names.js';
 import { findRoomByName } from './store.js';
 import type { RoomHub } from './hub.js';
 import { PEER_ID_PATTERN, SIGNAL_TYPES, peerIdSchema, stateDataSchema } from './protocol.js';
-import { isEventId, type RoomState } from './live-state.js';
+import { isEventId } from './events.js';
+import type { RoomState } from './live-state.js';
 
 export const MAX_SIGNAL_BYTES = 64 * 1024;
 
