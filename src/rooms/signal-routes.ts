@@ -45,8 +45,7 @@ const signalSchema = z
 /**
  * How deeply signal `data` may nest. The data is serialised again for the room's event
  * stream, and JSON.stringify recurses: some thousands of levels (which fit in 64 KiB)
- * overflowed the stack and answered 500. Real offers, answers and candidates nest 2 or 3
- * levels.
+ * would overflow the stack. Real offers, answers and candidates nest 2 or 3 levels.
  */
 const MAX_SIGNAL_DATA_DEPTH = 64;
 
@@ -76,9 +75,9 @@ export function signallingRoutes({ db, state, hub, floods, budgets }: Signalling
       if (c.req.method === 'HEAD') {
         if (!(await state.holds(room.name, peerId, c.var.session.id))) throw notAMember();
         // Hono answers HEAD with this GET handler and then writes a response of its own, which
-        // failed (ERR_HTTP_HEADERS_SENT, printed by the adapter) after a stream had been opened
-        // on it. HEAD gets the same checks (membership here; a stream checks it atomically
-        // with its subscription, in hub.open) and the stream's head, never a stream.
+        // fails (ERR_HTTP_HEADERS_SENT) once a stream has been opened on it. So HEAD gets the
+        // same checks (membership here; a stream checks it atomically with its subscription, in
+        // hub.open) and the stream's head, never a stream.
         return c.body(null, 200, hub.streamHeaders);
       }
       const outgoing = c.env.outgoing;
