@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { sessionIdFromToken } from '../src/auth/session.js';
 import { keySpace } from '../src/redis/client.js';
-import { createRoomState } from '../src/signalling/room-state.js';
+import { createRoomState } from '../src/rooms/live-state.js';
 import {
   BENCH_ORIGIN,
   BENCH_REDIS_URL,

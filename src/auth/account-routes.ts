@@ -8,7 +8,7 @@ import type { AuthedEnv } from '../http/app-env.js';
 import { ApiError, unauthenticated } from '../http/errors.js';
 import { readJson } from '../http/read-json.js';
 import type { Logger } from '../logging/logger.js';
-import type { RoomState } from '../signalling/room-state.js';
+import type { RoomState } from '../rooms/live-state.js';
 import { findUserById } from '../users/store.js';
 import { newPasswordSchema } from '../users/validation.js';
 import { clearSessionCookie } from './cookie.js';

@@ -1,4 +1,4 @@
-import { LuaScript } from '../signalling/scripts.js';
+import { LuaScript } from '../redis/lua-script.js';
 
 /**
  * The state changes of a call from a conversation, each one atomic in Redis.

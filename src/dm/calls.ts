@@ -7,7 +7,7 @@ import { isDependencyDown } from '../http/errors.js';
 import type { Logger } from '../logging/logger.js';
 import type { KeySpace, Redis } from '../redis/client.js';
 import { deleteRoom, findRoomByName, insertRoom } from '../rooms/store.js';
-import type { RoomState } from '../signalling/room-state.js';
+import type { RoomState } from '../rooms/live-state.js';
 import type { BlockCache } from './block-cache.js';
 import { ACCEPT, END, RING } from './call-scripts.js';
 import {

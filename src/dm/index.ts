@@ -4,7 +4,7 @@ import type { Config } from '../config/config.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logging/logger.js';
 import { closeRedis, duplicateRedis, type KeySpace, type Redis } from '../redis/client.js';
-import type { RoomState } from '../signalling/room-state.js';
+import type { RoomState } from '../rooms/live-state.js';
 import { createBlockCache } from './block-cache.js';
 import { createCalls } from './calls.js';
 import { createPresence } from './presence.js';

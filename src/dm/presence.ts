@@ -1,5 +1,5 @@
 import type { KeySpace, Redis } from '../redis/client.js';
-import { LuaScript } from '../signalling/scripts.js';
+import { LuaScript } from '../redis/lua-script.js';
 import { presenceKey } from '../users/presence.js';
 
 /**

@@ -11,7 +11,7 @@ import type { AuthedEnv } from '../http/app-env.js';
 import { ApiError, invalidInput } from '../http/errors.js';
 import { readJson } from '../http/read-json.js';
 import type { KeySpace, Redis } from '../redis/client.js';
-import type { RoomState } from '../signalling/room-state.js';
+import type { RoomState } from './live-state.js';
 import { usernameSchema } from '../users/validation.js';
 import { requireRoom } from './routes.js';
 

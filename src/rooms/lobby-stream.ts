@@ -11,7 +11,7 @@ export function lobbyFrame(type: string, data: string): Buffer {
 
 /**
  * One open lobby stream, written straight to Node's ServerResponse (as the room
- * streams in src/signalling/local-stream.ts). Until `goLive(seq)` it holds live
+ * streams in src/rooms/event-stream.ts). Until `goLive(seq)` it holds live
  * events back while the `rooms` snapshot is read; then it releases those newer
  * than the snapshot (older ones the snapshot already shows). A client that stops
  * reading is cut off once `maxBuffered` bytes wait for it; it reconnects to a

@@ -1,5 +1,5 @@
 import type { Db } from '../db/client.js';
-import type { RoomState } from '../signalling/room-state.js';
+import type { RoomState } from './live-state.js';
 import { listRooms, type RoomWithOwner } from './store.js';
 
 /** A room as the room list and the lobby stream show it. */

@@ -1,5 +1,5 @@
 import { ApiError } from '../http/errors.js';
-import type { RoomState } from '../signalling/room-state.js';
+import type { RoomState } from './live-state.js';
 
 /**
  * Refuses a join by a user the owner removed from the room, while the ban lasts (403 `removed`,

@@ -1,7 +1,7 @@
 import { desc, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { roomMessages, rooms, users, type RoomRow } from '../db/schema.js';
-import type { ChatMessage } from '../signalling/protocol.js';
+import type { ChatMessage } from './protocol.js';
 import type { PublicUser } from '../users/store.js';
 
 export type RoomWithOwner = RoomRow & { ownerUsername: string };

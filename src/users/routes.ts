@@ -7,7 +7,7 @@ import { readJson } from '../http/read-json.js';
 import type { Logger } from '../logging/logger.js';
 import type { SessionCache } from '../auth/session-cache.js';
 import type { KeySpace, Redis } from '../redis/client.js';
-import type { RoomState } from '../signalling/room-state.js';
+import type { RoomState } from '../rooms/live-state.js';
 import { onlineUserIds } from './presence.js';
 import { searchUsers, toPublicUser, updateDisplayName } from './store.js';
 import { displayNameSchema, hasInvisibleCharacters } from './validation.js';

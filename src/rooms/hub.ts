@@ -1,8 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import type { Logger } from '../logging/logger.js';
 import type { Redis } from '../redis/client.js';
-import type { RoomState, StoredEvent } from './room-state.js';
-import { eventStreamHeaders, LocalStream } from './local-stream.js';
+import { decodePublished, endsStreamOf, eventData, isFor, sseFrame, type RoomEvent } from './events.js';
+import type { RoomState } from './live-state.js';
+import { eventStreamHeaders, LocalStream } from './event-stream.js';
 
 /**
  * One process's side of the room event streams. It holds a single Redis
@@ -21,10 +22,6 @@ export type HubOptions = { keepAliveMs: number; maxBufferedBytes: number; member
 type RoomEntry = { channel: string; streams: Set<LocalStream>; subscribed: Promise<unknown> };
 
 const KEEP_ALIVE = Buffer.from(':\n\n');
-
-export function sseFrame(id: string, type: string, data: string): Buffer {
-  return Buffer.from(`id: ${id}\nevent: ${type}\ndata: ${data}\n\n`);
-}
 
 export function createRoomHub(deps: {
   subscriber: Redis;
@@ -75,25 +72,20 @@ export function createRoomHub(deps: {
   }
 
   function dispatch(entry: RoomEntry, message: string) {
-    const newline = message.indexOf('\n');
-    const header = newline > 0 ? message.slice(0, newline).split(' ') : [];
-    if (header.length !== 5) {
+    const event = decodePublished(message);
+    if (!event) {
       logger.debug({ channel: entry.channel }, 'dropped a malformed room message');
       return;
     }
-    const [id, type, to, exclude, end] = header as [string, string, string, string, string];
-    const frame = sseFrame(id, type, message.slice(newline + 1));
+    const frame = sseFrame(event.id, event.type, event.data);
     for (const stream of entry.streams) {
-      if (to !== '-' && to !== stream.peerId) continue;
-      if (exclude === stream.peerId) continue;
-      stream.deliver(id, frame, end === '*' || end === stream.peerId);
+      if (isFor(event, stream.peerId)) stream.deliver(event.id, frame, endsStreamOf(event, stream.peerId));
     }
   }
 
-  function deliverStored(stream: LocalStream, event: StoredEvent) {
-    if (event.to !== '-' && event.to !== stream.peerId) return;
-    if (event.exclude === stream.peerId) return;
-    stream.writeCaughtUp(event.id, sseFrame(event.id, event.type, event.data), event.end === '*' || event.end === stream.peerId);
+  function deliverStored(stream: LocalStream, event: RoomEvent) {
+    if (!isFor(event, stream.peerId)) return;
+    stream.writeCaughtUp(event.id, sseFrame(event.id, event.type, event.data), endsStreamOf(event, stream.peerId));
   }
 
   function attach(stream: LocalStream): Promise<unknown> {
@@ -230,7 +222,7 @@ export function createRoomHub(deps: {
           stream.startAt(lastEventId!);
           for (const event of start.events) deliverStored(stream, event);
         } else {
-          stream.writeCaughtUp(start.lastId, sseFrame(start.lastId, 'welcome', JSON.stringify({ peerId, members: start.members })), false);
+          stream.writeCaughtUp(start.lastId, sseFrame(start.lastId, 'welcome', eventData('welcome', { peerId, members: start.members })), false);
         }
         stream.goLive();
         return 'ok';

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import type { Redis } from '../redis/client.js';
+import { LuaScript } from '../redis/lua-script.js';
+import { EMIT_LUA as EMIT } from './events.js';
 
 /**
  * The Lua scripts behind room membership and events. Each runs atomically
@@ -8,55 +8,9 @@ import type { Redis } from '../redis/client.js';
  * process's, and every event is appended to the room's stream and published
  * in one step: the order subscribers see is exactly the stream's order.
  *
- * Published messages are `<id> <type> <to> <exclude> <end>\n<json>`, where
- * `to` is the only recipient (or `-` for everyone), `exclude` a peer that
- * does not receive it (or `-`), and `end` a peer whose stream ends after it
- * (`*` for all, `-` for none).
+ * Every script that changes the room ends with `emit` (EMIT_LUA, events.ts),
+ * passing who the event is for.
  */
-
-// Each entry also carries `b`, the room's running total of event bytes up to and including it,
-// so that the bytes held from any entry on are known without reading the entries between. The
-// stream is trimmed by count (approximately, which is cheap) and by bytes: whole entries from the
-// oldest, never the newest, so what is kept is always everything after some point, which is what
-// replay relies on. `bounds` is "<maxlen>:<maxbytes>", one argument so every script passes the
-// stream's bounds the same way.
-const EMIT = `
-local function entry_b(entry)
-  local f = entry[2]
-  for i = 1, #f, 2 do
-    if f[i] == 'b' then return tonumber(f[i + 1]) or -1 end
-  end
-  return -1
-end
-
-local function trim_bytes(events, floor)
-  if floor <= 0 then return end
-  local first = true
-  local from = '-'
-  while true do
-    local oldest = redis.call('XRANGE', events, from, '+', 'COUNT', 1)[1]
-    if not oldest then return end
-    if entry_b(oldest) >= floor then
-      if not first then redis.call('XTRIM', events, 'MINID', oldest[1]) end
-      return
-    end
-    first = false
-    from = '(' .. oldest[1]
-  end
-end
-
-local function emit(events, channel, etype, to, exclude, stop, data, bounds, ttl)
-  local maxlen, maxbytes = string.match(bounds, '^(%d+):(%d+)$')
-  local total = #data
-  local newest = redis.call('XREVRANGE', events, '+', '-', 'COUNT', 1)[1]
-  if newest then total = total + math.max(0, entry_b(newest)) end
-  local id = redis.call('XADD', events, 'MAXLEN', '~', maxlen, '*', 't', etype, 'to', to, 'x', exclude, 'end', stop, 'd', data, 'b', total)
-  trim_bytes(events, total - tonumber(maxbytes))
-  redis.call('PEXPIRE', events, ttl)
-  redis.call('PUBLISH', channel, id .. ' ' .. etype .. ' ' .. to .. ' ' .. exclude .. ' ' .. stop .. '\\n' .. data)
-  return id
-end
-`;
 
 /**
  * Removes `entry` (room/peer) from the set of memberships of the user in the
@@ -71,24 +25,6 @@ local function forget(prefix, raw, entry)
   end
 end
 `;
-
-export class LuaScript {
-  private readonly sha: string;
-
-  constructor(private readonly source: string) {
-    this.sha = createHash('sha1').update(source).digest('hex');
-  }
-
-  /** EVALSHA, falling back to EVAL once when Redis does not have the script cached yet (e.g. after a restart). */
-  async run(redis: Redis, keys: string[], args: Array<string | number>): Promise<unknown> {
-    try {
-      return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
-    } catch (err) {
-      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-      return redis.eval(this.source, keys.length, ...keys, ...args);
-    }
-  }
-}
 
 /**
  * Checks the room's capacity and how many peers the session and the user hold

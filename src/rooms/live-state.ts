@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { KeySpace, Redis } from '../redis/client.js';
 import type { PublicUser } from '../users/store.js';
+import { compareEventIds, decodeStreamEntry, eventData, frameBytesFor, type RoomEvent } from './events.js';
 import type { Member, MemberLeftReason, RoomEventData, SignalType } from './protocol.js';
-import { CLOSE, JOIN, LEAVE, MEMBER_EVENT, MEMBER_SNAPSHOT, REMOVE_USER, SIGNAL, STATE, UPDATE_MEMBER_USER } from './scripts.js';
+import { CLOSE, JOIN, LEAVE, MEMBER_EVENT, MEMBER_SNAPSHOT, REMOVE_USER, SIGNAL, STATE, UPDATE_MEMBER_USER } from './live-state-scripts.js';
 
 /**
  * Live room state in Redis, shared by every Parley process: who is in each
@@ -12,13 +13,10 @@ import { CLOSE, JOIN, LEAVE, MEMBER_EVENT, MEMBER_SNAPSHOT, REMOVE_USER, SIGNAL,
 
 export type RoomKeys = { meta: string; members: string; sids: string; events: string; channel: string };
 
-/** A stored event as replayed from the room's Redis Stream. */
-export type StoredEvent = { id: string; type: string; to: string; exclude: string; end: string; data: string };
-
-export type ReplayResult = { complete: true; events: StoredEvent[] } | { complete: false };
+export type ReplayResult = { complete: true; events: RoomEvent[] } | { complete: false };
 
 /** Where a stream being opened starts: refused, a replay of what it missed, or a fresh welcome. */
-export type StreamStart = { kind: 'not_a_member' } | { kind: 'replay'; events: StoredEvent[] } | { kind: 'welcome'; members: Member[]; lastId: string };
+export type StreamStart = { kind: 'not_a_member' } | { kind: 'replay'; events: RoomEvent[] } | { kind: 'welcome'; members: Member[]; lastId: string };
 
 export type RoomStateOptions = { memberTimeoutMs: number; replayEvents: number; replayBytes: number; maxBufferedBytes: number };
 
@@ -41,27 +39,6 @@ const MAX_CONCURRENT_REPLAYS = 4;
 
 export function newPeerId(): string {
   return randomBytes(16).toString('base64url');
-}
-
-/** Compares two Redis Stream ids (`ms-seq`) numerically. */
-export function compareEventIds(a: string, b: string): number {
-  const [am = '0', as = '0'] = a.split('-');
-  const [bm = '0', bs = '0'] = b.split('-');
-  if (am.length !== bm.length) return am.length - bm.length;
-  if (am !== bm) return am < bm ? -1 : 1;
-  return Number(as) - Number(bs);
-}
-
-const U64_MAX = BigInt('18446744073709551615');
-/**
- * Whether `id` is one Redis could have issued: two 64-bit unsigned parts written without
- * leading zeros. A Last-Event-ID that is not is ignored (the stream starts with a fresh
- * welcome): a part over 64 bits made XRANGE fail (a 500), and leading zeros made
- * compareEventIds rank the id above every real one, so the stream dropped all live events.
- */
-export function isEventId(id: string): boolean {
-  const m = /^(0|[1-9]\d{0,19})-(0|[1-9]\d{0,19})$/.exec(id);
-  return !!m && BigInt(m[1]!) <= U64_MAX && BigInt(m[2]!) <= U64_MAX;
 }
 
 export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateOptions) {
@@ -89,7 +66,6 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
   // A user the owner removed, per room (by id, so a new room of the same name has no bans) and
   // user: the key expires when the ban does.
   const banPrefix = (room: { id: number; name: string }) => key('room', room.name, 'ban', room.id, '');
-  const json = <T extends keyof RoomEventData>(_type: T, data: RoomEventData[T]) => JSON.stringify(data);
   // Told of every change of a room's member count made through this process (the lobby listens).
   const countListeners: Array<(room: string) => void> = [];
   const countChanged = (room: string) => countListeners.forEach((listener) => listener(room));
@@ -119,10 +95,10 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
     const neverTrimmed = Number(field('entries-added')) === Number(field('length'));
     const firstKept = (field('first-entry') as [string, unknown] | null)?.[0];
     if (!neverTrimmed && !(firstKept && compareEventIds(lastId, firstKept) >= 0)) return { complete: false };
-    const events = (range as Array<[string, string[]]>).map(([id, f]) => toStoredEvent(id, f));
+    const events = (range as Array<[string, string[]]>).map(([id, f]) => decodeStreamEntry(id, f));
     // A catch-up is written at once; more than a stream may buffer would have it cut off and
     // reconnect to the same catch-up again and again. Such a peer starts over instead.
-    if (bytesFor(holder.peerId, events) > options.maxBufferedBytes) return { complete: false };
+    if (frameBytesFor(holder.peerId, events) > options.maxBufferedBytes) return { complete: false };
     return { complete: true, events };
   }
 
@@ -173,7 +149,7 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
           sessionId,
           deadline,
           `${room.name}/${member.peerId}`,
-          json('member-joined', { member }),
+          eventData('member-joined', { member }),
           ...tail,
           user.id,
           maxPeers.perSession,
@@ -193,7 +169,7 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
       return (await SIGNAL.run(
         redis,
         [k.meta, k.sids, k.events, k.channel, k.members],
-        [from, to, sessionId, json('signal', { from, type, data }), ...tail, type === 'offer' ? '1' : '0'],
+        [from, to, sessionId, eventData('signal', { from, type, data }), ...tail, type === 'offer' ? '1' : '0'],
       )) as 'ok' | 'no_room' | 'not_a_member' | 'peer_not_found' | 'not_in_call' | 'peer_not_in_call';
     },
 
@@ -202,14 +178,14 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
       return (await STATE.run(
         redis,
         [k.meta, k.members, k.sids, k.events, k.channel],
-        [peerId, sessionId, inCall ? '1' : '0', muted ? '1' : '0', json('member-state', { peerId, inCall, muted }), ...tail],
+        [peerId, sessionId, inCall ? '1' : '0', muted ? '1' : '0', eventData('member-state', { peerId, inCall, muted }), ...tail],
       )) as 'ok' | 'no_room' | 'not_a_member';
     },
 
     /** Publishes `chat` from a member after checking that this session holds the peer. */
     async publishChat(room: string, peerId: string, sessionId: string, data: RoomEventData['chat']) {
       const k = keysOf(room);
-      return (await MEMBER_EVENT.run(redis, [k.meta, k.sids, k.events, k.channel], [peerId, sessionId, 'chat', json('chat', data), ...tail])) as
+      return (await MEMBER_EVENT.run(redis, [k.meta, k.sids, k.events, k.channel], [peerId, sessionId, 'chat', eventData('chat', data), ...tail])) as
         | 'ok'
         | 'no_room'
         | 'not_a_member';
@@ -232,7 +208,7 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
       const result = (await LEAVE.run(
         redis,
         [k.members, k.sids, deadlines, k.events, k.channel],
-        [peerId, sessionId ?? '', `${room}/${peerId}`, Date.now(), json('member-left', { peerId, reason }), ...tail, userRoomsPrefix],
+        [peerId, sessionId ?? '', `${room}/${peerId}`, Date.now(), eventData('member-left', { peerId, reason }), ...tail, userRoomsPrefix],
       )) as 'ok' | 'gone' | 'not_a_member' | 'alive';
       if (result === 'ok') countChanged(room);
       return result;
@@ -295,7 +271,7 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
       await CLOSE.run(
         redis,
         [k.meta, k.members, k.sids, deadlines, k.events, k.channel],
-        [room, json('room-closed', { reason: 'deleted' }), ...tail, userRoomsPrefix],
+        [room, eventData('room-closed', { reason: 'deleted' }), ...tail, userRoomsPrefix],
       );
     },
 
@@ -382,15 +358,6 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
 
 export type RoomState = ReturnType<typeof createRoomState>;
 
-/** About the bytes of the SSE frames of the events `peerId` receives. */
-function bytesFor(peerId: string, events: StoredEvent[]): number {
-  let bytes = 0;
-  for (const e of events) {
-    if ((e.to === '-' || e.to === peerId) && e.exclude !== peerId) bytes += e.data.length + e.id.length + e.type.length + 24;
-  }
-  return bytes;
-}
-
 /** At most `limit` calls of `run` at once; the others wait in order. */
 function createGate(limit: number) {
   let active = 0;
@@ -407,29 +374,4 @@ function createGate(limit: number) {
       }
     },
   };
-}
-
-function toStoredEvent(id: string, fields: string[]): StoredEvent {
-  const event: StoredEvent = { id, type: '', to: '-', exclude: '-', end: '-', data: '' };
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    const value = fields[i + 1]!;
-    switch (fields[i]) {
-      case 't':
-        event.type = value;
-        break;
-      case 'to':
-        event.to = value;
-        break;
-      case 'x':
-        event.exclude = value;
-        break;
-      case 'end':
-        event.end = value;
-        break;
-      case 'd':
-        event.data = value;
-        break;
-    }
-  }
-  return event;
 }

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { compareEventIds } from './room-state.js';
+import { compareEventIds } from './events.js';
 
 const STREAM_HEADERS = {
   'Content-Type': 'text/event-stream; charset=utf-8',

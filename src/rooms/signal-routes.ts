@@ -7,13 +7,14 @@ import { ApiError, invalidInput } from '../http/errors.js';
 import { bodyLimit } from '../http/middleware/body-limit.js';
 import { readJson } from '../http/read-json.js';
 import type { FloodLimiter } from '../auth/flood-limit.js';
-import { signalCost, spend, type RoomBudgets } from '../rooms/flood-limits.js';
-import { requireRoom, roomNotFound } from '../rooms/routes.js';
-import { parseRoomName } from '../rooms/names.js';
-import { findRoomByName } from '../rooms/store.js';
+import { signalCost, spend, type RoomBudgets } from './flood-limits.js';
+import { requireRoom, roomNotFound } from './routes.js';
+import { parseRoomName } from './names.js';
+import { findRoomByName } from './store.js';
 import type { RoomHub } from './hub.js';
 import { PEER_ID_PATTERN, SIGNAL_TYPES, peerIdSchema, stateDataSchema } from './protocol.js';
-import { isEventId, type RoomState } from './room-state.js';
+import { isEventId } from './events.js';
+import type { RoomState } from './live-state.js';
 
 export const MAX_SIGNAL_BYTES = 64 * 1024;
 
@@ -44,8 +45,7 @@ const signalSchema = z
 /**
  * How deeply signal `data` may nest. The data is serialised again for the room's event
  * stream, and JSON.stringify recurses: some thousands of levels (which fit in 64 KiB)
- * overflowed the stack and answered 500. Real offers, answers and candidates nest 2 or 3
- * levels.
+ * would overflow the stack. Real offers, answers and candidates nest 2 or 3 levels.
  */
 const MAX_SIGNAL_DATA_DEPTH = 64;
 
@@ -75,9 +75,9 @@ export function signallingRoutes({ db, state, hub, floods, budgets }: Signalling
       if (c.req.method === 'HEAD') {
         if (!(await state.holds(room.name, peerId, c.var.session.id))) throw notAMember();
         // Hono answers HEAD with this GET handler and then writes a response of its own, which
-        // failed (ERR_HTTP_HEADERS_SENT, printed by the adapter) after a stream had been opened
-        // on it. HEAD gets the same checks (membership here; a stream checks it atomically
-        // with its subscription, in hub.open) and the stream's head, never a stream.
+        // fails (ERR_HTTP_HEADERS_SENT) once a stream has been opened on it. So HEAD gets the
+        // same checks (membership here; a stream checks it atomically with its subscription, in
+        // hub.open) and the stream's head, never a stream.
         return c.body(null, 200, hub.streamHeaders);
       }
       const outgoing = c.env.outgoing;

@@ -2,8 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SseClient } from '../test/sse-client.js';
-import { sseFrame } from './hub.js';
-import { eventStreamHeaders, LocalStream } from './local-stream.js';
+import { sseFrame } from './events.js';
+import { eventStreamHeaders, LocalStream } from './event-stream.js';
 
 /** LocalStream over a real HTTP connection: what reaches the client after catch-up and live races. */
 let server: http.Server | undefined;
