@@ -7,6 +7,7 @@ import { closeRedis, type KeySpace, type Redis } from '../redis/client.js';
 import type { RoomState } from '../signalling/room-state.js';
 import { createBlockCache } from './block-cache.js';
 import { createCalls } from './calls.js';
+import type { Notify } from './events.js';
 import { createPresence } from './presence.js';
 import { blockRoutes, dmRoutes } from './routes.js';
 import { createDmService } from './service.js';
@@ -41,7 +42,7 @@ export function createDirectMessages(deps: DirectMessagesDeps) {
   const adapterPub = adapterConnection(redis, 'parley-dm-pub', ['publish']);
   const adapterSub = adapterConnection(redis, 'parley-dm-sub', ['subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe']);
 
-  let notify: (rooms: string[], event: string, data: unknown) => void = () => {};
+  let notify: Notify = () => {};
   const service = createDmService({
     pool,
     writer,

@@ -2,7 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import type { Socket as TcpSocket } from 'node:net';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { parse as parseCookies } from 'hono/utils/cookie';
-import { Server, type Namespace, type Socket } from 'socket.io';
+import { Server, type Namespace } from 'socket.io';
 import { sessionCookieName } from '../auth/cookie.js';
 import { resolveSessionToken, type SessionDeps } from '../auth/middleware.js';
 import { validateSessionToken, type SessionUser } from '../auth/session.js';
@@ -11,6 +11,7 @@ import type { Logger } from '../logging/logger.js';
 import type { Redis } from '../redis/client.js';
 import { createAdapterParser } from './adapter-parser.js';
 import type { Calls } from './calls.js';
+import type { DmAckedEvent, DmAckOf, DmClientToServerEvents, DmServerToClientEvents, Notify } from './events.js';
 import type { Presence } from './presence.js';
 import { DM_NAMESPACE } from './protocol.js';
 import { userRoom, type DmService } from './service.js';
@@ -25,7 +26,7 @@ import type { UserDirectory } from './user-directory.js';
 
 // The token stays in this process's memory only, to re-check the session when it is due to expire.
 type SocketData = { user: SessionUser; sessionId: string; token: string; expiresAt: number };
-type DmSocket = Socket<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>;
+type DmNamespace = Namespace<DmClientToServerEvents, DmServerToClientEvents, Record<string, never>, SocketData>;
 
 export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
 
@@ -92,7 +93,7 @@ export function createDmSockets(deps: DmSocketDeps) {
   const { service, calls, presence, directory, logger } = deps;
   const parser = createAdapterParser();
   const budget = createSocketBudget(deps.socketBudget);
-  const io = new Server({
+  const io = new Server<DmClientToServerEvents, DmServerToClientEvents, Record<string, never>, SocketData>({
     path: '/socket.io/',
     serveClient: false,
     // A direct message is at most 4000 characters; nothing legitimate comes near this.
@@ -102,7 +103,7 @@ export function createDmSockets(deps: DmSocketDeps) {
     connectTimeout: deps.connectTimeoutMs ?? 10_000,
     adapter: createAdapter(deps.pub, deps.sub, { key: deps.adapterKey, parser }),
   });
-  const nsp: Namespace = io.of(DM_NAMESPACE);
+  const nsp: DmNamespace = io.of(DM_NAMESPACE);
   for (const adapter of [io.of('/').adapter, nsp.adapter]) parser.own((adapter as unknown as { uid: string }).uid);
   // Set by close(): the process is stopping, and its clients are moving to another.
   let stopping = false;
@@ -131,15 +132,14 @@ export function createDmSockets(deps: DmSocketDeps) {
       if (!result) return next(REFUSALS.unauthenticated());
       const cooling = budget.coolingDown(result.user.id);
       if (cooling > 0) return next(REFUSALS.flooding(cooling));
-      (socket as DmSocket).data = { user: result.user, sessionId: result.session.id, token, expiresAt: result.session.expiresAt.getTime() };
+      socket.data = { user: result.user, sessionId: result.session.id, token, expiresAt: result.session.expiresAt.getTime() };
       next();
     } catch {
       next(REFUSALS.unavailable());
     }
   });
 
-  nsp.on('connection', (raw) => {
-    const socket = raw as DmSocket;
+  nsp.on('connection', (socket) => {
     const { user, sessionId } = socket.data;
     socket.join([userRoom(user.id), sessionRoom(sessionId)]);
     // Before any handler: a flooding socket is cut off at the cost of counting its events.
@@ -164,7 +164,9 @@ export function createDmSockets(deps: DmSocketDeps) {
       return [args.length > 1 ? args[0] : undefined, last as (r: unknown) => void];
     };
     // Every event with an ack, and what answers it. Handlers never throw: failures are acks.
-    const acked: Record<string, (payload: unknown) => Promise<unknown>> = {
+    // The acks are checked against the event maps; the payloads are not trusted: each handler
+    // parses its own with a schema, whatever the client sent.
+    const acked: { [E in DmAckedEvent]: (payload: unknown) => Promise<DmAckOf<E>> } = {
       'dm:send': (p) => service.send(user, p),
       'dm:read': (p) => service.read(user, p),
       'call:ring': (p) => calls.ring(user, p),
@@ -173,7 +175,8 @@ export function createDmSockets(deps: DmSocketDeps) {
       'call:cancel': (p) => calls.stop(user, p, 'cancel'),
       'call:hangup': (p) => calls.stop(user, p, 'hangup'),
     };
-    for (const [event, handle] of Object.entries(acked)) {
+    for (const event of Object.keys(acked) as DmAckedEvent[]) {
+      const handle: (payload: unknown) => Promise<unknown> = acked[event];
       socket.on(event, async (...args: unknown[]) => {
         const [payload, ack] = split(args);
         ack(await handle(payload));
@@ -184,7 +187,7 @@ export function createDmSockets(deps: DmSocketDeps) {
     calls
       .ringingFor(user.id)
       .then((ringing) => {
-        for (const call of ringing) if (socket.connected) (socket as Socket).emit('call:incoming', { call });
+        for (const call of ringing) if (socket.connected) socket.emit('call:incoming', { call });
       })
       .catch(() => {});
 
@@ -207,7 +210,7 @@ export function createDmSockets(deps: DmSocketDeps) {
    * meanwhile); those whose session is gone are disconnected, as after a logout.
    */
   async function checkExpiredSessions(now = Date.now()) {
-    const due = [...nsp.sockets.values()].filter((s) => (s as DmSocket).data.expiresAt <= now) as DmSocket[];
+    const due = [...nsp.sockets.values()].filter((s) => s.data.expiresAt <= now);
     for (const socket of due) {
       try {
         // Straight from MySQL, which knows the current expiry (a cached validation may not).
@@ -222,7 +225,7 @@ export function createDmSockets(deps: DmSocketDeps) {
 
   const renew = setInterval(
     () => {
-      const sockets = [...nsp.sockets.values()].map((s) => ({ userId: (s as DmSocket).data.user.id, socketId: s.id }));
+      const sockets = [...nsp.sockets.values()].map((s) => ({ userId: s.data.user.id, socketId: s.id }));
       if (sockets.length > 0) presence.renew(sockets).catch(() => {});
       void checkExpiredSessions();
     },
@@ -250,17 +253,17 @@ export function createDmSockets(deps: DmSocketDeps) {
       });
     },
     /** Emits to the sockets in `rooms`, on every process. */
-    notify(rooms: string[], event: string, data: unknown) {
-      nsp.to(rooms).emit(event, data);
-    },
+    notify: ((rooms, event, data) => {
+      // `emit` cannot tie a generic event name to its payload; Notify's signature does.
+      (nsp.to(rooms) as unknown as { emit(event: string, data: unknown): boolean }).emit(event, data);
+    }) as Notify,
     /**
      * Records every socket of this process in presence again. After Redis
      * restarted empty, the renewals (which never re-add a socket) would
      * otherwise leave everyone connected here offline.
      */
     reregister() {
-      for (const raw of nsp.sockets.values()) {
-        const s = raw as DmSocket;
+      for (const s of nsp.sockets.values()) {
         presence
           .connect(s.data.user.id, s.id)
           .then((first) => (first ? announce(s.data.user.id, true) : undefined))
