@@ -153,10 +153,7 @@ export function createApp({ config, database, redis, logger, web }: AppDeps): Pa
   const peers = { perSession: config.rooms.peersPerSession, perUser: config.rooms.peersPerUser };
   const invites = createInvites(redis, key);
   authed.route('/rooms', roomRoutes({ db, state, limiter, floods, budgets, passwords, peers, lobby, invites }));
-  authed.route(
-    '/rooms',
-    inviteRoutes({ db, state, invites, limiter, directory: dm.directory, blocks: dm.blocks, writer: dm.writer, notify: dm.sockets.notify }),
-  );
+  authed.route('/rooms', inviteRoutes({ db, state, invites, limiter, directory: dm.directory, blocks: dm.blocks, writer: dm.writer, notify: dm.notify }));
   authed.route('/rooms', ownerRoutes({ db, state, floods, passwords, removalBanS: config.rooms.removalBanS, lobby }));
   authed.route('/lobby', lobbyRoutes({ lobby }));
   authed.route('/rooms', chatRoutes({ db, state, limiter }));

@@ -7,11 +7,10 @@ import { closeRedis, type KeySpace, type Redis } from '../redis/client.js';
 import type { RoomState } from '../signalling/room-state.js';
 import { createBlockCache } from './block-cache.js';
 import { createCalls } from './calls.js';
-import type { Notify } from './events.js';
 import { createPresence } from './presence.js';
 import { blockRoutes, dmRoutes } from './routes.js';
 import { createDmService } from './service.js';
-import { createDmSockets } from './socket.js';
+import { createDmNamespace, createDmSockets } from './socket.js';
 import { createUserDirectory } from './user-directory.js';
 import { createMessageWriter } from './writer.js';
 
@@ -42,14 +41,21 @@ export function createDirectMessages(deps: DirectMessagesDeps) {
   const adapterPub = adapterConnection(redis, 'parley-dm-pub', ['publish']);
   const adapterSub = adapterConnection(redis, 'parley-dm-sub', ['subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe']);
 
-  let notify: Notify = () => {};
+  // First the namespace, which notifies; then what notifies; then the handlers, which need those.
+  const namespace = createDmNamespace({
+    pub: adapterPub,
+    sub: adapterSub,
+    adapterKey: key('sio'),
+    connectTimeoutMs: config.dm.connectTimeoutMs,
+  });
+  const { notify } = namespace;
   const service = createDmService({
     pool,
     writer,
     directory,
     limiter: deps.limiter,
     logger,
-    notify: (rooms, event, data) => notify(rooms, event, data),
+    notify,
     blocks,
     sendLimit: { max: config.dm.rateMax, windowSeconds: 10 },
     typingLimit: { max: config.dm.typingRateMax, windowSeconds: 10 },
@@ -65,28 +71,24 @@ export function createDirectMessages(deps: DirectMessagesDeps) {
     directory,
     blocks,
     limiter: deps.limiter,
-    notify: (rooms, event, data) => notify(rooms, event, data),
+    notify,
     logger,
     options: config.calls,
   });
   const sockets = createDmSockets({
+    namespace,
     session: deps.session,
     origin: config.origin,
-    pub: adapterPub,
-    sub: adapterSub,
-    adapterKey: key('sio'),
     service,
     calls,
     presence,
     directory,
     presenceTimeoutMs: config.dm.presenceTimeoutMs,
-    connectTimeoutMs: config.dm.connectTimeoutMs,
     // Ten times what the per-user limits let through in their 10 s window: no client that
     // keeps to them comes near, and a flood is cut off after a bounded number of events.
     socketBudget: { maxEvents: 10 * (config.dm.rateMax + config.dm.typingRateMax + config.dm.readRateMax), windowMs: 10_000 },
     logger,
   });
-  notify = sockets.notify;
   // A reconnection to Redis may be to a Redis that restarted empty: put this process's
   // sockets back into presence. (After a mere network blip this changes nothing.)
   let seenReady = redis.status === 'ready';
@@ -101,6 +103,8 @@ export function createDirectMessages(deps: DirectMessagesDeps) {
 
   return {
     sockets,
+    /** Emits a `/dm` event to user or session rooms, on every process. */
+    notify,
     calls,
     writer,
     directory,

@@ -30,19 +30,55 @@ type DmNamespace = Namespace<DmClientToServerEvents, DmServerToClientEvents, Rec
 
 export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
 
-export type DmSocketDeps = {
-  session: SessionDeps;
-  origin: string;
+export type DmNamespaceOptions = {
   pub: Redis;
   sub: Redis;
   adapterKey: string;
+  /** A connection that joins no namespace in this time is closed. */
+  connectTimeoutMs?: number;
+};
+
+/**
+ * The Socket.IO server and its `/dm` namespace, with nothing served yet, and
+ * `notify`, which emits through them. It comes first so that what notifies
+ * (the service, calls, invitations) can be built with it before the sockets'
+ * handlers, which need those, are installed by createDmSockets.
+ */
+export function createDmNamespace(options: DmNamespaceOptions) {
+  const parser = createAdapterParser();
+  const io = new Server<DmClientToServerEvents, DmServerToClientEvents, Record<string, never>, SocketData>({
+    path: '/socket.io/',
+    serveClient: false,
+    // A direct message is at most 4000 characters; nothing legitimate comes near this.
+    maxHttpBufferSize: 64 * 1024,
+    // Socket.IO keeps a connection that has joined no namespace for 45 s by default; an
+    // anonymous client could hold thousands that way. Refused handshakes end here too.
+    connectTimeout: options.connectTimeoutMs ?? 10_000,
+    adapter: createAdapter(options.pub, options.sub, { key: options.adapterKey, parser }),
+  });
+  const nsp: DmNamespace = io.of(DM_NAMESPACE);
+  for (const adapter of [io.of('/').adapter, nsp.adapter]) parser.own((adapter as unknown as { uid: string }).uid);
+  // Only `/dm` is served. Socket.IO always has the default namespace `/`; nobody may join it.
+  io.of('/').use((_socket, next) => next(refusal('invalid_namespace', 'Connect to the /dm namespace.')));
+  /** Emits to the sockets in `rooms`, on every process. */
+  const notify = ((rooms, event, data) => {
+    // `emit` cannot tie a generic event name to its payload; Notify's signature does.
+    (nsp.to(rooms) as unknown as { emit(event: string, data: unknown): boolean }).emit(event, data);
+  }) as Notify;
+  return { io, nsp, notify };
+}
+
+export type DmNamespaceHandle = ReturnType<typeof createDmNamespace>;
+
+export type DmSocketDeps = {
+  namespace: DmNamespaceHandle;
+  session: SessionDeps;
+  origin: string;
   service: DmService;
   calls: Calls;
   presence: Presence;
   directory: UserDirectory;
   presenceTimeoutMs: number;
-  /** A connection that joins no namespace in this time is closed. */
-  connectTimeoutMs?: number;
   /** Events one socket may emit per window before it is disconnected as a flood. */
   socketBudget: { maxEvents: number; windowMs: number };
   logger: Logger;
@@ -91,20 +127,8 @@ const REFUSALS = {
 
 export function createDmSockets(deps: DmSocketDeps) {
   const { service, calls, presence, directory, logger } = deps;
-  const parser = createAdapterParser();
+  const { io, nsp } = deps.namespace;
   const budget = createSocketBudget(deps.socketBudget);
-  const io = new Server<DmClientToServerEvents, DmServerToClientEvents, Record<string, never>, SocketData>({
-    path: '/socket.io/',
-    serveClient: false,
-    // A direct message is at most 4000 characters; nothing legitimate comes near this.
-    maxHttpBufferSize: 64 * 1024,
-    // Socket.IO keeps a connection that has joined no namespace for 45 s by default; an
-    // anonymous client could hold thousands that way. Refused handshakes end here too.
-    connectTimeout: deps.connectTimeoutMs ?? 10_000,
-    adapter: createAdapter(deps.pub, deps.sub, { key: deps.adapterKey, parser }),
-  });
-  const nsp: DmNamespace = io.of(DM_NAMESPACE);
-  for (const adapter of [io.of('/').adapter, nsp.adapter]) parser.own((adapter as unknown as { uid: string }).uid);
   // Set by close(): the process is stopping, and its clients are moving to another.
   let stopping = false;
 
@@ -112,9 +136,6 @@ export function createDmSockets(deps: DmSocketDeps) {
     const user = await directory.byId(userId).catch(() => undefined);
     if (user) nsp.emit('presence', { username: user.username, online });
   }
-
-  // Only `/dm` is served. Socket.IO always has the default namespace `/`; nobody may join it.
-  io.of('/').use((_socket, next) => next(refusal('invalid_namespace', 'Connect to the /dm namespace.')));
 
   // The handshake carries the same cookie as HTTP requests and is checked the same way,
   // Origin included, before any event of the socket is handled. Without a cookie there is
@@ -252,11 +273,6 @@ export function createDmSockets(deps: DmSocketDeps) {
         conn.on('upgrade', coalesceWrites);
       });
     },
-    /** Emits to the sockets in `rooms`, on every process. */
-    notify: ((rooms, event, data) => {
-      // `emit` cannot tie a generic event name to its payload; Notify's signature does.
-      (nsp.to(rooms) as unknown as { emit(event: string, data: unknown): boolean }).emit(event, data);
-    }) as Notify,
     /**
      * Records every socket of this process in presence again. After Redis
      * restarted empty, the renewals (which never re-add a socket) would
