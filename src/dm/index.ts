@@ -3,11 +3,11 @@ import type { SessionDeps } from '../auth/middleware.js';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logging/logger.js';
+import type { Presence } from '../presence/presence.js';
 import { closeRedis, type KeySpace, type Redis } from '../redis/client.js';
 import type { RoomState } from '../signalling/room-state.js';
 import { createBlockCache } from './block-cache.js';
 import { createCalls } from './calls.js';
-import { createPresence } from './presence.js';
 import { blockRoutes, dmRoutes } from './routes.js';
 import { createDmService } from './service.js';
 import { createDmNamespace, createDmSockets } from './socket.js';
@@ -22,17 +22,18 @@ export type DirectMessagesDeps = {
   limiter: RateLimiter;
   session: SessionDeps;
   logger: Logger;
+  /** Who is online: the sockets record their users; the conversation list reads it. */
+  presence: Presence;
   /** Calls run in private rooms: they are created, closed and counted here. */
   rooms: RoomState;
 };
 
 /** Wires the direct-message capability: storage, group commit, presence, the `/dm` namespace and its REST routes. */
 export function createDirectMessages(deps: DirectMessagesDeps) {
-  const { config, database, redis, key, logger } = deps;
+  const { config, database, redis, key, logger, presence } = deps;
   const pool = database.pool;
   const directory = createUserDirectory(pool);
   const writer = createMessageWriter(pool);
-  const presence = createPresence(redis, key, config.dm.presenceTimeoutMs);
   const blocks = createBlockCache({ pool, redis, channel: key('dm', 'blocks') });
   // The Socket.IO adapter's Redis connections: its own pair, so room streams and DMs do not
   // share listeners. The adapter calls publish and (un)subscribe without handling failures;
@@ -83,7 +84,6 @@ export function createDirectMessages(deps: DirectMessagesDeps) {
     calls,
     presence,
     directory,
-    presenceTimeoutMs: config.dm.presenceTimeoutMs,
     // Ten times what the per-user limits let through in their 10 s window: no client that
     // keeps to them comes near, and a flood is cut off after a bounded number of events.
     socketBudget: { maxEvents: 10 * (config.dm.rateMax + config.dm.typingRateMax + config.dm.readRateMax), windowMs: 10_000 },
@@ -109,7 +109,7 @@ export function createDirectMessages(deps: DirectMessagesDeps) {
     writer,
     directory,
     blocks,
-    routes: dmRoutes({ pool, redis, key, directory, blocks }),
+    routes: dmRoutes({ pool, presence, directory, blocks }),
     blockRoutes: blockRoutes({ pool, directory, blocks }),
     async close() {
       redis.off('ready', onReady);

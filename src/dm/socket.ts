@@ -12,7 +12,7 @@ import type { Redis } from '../redis/client.js';
 import { createAdapterParser } from './adapter-parser.js';
 import type { Calls } from './calls.js';
 import type { DmAckedEvent, DmAckOf, DmClientToServerEvents, DmServerToClientEvents, Notify } from './events.js';
-import type { Presence } from './presence.js';
+import type { Presence } from '../presence/presence.js';
 import { DM_NAMESPACE } from './protocol.js';
 import { userRoom, type DmService } from './service.js';
 import { createSocketBudget } from './socket-budget.js';
@@ -78,7 +78,6 @@ export type DmSocketDeps = {
   calls: Calls;
   presence: Presence;
   directory: UserDirectory;
-  presenceTimeoutMs: number;
   /** Events one socket may emit per window before it is disconnected as a flood. */
   socketBudget: { maxEvents: number; windowMs: number };
   logger: Logger;
@@ -244,25 +243,13 @@ export function createDmSockets(deps: DmSocketDeps) {
     }
   }
 
-  const renew = setInterval(
-    () => {
-      const sockets = [...nsp.sockets.values()].map((s) => ({ userId: s.data.user.id, socketId: s.id }));
-      if (sockets.length > 0) presence.renew(sockets).catch(() => {});
-      void checkExpiredSessions();
-    },
-    Math.max(100, Math.floor(deps.presenceTimeoutMs / 3)),
+  const stopHeartbeat = presence.heartbeat(
+    () => [...nsp.sockets.values()].map((s) => ({ userId: s.data.user.id, socketId: s.id })),
+    (userId) => void announce(userId, false),
   );
-  const sweep = setInterval(
-    () => {
-      presence
-        .sweep()
-        .then((offline) => Promise.all(offline.map((id) => announce(id, false))))
-        .catch(() => {});
-    },
-    Math.max(100, Math.min(5000, Math.floor(deps.presenceTimeoutMs / 6))),
-  );
-  renew.unref();
-  sweep.unref();
+  // As often as presence renews: a socket outlives its session by at most that long.
+  const sessionCheck = setInterval(() => void checkExpiredSessions(), presence.renewEveryMs);
+  sessionCheck.unref();
 
   return {
     io,
@@ -302,8 +289,8 @@ export function createDmSockets(deps: DmSocketDeps) {
      */
     async close() {
       stopping = true;
-      clearInterval(renew);
-      clearInterval(sweep);
+      stopHeartbeat();
+      clearInterval(sessionCheck);
       io.engine?.close();
     },
   };
