@@ -32,6 +32,7 @@ import { csrf } from './http/middleware/csrf.js';
 import { requestLog } from './http/middleware/request-log.js';
 import { addSecurityHeadersToEngine, securityHeaders, securityHeaderValues } from './http/middleware/security-headers.js';
 import type { Logger } from './logging/logger.js';
+import { createPresence } from './presence/presence.js';
 import { closeRedis, duplicateRedis, keySpace, type Redis } from './redis/client.js';
 import { userRoutes } from './users/routes.js';
 
@@ -115,7 +116,9 @@ export function createApp({ config, database, redis, logger, web }: AppDeps): Pa
   app.route('/api/health', healthRoutes({ db, redis }));
 
   const sessionDeps = { db, cache: sessionCache, secure: config.secure, sessionDays: config.sessionDays };
-  const dm = createDirectMessages({ config, database, redis, key, limiter, session: sessionDeps, logger, rooms: state });
+  // Written by the /dm sockets, read by user search and the conversation list.
+  const presence = createPresence(redis, key, config.dm.presenceTimeoutMs);
+  const dm = createDirectMessages({ config, database, redis, key, limiter, session: sessionDeps, logger, presence, rooms: state });
   app.use('/api/*', loadSession(sessionDeps));
   /**
    * Ends a session whose row is gone, everywhere: every process's cache (the announcement,
@@ -147,16 +150,13 @@ export function createApp({ config, database, redis, logger, web }: AppDeps): Pa
 
   const authed = new Hono<AuthedEnv>();
   authed.use(requireUser());
-  authed.route('/', userRoutes({ db, redis, key, logger, sessionCache, rooms: state }));
+  authed.route('/', userRoutes({ db, presence, logger, sessionCache, rooms: state }));
   authed.route('/me', accountRoutes({ db, limiter, passwords, sessionCache, endSession, rooms: state, logger, config }));
   const budgets = roomBudgets(config.rooms.limits);
   const peers = { perSession: config.rooms.peersPerSession, perUser: config.rooms.peersPerUser };
   const invites = createInvites(redis, key);
   authed.route('/rooms', roomRoutes({ db, state, limiter, floods, budgets, passwords, peers, lobby, invites }));
-  authed.route(
-    '/rooms',
-    inviteRoutes({ db, state, invites, limiter, directory: dm.directory, blocks: dm.blocks, writer: dm.writer, notify: dm.sockets.notify }),
-  );
+  authed.route('/rooms', inviteRoutes({ db, state, invites, limiter, directory: dm.directory, blocks: dm.blocks, writer: dm.writer, notify: dm.notify }));
   authed.route('/rooms', ownerRoutes({ db, state, floods, passwords, removalBanS: config.rooms.removalBanS, lobby }));
   authed.route('/lobby', lobbyRoutes({ lobby }));
   authed.route('/rooms', chatRoutes({ db, state, limiter }));

@@ -58,7 +58,7 @@ describe('a blocked user', () => {
     // A marker from Cat, published after all of the above: once Bob has it, anything of Ann's would have arrived.
     const marker = (await emitAck(catTab, 'dm:send', { to: bob.username, body: 'marker', clientId: cid() })).message;
     for (const messages of bobMessages) await messages.next((m) => m.id === marker.id);
-    const fromAnn = seen.flatMap((c) => c.seen).filter((e) => JSON.stringify(e).includes(ann.username));
+    const fromAnn = seen.flatMap((c): unknown[] => c.seen).filter((e) => JSON.stringify(e).includes(ann.username));
     expect(fromAnn).toEqual([]);
     expect((await bob.client.get('/api/dm/conversations')).body.conversations.find((c: any) => c.with.username === ann.username).unread).toBe(1);
   });

@@ -44,7 +44,7 @@ describe('a caller who leaves while the call rings', () => {
     expect(after).toBeGreaterThanOrEqual(GONE_MS);
     expect(after).toBeLessThan(RING_TIMEOUT_MS - 3000);
     expect((await t.annEnded.next((d) => d.id === t.call.id)).outcome).toBe('cancelled');
-    await t.bobMessages.next((m) => m.kind === 'call' && m.call.outcome === 'cancelled');
+    await t.bobMessages.next((m) => m.kind === 'call' && m.call?.outcome === 'cancelled');
     expect((await t.ann.client.get(`/api/rooms/${t.call.room}`)).status).toBe(404);
   }, 30_000);
 

@@ -10,17 +10,8 @@ import { deleteRoom, findRoomByName, insertRoom } from '../rooms/store.js';
 import type { RoomState } from '../rooms/live-state.js';
 import type { BlockCache } from './block-cache.js';
 import { ACCEPT, END, RING } from './call-scripts.js';
-import {
-  callIdSchema,
-  ringSchema,
-  type CallEnded,
-  type CallEntry,
-  type CallOutcome,
-  type CallRef,
-  type DmAck,
-  type DmErrorCode,
-  type IncomingCall,
-} from './protocol.js';
+import type { CallAck, DoneAck } from './events.js';
+import { callIdSchema, ringSchema, type CallEnded, type CallEntry, type CallOutcome, type DmAck, type DmErrorCode, type IncomingCall } from './protocol.js';
 import { toWireMessage, userRoom, type Notify } from './service.js';
 import type { UserDirectory } from './user-directory.js';
 import type { MessageWriter } from './writer.js';
@@ -242,7 +233,7 @@ export function createCalls(deps: CallsDeps) {
   sweeper.unref();
 
   return {
-    async ring(user: SessionUser, payload: unknown): Promise<DmAck<{ call: CallRef }>> {
+    async ring(user: SessionUser, payload: unknown): Promise<CallAck> {
       const input = ringSchema.safeParse(payload);
       if (!input.success) return fail('invalid_input', 'to: must be a username');
       try {
@@ -280,7 +271,7 @@ export function createCalls(deps: CallsDeps) {
       }
     },
 
-    async accept(user: SessionUser, payload: unknown): Promise<DmAck<{ call: CallRef }>> {
+    async accept(user: SessionUser, payload: unknown): Promise<CallAck> {
       const id = parseId(payload);
       if (typeof id !== 'string') return id;
       try {
@@ -304,7 +295,7 @@ export function createCalls(deps: CallsDeps) {
     },
 
     /** decline, cancel and hangup: idempotent; an unknown or ended call is acknowledged and changes nothing. */
-    async stop(user: SessionUser, payload: unknown, action: 'decline' | 'cancel' | 'hangup'): Promise<DmAck<object>> {
+    async stop(user: SessionUser, payload: unknown, action: 'decline' | 'cancel' | 'hangup'): Promise<DoneAck> {
       const id = parseId(payload);
       if (typeof id !== 'string') return id;
       try {

@@ -3,14 +3,14 @@ import type { SessionDeps } from '../auth/middleware.js';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logging/logger.js';
+import type { Presence } from '../presence/presence.js';
 import { closeRedis, duplicateRedis, type KeySpace, type Redis } from '../redis/client.js';
 import type { RoomState } from '../rooms/live-state.js';
 import { createBlockCache } from './block-cache.js';
 import { createCalls } from './calls.js';
-import { createPresence } from './presence.js';
 import { blockRoutes, dmRoutes } from './routes.js';
 import { createDmService } from './service.js';
-import { createDmSockets } from './socket.js';
+import { createDmNamespace, createDmSockets } from './socket.js';
 import { createUserDirectory } from './user-directory.js';
 import { createMessageWriter } from './writer.js';
 
@@ -22,17 +22,18 @@ export type DirectMessagesDeps = {
   limiter: RateLimiter;
   session: SessionDeps;
   logger: Logger;
+  /** Who is online: the sockets record their users; the conversation list reads it. */
+  presence: Presence;
   /** Calls run in private rooms: they are created, closed and counted here. */
   rooms: RoomState;
 };
 
 /** Wires the direct-message capability: storage, group commit, presence, the `/dm` namespace and its REST routes. */
 export function createDirectMessages(deps: DirectMessagesDeps) {
-  const { config, database, redis, key, logger } = deps;
+  const { config, database, redis, key, logger, presence } = deps;
   const pool = database.pool;
   const directory = createUserDirectory(pool);
   const writer = createMessageWriter(pool);
-  const presence = createPresence(redis, key, config.dm.presenceTimeoutMs);
   const blocks = createBlockCache({ pool, redis, channel: key('dm', 'blocks') });
   // The Socket.IO adapter's Redis connections: its own pair, so room streams and DMs do not
   // share listeners. The adapter calls publish and (un)subscribe without handling failures;
@@ -41,14 +42,21 @@ export function createDirectMessages(deps: DirectMessagesDeps) {
   const adapterPub = adapterConnection(redis, 'parley-dm-pub', ['publish']);
   const adapterSub = adapterConnection(redis, 'parley-dm-sub', ['subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe']);
 
-  let notify: (rooms: string[], event: string, data: unknown) => void = () => {};
+  // First the namespace, which notifies; then what notifies; then the handlers, which need those.
+  const namespace = createDmNamespace({
+    pub: adapterPub,
+    sub: adapterSub,
+    adapterKey: key('sio'),
+    connectTimeoutMs: config.dm.connectTimeoutMs,
+  });
+  const { notify } = namespace;
   const service = createDmService({
     pool,
     writer,
     directory,
     limiter: deps.limiter,
     logger,
-    notify: (rooms, event, data) => notify(rooms, event, data),
+    notify,
     blocks,
     sendLimit: { max: config.dm.rateMax, windowSeconds: 10 },
     typingLimit: { max: config.dm.typingRateMax, windowSeconds: 10 },
@@ -64,28 +72,23 @@ export function createDirectMessages(deps: DirectMessagesDeps) {
     directory,
     blocks,
     limiter: deps.limiter,
-    notify: (rooms, event, data) => notify(rooms, event, data),
+    notify,
     logger,
     options: config.calls,
   });
   const sockets = createDmSockets({
+    namespace,
     session: deps.session,
     origin: config.origin,
-    pub: adapterPub,
-    sub: adapterSub,
-    adapterKey: key('sio'),
     service,
     calls,
     presence,
     directory,
-    presenceTimeoutMs: config.dm.presenceTimeoutMs,
-    connectTimeoutMs: config.dm.connectTimeoutMs,
     // Ten times what the per-user limits let through in their 10 s window: no client that
     // keeps to them comes near, and a flood is cut off after a bounded number of events.
     socketBudget: { maxEvents: 10 * (config.dm.rateMax + config.dm.typingRateMax + config.dm.readRateMax), windowMs: 10_000 },
     logger,
   });
-  notify = sockets.notify;
   // A reconnection to Redis may be to a Redis that restarted empty: put this process's
   // sockets back into presence. (After a mere network blip this changes nothing.)
   let seenReady = redis.status === 'ready';
@@ -100,11 +103,13 @@ export function createDirectMessages(deps: DirectMessagesDeps) {
 
   return {
     sockets,
+    /** Emits a `/dm` event to user or session rooms, on every process. */
+    notify,
     calls,
     writer,
     directory,
     blocks,
-    routes: dmRoutes({ pool, redis, key, directory, blocks }),
+    routes: dmRoutes({ pool, presence, directory, blocks }),
     blockRoutes: blockRoutes({ pool, directory, blocks }),
     async close() {
       redis.off('ready', onReady);

@@ -3,8 +3,7 @@ import type { Pool } from 'mysql2/promise';
 import { z } from 'zod';
 import type { AuthedEnv } from '../http/app-env.js';
 import { ApiError, invalidInput } from '../http/errors.js';
-import type { KeySpace, Redis } from '../redis/client.js';
-import { onlineUserIds } from '../users/presence.js';
+import type { Presence } from '../presence/presence.js';
 import { usernameSchema } from '../users/validation.js';
 import type { BlockCache } from './block-cache.js';
 import { toWireMessage } from './service.js';
@@ -19,7 +18,7 @@ const pageSchema = z.object({
   limit: z.coerce.number({ error: 'limit must be a number' }).int().min(1, 'limit must be 1-100').max(100, 'limit must be 1-100').default(50),
 });
 
-export type DmRoutesDeps = { pool: Pool; redis: Redis; key: KeySpace; directory: UserDirectory };
+export type DmRoutesDeps = { pool: Pool; presence: Presence; directory: UserDirectory };
 
 /** The other user named in the path: 400 for a malformed name, 404 `unknown_user` for a missing one. */
 async function otherUser(directory: UserDirectory, raw: string, meId: number) {
@@ -32,16 +31,12 @@ async function otherUser(directory: UserDirectory, raw: string, meId: number) {
 }
 
 /** Conversations and history: `/api/dm/*`. */
-export function dmRoutes({ pool, redis, key, directory, blocks }: DmRoutesDeps & { blocks: BlockCache }) {
+export function dmRoutes({ pool, presence, directory, blocks }: DmRoutesDeps & { blocks: BlockCache }) {
   return new Hono<AuthedEnv>()
     .get('/conversations', async (c) => {
       const me = c.var.user;
       const rows = await conversationsOf(pool, me.id, CONVERSATION_LIMIT);
-      const online = await onlineUserIds(
-        redis,
-        key,
-        rows.map((r) => r.otherId),
-      ).catch(() => new Set<number>());
+      const online = await presence.online(rows.map((r) => r.otherId)).catch(() => new Set<number>());
       return c.json({
         conversations: rows.map((r) => {
           const fromMe = r.lastMessage.senderId === me.id;

@@ -6,6 +6,7 @@ import { isDependencyDown } from '../http/errors.js';
 import type { Logger } from '../logging/logger.js';
 import { readSchema, sendSchema, typingSchema, type DirectMessage, type DmAck, type DmErrorCode } from './protocol.js';
 import type { BlockCache } from './block-cache.js';
+import type { DoneAck, Notify, SendAck } from './events.js';
 import { createEventLimit } from './event-limit.js';
 import { markRead, type StoredMessage } from './store.js';
 import type { UserDirectory } from './user-directory.js';
@@ -17,7 +18,7 @@ import type { MessageWriter } from './writer.js';
  * the session's user; nothing in a payload can change who speaks.
  */
 
-export type Notify = (rooms: string[], event: string, data: unknown) => void;
+export type { Notify } from './events.js';
 export const userRoom = (userId: number) => `user:${userId}`;
 
 export type DmServiceDeps = {
@@ -70,7 +71,7 @@ export function createDmService(deps: DmServiceDeps) {
   }
 
   return {
-    async send(user: SessionUser, payload: unknown): Promise<DmAck<{ message: DirectMessage }>> {
+    async send(user: SessionUser, payload: unknown): Promise<SendAck> {
       const input = parse(sendSchema, payload);
       if (!input.ok) return input.ack;
       const { to, body, clientId } = input.value;
@@ -94,7 +95,7 @@ export function createDmService(deps: DmServiceDeps) {
       }
     },
 
-    async read(user: SessionUser, payload: unknown): Promise<DmAck<object>> {
+    async read(user: SessionUser, payload: unknown): Promise<DoneAck> {
       const input = parse(readSchema, payload);
       if (!input.ok) return input.ack;
       try {

@@ -2,7 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import type { Socket as TcpSocket } from 'node:net';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { parse as parseCookies } from 'hono/utils/cookie';
-import { Server, type Namespace, type Socket } from 'socket.io';
+import { Server, type Namespace } from 'socket.io';
 import { sessionCookieName } from '../auth/cookie.js';
 import { resolveSessionToken, type SessionDeps } from '../auth/middleware.js';
 import { validateSessionToken, type SessionUser } from '../auth/session.js';
@@ -11,7 +11,8 @@ import type { Logger } from '../logging/logger.js';
 import type { Redis } from '../redis/client.js';
 import { createAdapterParser } from './adapter-parser.js';
 import type { Calls } from './calls.js';
-import type { Presence } from './presence.js';
+import type { DmAckedEvent, DmAckOf, DmClientToServerEvents, DmServerToClientEvents, Notify } from './events.js';
+import type { Presence } from '../presence/presence.js';
 import { DM_NAMESPACE } from './protocol.js';
 import { userRoom, type DmService } from './service.js';
 import { createSocketBudget } from './socket-budget.js';
@@ -25,23 +26,58 @@ import type { UserDirectory } from './user-directory.js';
 
 // The token stays in this process's memory only, to re-check the session when it is due to expire.
 type SocketData = { user: SessionUser; sessionId: string; token: string; expiresAt: number };
-type DmSocket = Socket<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>;
+type DmNamespace = Namespace<DmClientToServerEvents, DmServerToClientEvents, Record<string, never>, SocketData>;
 
 export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
 
-export type DmSocketDeps = {
-  session: SessionDeps;
-  origin: string;
+export type DmNamespaceOptions = {
   pub: Redis;
   sub: Redis;
   adapterKey: string;
+  /** A connection that joins no namespace in this time is closed. */
+  connectTimeoutMs?: number;
+};
+
+/**
+ * The Socket.IO server and its `/dm` namespace, with nothing served yet, and
+ * `notify`, which emits through them. It comes first so that what notifies
+ * (the service, calls, invitations) can be built with it before the sockets'
+ * handlers, which need those, are installed by createDmSockets.
+ */
+export function createDmNamespace(options: DmNamespaceOptions) {
+  const parser = createAdapterParser();
+  const io = new Server<DmClientToServerEvents, DmServerToClientEvents, Record<string, never>, SocketData>({
+    path: '/socket.io/',
+    serveClient: false,
+    // A direct message is at most 4000 characters; nothing legitimate comes near this.
+    maxHttpBufferSize: 64 * 1024,
+    // Socket.IO keeps a connection that has joined no namespace for 45 s by default; an
+    // anonymous client could hold thousands that way. Refused handshakes end here too.
+    connectTimeout: options.connectTimeoutMs ?? 10_000,
+    adapter: createAdapter(options.pub, options.sub, { key: options.adapterKey, parser }),
+  });
+  const nsp: DmNamespace = io.of(DM_NAMESPACE);
+  for (const adapter of [io.of('/').adapter, nsp.adapter]) parser.own((adapter as unknown as { uid: string }).uid);
+  // Only `/dm` is served. Socket.IO always has the default namespace `/`; nobody may join it.
+  io.of('/').use((_socket, next) => next(refusal('invalid_namespace', 'Connect to the /dm namespace.')));
+  /** Emits to the sockets in `rooms`, on every process. */
+  const notify = ((rooms, event, data) => {
+    // `emit` cannot tie a generic event name to its payload; Notify's signature does.
+    (nsp.to(rooms) as unknown as { emit(event: string, data: unknown): boolean }).emit(event, data);
+  }) as Notify;
+  return { io, nsp, notify };
+}
+
+export type DmNamespaceHandle = ReturnType<typeof createDmNamespace>;
+
+export type DmSocketDeps = {
+  namespace: DmNamespaceHandle;
+  session: SessionDeps;
+  origin: string;
   service: DmService;
   calls: Calls;
   presence: Presence;
   directory: UserDirectory;
-  presenceTimeoutMs: number;
-  /** A connection that joins no namespace in this time is closed. */
-  connectTimeoutMs?: number;
   /** Events one socket may emit per window before it is disconnected as a flood. */
   socketBudget: { maxEvents: number; windowMs: number };
   logger: Logger;
@@ -90,20 +126,8 @@ const REFUSALS = {
 
 export function createDmSockets(deps: DmSocketDeps) {
   const { service, calls, presence, directory, logger } = deps;
-  const parser = createAdapterParser();
+  const { io, nsp } = deps.namespace;
   const budget = createSocketBudget(deps.socketBudget);
-  const io = new Server({
-    path: '/socket.io/',
-    serveClient: false,
-    // A direct message is at most 4000 characters; nothing legitimate comes near this.
-    maxHttpBufferSize: 64 * 1024,
-    // Socket.IO keeps a connection that has joined no namespace for 45 s by default; an
-    // anonymous client could hold thousands that way. Refused handshakes end here too.
-    connectTimeout: deps.connectTimeoutMs ?? 10_000,
-    adapter: createAdapter(deps.pub, deps.sub, { key: deps.adapterKey, parser }),
-  });
-  const nsp: Namespace = io.of(DM_NAMESPACE);
-  for (const adapter of [io.of('/').adapter, nsp.adapter]) parser.own((adapter as unknown as { uid: string }).uid);
   // Set by close(): the process is stopping, and its clients are moving to another.
   let stopping = false;
 
@@ -111,9 +135,6 @@ export function createDmSockets(deps: DmSocketDeps) {
     const user = await directory.byId(userId).catch(() => undefined);
     if (user) nsp.emit('presence', { username: user.username, online });
   }
-
-  // Only `/dm` is served. Socket.IO always has the default namespace `/`; nobody may join it.
-  io.of('/').use((_socket, next) => next(refusal('invalid_namespace', 'Connect to the /dm namespace.')));
 
   // The handshake carries the same cookie as HTTP requests and is checked the same way,
   // Origin included, before any event of the socket is handled. Without a cookie there is
@@ -131,15 +152,14 @@ export function createDmSockets(deps: DmSocketDeps) {
       if (!result) return next(REFUSALS.unauthenticated());
       const cooling = budget.coolingDown(result.user.id);
       if (cooling > 0) return next(REFUSALS.flooding(cooling));
-      (socket as DmSocket).data = { user: result.user, sessionId: result.session.id, token, expiresAt: result.session.expiresAt.getTime() };
+      socket.data = { user: result.user, sessionId: result.session.id, token, expiresAt: result.session.expiresAt.getTime() };
       next();
     } catch {
       next(REFUSALS.unavailable());
     }
   });
 
-  nsp.on('connection', (raw) => {
-    const socket = raw as DmSocket;
+  nsp.on('connection', (socket) => {
     const { user, sessionId } = socket.data;
     socket.join([userRoom(user.id), sessionRoom(sessionId)]);
     // Before any handler: a flooding socket is cut off at the cost of counting its events.
@@ -164,7 +184,9 @@ export function createDmSockets(deps: DmSocketDeps) {
       return [args.length > 1 ? args[0] : undefined, last as (r: unknown) => void];
     };
     // Every event with an ack, and what answers it. Handlers never throw: failures are acks.
-    const acked: Record<string, (payload: unknown) => Promise<unknown>> = {
+    // The acks are checked against the event maps; the payloads are not trusted: each handler
+    // parses its own with a schema, whatever the client sent.
+    const acked: { [E in DmAckedEvent]: (payload: unknown) => Promise<DmAckOf<E>> } = {
       'dm:send': (p) => service.send(user, p),
       'dm:read': (p) => service.read(user, p),
       'call:ring': (p) => calls.ring(user, p),
@@ -173,7 +195,8 @@ export function createDmSockets(deps: DmSocketDeps) {
       'call:cancel': (p) => calls.stop(user, p, 'cancel'),
       'call:hangup': (p) => calls.stop(user, p, 'hangup'),
     };
-    for (const [event, handle] of Object.entries(acked)) {
+    for (const event of Object.keys(acked) as DmAckedEvent[]) {
+      const handle: (payload: unknown) => Promise<unknown> = acked[event];
       socket.on(event, async (...args: unknown[]) => {
         const [payload, ack] = split(args);
         ack(await handle(payload));
@@ -184,7 +207,7 @@ export function createDmSockets(deps: DmSocketDeps) {
     calls
       .ringingFor(user.id)
       .then((ringing) => {
-        for (const call of ringing) if (socket.connected) (socket as Socket).emit('call:incoming', { call });
+        for (const call of ringing) if (socket.connected) socket.emit('call:incoming', { call });
       })
       .catch(() => {});
 
@@ -207,7 +230,7 @@ export function createDmSockets(deps: DmSocketDeps) {
    * meanwhile); those whose session is gone are disconnected, as after a logout.
    */
   async function checkExpiredSessions(now = Date.now()) {
-    const due = [...nsp.sockets.values()].filter((s) => (s as DmSocket).data.expiresAt <= now) as DmSocket[];
+    const due = [...nsp.sockets.values()].filter((s) => s.data.expiresAt <= now);
     for (const socket of due) {
       try {
         // Straight from MySQL, which knows the current expiry (a cached validation may not).
@@ -220,25 +243,13 @@ export function createDmSockets(deps: DmSocketDeps) {
     }
   }
 
-  const renew = setInterval(
-    () => {
-      const sockets = [...nsp.sockets.values()].map((s) => ({ userId: (s as DmSocket).data.user.id, socketId: s.id }));
-      if (sockets.length > 0) presence.renew(sockets).catch(() => {});
-      void checkExpiredSessions();
-    },
-    Math.max(100, Math.floor(deps.presenceTimeoutMs / 3)),
+  const stopHeartbeat = presence.heartbeat(
+    () => [...nsp.sockets.values()].map((s) => ({ userId: s.data.user.id, socketId: s.id })),
+    (userId) => void announce(userId, false),
   );
-  const sweep = setInterval(
-    () => {
-      presence
-        .sweep()
-        .then((offline) => Promise.all(offline.map((id) => announce(id, false))))
-        .catch(() => {});
-    },
-    Math.max(100, Math.min(5000, Math.floor(deps.presenceTimeoutMs / 6))),
-  );
-  renew.unref();
-  sweep.unref();
+  // As often as presence renews: a socket outlives its session by at most that long.
+  const sessionCheck = setInterval(() => void checkExpiredSessions(), presence.renewEveryMs);
+  sessionCheck.unref();
 
   return {
     io,
@@ -249,18 +260,13 @@ export function createDmSockets(deps: DmSocketDeps) {
         conn.on('upgrade', coalesceWrites);
       });
     },
-    /** Emits to the sockets in `rooms`, on every process. */
-    notify(rooms: string[], event: string, data: unknown) {
-      nsp.to(rooms).emit(event, data);
-    },
     /**
      * Records every socket of this process in presence again. After Redis
      * restarted empty, the renewals (which never re-add a socket) would
      * otherwise leave everyone connected here offline.
      */
     reregister() {
-      for (const raw of nsp.sockets.values()) {
-        const s = raw as DmSocket;
+      for (const s of nsp.sockets.values()) {
         presence
           .connect(s.data.user.id, s.id)
           .then((first) => (first ? announce(s.data.user.id, true) : undefined))
@@ -283,8 +289,8 @@ export function createDmSockets(deps: DmSocketDeps) {
      */
     async close() {
       stopping = true;
-      clearInterval(renew);
-      clearInterval(sweep);
+      stopHeartbeat();
+      clearInterval(sessionCheck);
       io.engine?.close();
     },
   };

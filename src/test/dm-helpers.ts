@@ -1,5 +1,6 @@
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import type { DmServerEvent, DmServerPayload } from '../dm/events.js';
 import { startTestCluster, type TestServer } from './harness.js';
 import type { Person } from './rooms-helpers.js';
 
@@ -30,8 +31,13 @@ export function emitAck<T = any>(socket: Socket, event: string, payload: unknown
   return socket.timeout(timeoutMs).emitWithAck(event, payload) as Promise<T>;
 }
 
-/** Collects every occurrence of `event` on `socket`; `next()` waits for the next one that matches. */
-export function collect<T = any>(socket: Socket, event: string) {
+/**
+ * Collects every occurrence of `event` on `socket`; `next()` waits for the next one that matches.
+ * A `/dm` server event's payload is typed from the event map; anything else is what the test says.
+ */
+export function collect<E extends DmServerEvent>(socket: Socket, event: E): Collected<DmServerPayload<E>>;
+export function collect<T = any>(socket: Socket, event: string): Collected<T>;
+export function collect<T>(socket: Socket, event: string): Collected<T> {
   const seen: T[] = [];
   let waiters: Array<() => void> = [];
   socket.on(event, (data: T) => {
@@ -68,6 +74,8 @@ export function collect<T = any>(socket: Socket, event: string) {
  * Two processes of one deployment for a test file (started once, with `env`), and `/dm`
  * sockets opened through `open` or `track`, which are closed after each test.
  */
+export type Collected<T> = { seen: T[]; next(match?: (d: T) => boolean, timeoutMs?: number): Promise<T> };
+
 export function useTwoProcesses(env: Record<string, string> = {}) {
   const sockets: Socket[] = [];
   const procs = {

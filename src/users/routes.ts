@@ -5,10 +5,9 @@ import type { AuthedEnv } from '../http/app-env.js';
 import { ApiError, invalidInput } from '../http/errors.js';
 import { readJson } from '../http/read-json.js';
 import type { Logger } from '../logging/logger.js';
+import type { Presence } from '../presence/presence.js';
 import type { SessionCache } from '../auth/session-cache.js';
-import type { KeySpace, Redis } from '../redis/client.js';
 import type { RoomState } from '../rooms/live-state.js';
-import { onlineUserIds } from './presence.js';
 import { searchUsers, toPublicUser, updateDisplayName } from './store.js';
 import { displayNameSchema, hasInvisibleCharacters } from './validation.js';
 
@@ -24,8 +23,7 @@ const searchQuerySchema = z
 
 export type UserRoutesDeps = {
   db: Db;
-  redis: Redis;
-  key: KeySpace;
+  presence: Pick<Presence, 'online'>;
   logger: Logger;
   sessionCache: SessionCache;
   /** The rooms the user is in learn the new name (member-updated). */
@@ -51,11 +49,7 @@ export function userRoutes(deps: UserRoutesDeps) {
       const found = await searchUsers(deps.db, parsed.data, SEARCH_LIMIT);
       let online = new Set<number>();
       try {
-        online = await onlineUserIds(
-          deps.redis,
-          deps.key,
-          found.map((u) => u.id),
-        );
+        online = await deps.presence.online(found.map((u) => u.id));
       } catch (err) {
         // Presence is decoration on search results: without Redis, show everyone offline.
         deps.logger.warn({ err: { message: (err as Error).message } }, 'presence unavailable');

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keySpace } from '../redis/client.js';
 import { startTestServer, uniqueUsername, type TestServer } from '../test/harness.js';
 import type { TestClient } from '../test/client.js';
-import { presenceKey } from './presence.js';
+import { presenceKey } from '../presence/presence.js';
 import { insertUser } from './store.js';
 
 let server: TestServer;

@@ -1,6 +1,7 @@
 import { io, type Socket } from 'socket.io-client';
+import type { DmAckedEvent, DmAckOf, DmClientToServerEvents, DmPayloadOf, DmServerPayload, DmServerToClientEvents, SendAck } from '../../../src/dm/events.js';
 import { ApiError, get } from '../lib/api.js';
-import type { CallEnded, CallRef, DirectMessage, DmAck, IncomingCall } from '../lib/types.js';
+import type { DmAck } from '../lib/types.js';
 
 /**
  * The page's one connection to the `/dm` namespace, opened after sign-in and
@@ -11,23 +12,22 @@ import type { CallEnded, CallRef, DirectMessage, DmAck, IncomingCall } from '../
  */
 export type DmStatus = 'connecting' | 'connected' | 'reconnecting';
 
+/** What screens subscribe to: the server's events (payloads from the shared event map) and the connection's. */
 type Events = {
-  message: DirectMessage;
-  read: { by: string; with: string; upTo: number };
-  typing: { from: string };
-  presence: { username: string; online: boolean };
-  'call:incoming': { call: IncomingCall };
-  'call:accepted': { id: string; by: string };
-  'call:ended': CallEnded;
+  message: DmServerPayload<'dm:message'>;
+  read: DmServerPayload<'dm:read'>;
+  typing: DmServerPayload<'dm:typing'>;
+  presence: DmServerPayload<'presence'>;
+  'call:incoming': DmServerPayload<'call:incoming'>;
+  'call:accepted': DmServerPayload<'call:accepted'>;
+  'call:ended': DmServerPayload<'call:ended'>;
   connected: void;
   disconnected: void;
   status: DmStatus;
 };
 
 type Handler<K extends keyof Events> = (data: Events[K]) => void;
-type SendAck = DmAck<{ message: DirectMessage }>;
-/** A call intent's answer; the error code is a string, since `call_not_found` is one too. */
-export type CallAck<T = unknown> = ({ ok: true } & T) | { ok: false; error: { code: string; message: string } };
+type CallIntent = Exclude<DmAckedEvent, 'dm:send' | 'dm:read'>;
 
 const NO_ANSWER_MS = 10_000;
 // How long a message waits for the connection to come back before it is shown as not sent.
@@ -35,10 +35,10 @@ const SEND_GIVE_UP_MS = 60_000;
 const RETRY_FIRST_MS = 500;
 const RETRY_MAX_MS = 10_000;
 
-const unavailable = (message: string): SendAck => ({ ok: false, error: { code: 'unavailable', message } });
+const unavailable = (message: string): DmAck<never> => ({ ok: false, error: { code: 'unavailable', message } });
 
 export class DmClient {
-  private readonly socket: Socket;
+  private readonly socket: Socket<DmServerToClientEvents, DmClientToServerEvents>;
   private readonly handlers = new Map<keyof Events, Set<Handler<any>>>();
   private readonly waiting = new Set<(connected: boolean) => void>();
   private state: DmStatus = 'connecting';
@@ -64,10 +64,10 @@ export class DmClient {
       this.setStatus('reconnecting');
       this.recoverIfAbandoned();
     });
-    this.socket.on('dm:message', (m: DirectMessage) => this.emit('message', m));
-    this.socket.on('dm:read', (r: Events['read']) => this.emit('read', r));
-    this.socket.on('dm:typing', (t: Events['typing']) => this.emit('typing', t));
-    this.socket.on('presence', (p: Events['presence']) => this.emit('presence', p));
+    this.socket.on('dm:message', (m) => this.emit('message', m));
+    this.socket.on('dm:read', (r) => this.emit('read', r));
+    this.socket.on('dm:typing', (t) => this.emit('typing', t));
+    this.socket.on('presence', (p) => this.emit('presence', p));
     for (const name of ['call:incoming', 'call:accepted', 'call:ended'] as const) this.socket.on(name, (d: Events[typeof name]) => this.emit(name, d));
   }
 
@@ -173,13 +173,12 @@ export class DmClient {
    * ring sent after the connection came back would surprise both people. So it is
    * `unavailable` at once while disconnected, or when no answer comes within 10 s.
    */
-  callIntent(event: 'call:ring', data: { to: string }): Promise<CallAck<{ call: CallRef }>>;
-  callIntent(event: 'call:accept', data: { id: string }): Promise<CallAck<{ call: CallRef }>>;
-  callIntent(event: 'call:decline' | 'call:cancel' | 'call:hangup', data: { id: string }): Promise<CallAck>;
-  async callIntent(event: string, data: object): Promise<CallAck<any>> {
+  async callIntent<E extends CallIntent>(event: E, data: DmPayloadOf<E>): Promise<DmAckOf<E>> {
     if (!this.socket.connected) return unavailable('Not connected to Parley.');
     try {
-      return await this.socket.timeout(NO_ANSWER_MS).emitWithAck(event, data);
+      // `emitWithAck` cannot tie a generic event name to its payload; this method's signature does.
+      const socket = this.socket.timeout(NO_ANSWER_MS) as unknown as { emitWithAck(event: E, data: DmPayloadOf<E>): Promise<DmAckOf<E>> };
+      return await socket.emitWithAck(event, data);
     } catch {
       return unavailable('No answer from the server.');
     }

@@ -1,16 +1,22 @@
 import type { KeySpace, Redis } from '../redis/client.js';
 import { LuaScript } from '../redis/lua-script.js';
-import { presenceKey } from '../users/presence.js';
 
 /**
- * Who is online, across processes. Each user with open direct-message
- * sockets has a sorted set of them (socket id → deadline) at
+ * Who is online, across processes: written by the `/dm` sockets of every
+ * process, read by user search and the conversation list. Each user with open
+ * direct-message sockets has a sorted set of them (socket id → deadline) at
  * `presence:user:<id>`; the key exists exactly while the user is online. The
- * process holding a socket renews its deadline; if the process dies, the
- * deadline passes and any process's sweep removes the socket. Scripts report
- * the transitions (first socket in, last socket out) so that exactly one
- * process announces each.
+ * process holding a socket renews its deadline (the heartbeat); if the
+ * process dies, the deadline passes and any process's sweep removes the
+ * socket, so a crash cannot leave anyone online forever. Scripts report the
+ * transitions (first socket in, last socket out) so that exactly one process
+ * announces each.
  */
+
+/** The key that exists while the user is online. */
+export function presenceKey(key: KeySpace, userId: number): string {
+  return key('presence', 'user', userId);
+}
 
 /** KEYS userSet, deadlines; ARGV socketId, deadline, deadlineMember → sockets before */
 const CONNECT = new LuaScript(`
@@ -31,13 +37,20 @@ if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return -1 end
 return redis.call('ZCARD', KEYS[1])
 `);
 
-export type PresenceChange = { userId: number; online: boolean };
+export type HeldSocket = { userId: number; socketId: string };
 
+/** `timeoutMs`: how long a socket stays online without being renewed (DM_PRESENCE_TIMEOUT_MS). */
 export function createPresence(redis: Redis, key: KeySpace, timeoutMs: number) {
   const deadlines = key('presence', 'deadlines');
   const member = (userId: number, socketId: string) => `${userId}/${socketId}`;
+  // Three renewals per timeout: a socket survives a missed renewal or two.
+  const renewEveryMs = Math.max(100, Math.floor(timeoutMs / 3));
+  // Often enough that a dead process's users go offline soon after their deadline.
+  const sweepEveryMs = Math.max(100, Math.min(5000, Math.floor(timeoutMs / 6)));
 
-  return {
+  const presence = {
+    renewEveryMs,
+
     /** Records a socket; true when it is the user's first (the user just came online). */
     async connect(userId: number, socketId: string): Promise<boolean> {
       const before = await CONNECT.run(redis, [presenceKey(key, userId), deadlines], [socketId, Date.now() + timeoutMs, member(userId, socketId)]);
@@ -51,7 +64,7 @@ export function createPresence(redis: Redis, key: KeySpace, timeoutMs: number) {
     },
 
     /** Renews the deadlines of sockets this process holds; never re-adds a removed one. */
-    async renew(sockets: Array<{ userId: number; socketId: string }>): Promise<void> {
+    async renew(sockets: HeldSocket[]): Promise<void> {
       const deadline = Date.now() + timeoutMs;
       const pipeline = redis.pipeline();
       for (const s of sockets) {
@@ -76,7 +89,46 @@ export function createPresence(redis: Redis, key: KeySpace, timeoutMs: number) {
       }
       return offline;
     },
+
+    /** Of `userIds`, those online now. */
+    async online(userIds: number[]): Promise<Set<number>> {
+      if (userIds.length === 0) return new Set();
+      const pipeline = redis.pipeline();
+      for (const id of userIds) pipeline.exists(presenceKey(key, id));
+      const results = (await pipeline.exec()) ?? [];
+      const online = new Set<number>();
+      results.forEach(([err, exists], i) => {
+        if (!err && exists === 1) online.add(userIds[i]!);
+      });
+      return online;
+    },
+
+    /**
+     * The heartbeat of a process holding sockets: renews the sockets `held()`
+     * returns, and sweeps those of dead processes, calling `wentOffline` for
+     * each user a sweep took offline. Failures (Redis down) wait for the next
+     * beat. Returns what stops it.
+     */
+    heartbeat(held: () => HeldSocket[], wentOffline: (userId: number) => void): () => void {
+      const renew = setInterval(() => {
+        const sockets = held();
+        if (sockets.length > 0) presence.renew(sockets).catch(() => {});
+      }, renewEveryMs);
+      const sweep = setInterval(() => {
+        presence
+          .sweep()
+          .then((offline) => offline.forEach(wentOffline))
+          .catch(() => {});
+      }, sweepEveryMs);
+      renew.unref();
+      sweep.unref();
+      return () => {
+        clearInterval(renew);
+        clearInterval(sweep);
+      };
+    },
   };
+  return presence;
 }
 
 export type Presence = ReturnType<typeof createPresence>;
