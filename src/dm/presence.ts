@@ -31,8 +31,6 @@ if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return -1 end
 return redis.call('ZCARD', KEYS[1])
 `);
 
-export type PresenceChange = { userId: number; online: boolean };
-
 export function createPresence(redis: Redis, key: KeySpace, timeoutMs: number) {
   const deadlines = key('presence', 'deadlines');
   const member = (userId: number, socketId: string) => `${userId}/${socketId}`;

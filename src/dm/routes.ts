@@ -19,7 +19,7 @@ const pageSchema = z.object({
   limit: z.coerce.number({ error: 'limit must be a number' }).int().min(1, 'limit must be 1-100').max(100, 'limit must be 1-100').default(50),
 });
 
-export type DmRoutesDeps = { pool: Pool; redis: Redis; key: KeySpace; directory: UserDirectory };
+type DmRoutesDeps = { pool: Pool; redis: Redis; key: KeySpace; directory: UserDirectory };
 
 /** The other user named in the path: 400 for a malformed name, 404 `unknown_user` for a missing one. */
 async function otherUser(directory: UserDirectory, raw: string, meId: number) {

@@ -20,7 +20,7 @@ import type { MessageWriter } from './writer.js';
 export type Notify = (rooms: string[], event: string, data: unknown) => void;
 export const userRoom = (userId: number) => `user:${userId}`;
 
-export type DmServiceDeps = {
+type DmServiceDeps = {
   pool: Pool;
   writer: MessageWriter;
   directory: UserDirectory;

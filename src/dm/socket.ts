@@ -27,9 +27,9 @@ import type { UserDirectory } from './user-directory.js';
 type SocketData = { user: SessionUser; sessionId: string; token: string; expiresAt: number };
 type DmSocket = Socket<Record<string, never>, Record<string, never>, Record<string, never>, SocketData>;
 
-export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
+const sessionRoom = (sessionId: string) => `session:${sessionId}`;
 
-export type DmSocketDeps = {
+type DmSocketDeps = {
   session: SessionDeps;
   origin: string;
   pub: Redis;
@@ -289,5 +289,3 @@ export function createDmSockets(deps: DmSocketDeps) {
     },
   };
 }
-
-export type DmSockets = ReturnType<typeof createDmSockets>;

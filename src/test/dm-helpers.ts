@@ -38,7 +38,7 @@ export function collect<T = any>(socket: Socket, event: string) {
     seen.push(data);
     const w = waiters;
     waiters = [];
-    w.forEach((f) => f());
+    for (const f of w) f();
   });
   let cursor = 0;
   return {

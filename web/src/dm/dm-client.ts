@@ -19,15 +19,15 @@ type Events = {
   'call:incoming': { call: IncomingCall };
   'call:accepted': { id: string; by: string };
   'call:ended': CallEnded;
-  connected: void;
-  disconnected: void;
+  connected: undefined;
+  disconnected: undefined;
   status: DmStatus;
 };
 
 type Handler<K extends keyof Events> = (data: Events[K]) => void;
 type SendAck = DmAck<{ message: DirectMessage }>;
 /** A call intent's answer; the error code is a string, since `call_not_found` is one too. */
-export type CallAck<T = unknown> = ({ ok: true } & T) | { ok: false; error: { code: string; message: string } };
+type CallAck<T = unknown> = ({ ok: true } & T) | { ok: false; error: { code: string; message: string } };
 
 const NO_ANSWER_MS = 10_000;
 // How long a message waits for the connection to come back before it is shown as not sent.
@@ -39,7 +39,8 @@ const unavailable = (message: string): SendAck => ({ ok: false, error: { code: '
 
 export class DmClient {
   private readonly socket: Socket;
-  private readonly handlers = new Map<keyof Events, Set<Handler<any>>>();
+  // Each event's set holds only that event's handlers (see on); `never` lets any of them in.
+  private readonly handlers = new Map<keyof Events, Set<(data: never) => void>>();
   private readonly waiting = new Set<(connected: boolean) => void>();
   private state: DmStatus = 'connecting';
   private closed = false;
@@ -81,13 +82,16 @@ export class DmClient {
 
   on<K extends keyof Events>(event: K, handler: Handler<K>): () => void {
     let set = this.handlers.get(event);
-    if (!set) this.handlers.set(event, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.handlers.set(event, set);
+    }
     set.add(handler);
     return () => set.delete(handler);
   }
 
   private emit<K extends keyof Events>(event: K, data: Events[K]) {
-    for (const h of this.handlers.get(event) ?? []) h(data);
+    for (const h of this.handlers.get(event) ?? []) (h as Handler<K>)(data);
   }
 
   private setStatus(status: DmStatus) {
@@ -176,7 +180,7 @@ export class DmClient {
   callIntent(event: 'call:ring', data: { to: string }): Promise<CallAck<{ call: CallRef }>>;
   callIntent(event: 'call:accept', data: { id: string }): Promise<CallAck<{ call: CallRef }>>;
   callIntent(event: 'call:decline' | 'call:cancel' | 'call:hangup', data: { id: string }): Promise<CallAck>;
-  async callIntent(event: string, data: object): Promise<CallAck<any>> {
+  async callIntent(event: string, data: object): Promise<CallAck> {
     if (!this.socket.connected) return unavailable('Not connected to Parley.');
     try {
       return await this.socket.timeout(NO_ANSWER_MS).emitWithAck(event, data);
