@@ -9,6 +9,7 @@
  */
 import type { RowDataPacket } from 'mysql2/promise';
 import { io as connect, type Socket } from 'socket.io-client';
+import type { DirectMessage, DmAck } from '../src/dm/protocol.js';
 import { BENCH_ORIGIN, cpuMeter, fmt, freePort, mapLimit, percentile, pidOf, signupToken, sleep, spawnNode, startParley, waitForHttp } from './lib.js';
 
 const PAIRS = Number(process.env.PAIRS ?? 100);
@@ -57,7 +58,9 @@ async function drive(side: Side, round: number): Promise<Run> {
             const n = next++;
             const clientId = `r${round}p${p}m${n}`;
             const t0 = performance.now();
-            const ack = await new Promise<any>((resolve) => sender.emit('dm:send', { to, body: `message ${n} of pair ${p}`, clientId }, resolve));
+            const ack = await new Promise<DmAck<{ message: DirectMessage }>>((resolve) =>
+              sender.emit('dm:send', { to, body: `message ${n} of pair ${p}`, clientId }, resolve),
+            );
             latencies.push(performance.now() - t0);
             if (!ack.ok) throw new Error(`send failed: ${JSON.stringify(ack)}`);
             acks.push({ id: ack.message.id, clientId });

@@ -7,7 +7,7 @@ import { mapLimit } from '../src/test/map-limit.js';
 
 /** Shared plumbing for the benchmarks: child servers, memory readings, raw SSE clients, percentiles. */
 
-export const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('..', import.meta.url));
 
 export { freePort, mapLimit };
 
@@ -16,7 +16,7 @@ export { freePort, mapLimit };
  * Every server a bench starts, Parley or baseline, gets the same ones
  * (`BENCH_NODE_FLAGS="…"` replaces them, for experiments).
  */
-export const SERVER_NODE_FLAGS = process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : ['--max-semi-space-size=64'];
+const SERVER_NODE_FLAGS = process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : ['--max-semi-space-size=64'];
 
 export function spawnNode(args: string[], env: Record<string, string>): ChildProcess {
   // BENCH_CPU_PROF=<dir> writes a CPU profile of each server to <dir> when it exits.
@@ -49,13 +49,6 @@ export async function waitForHttp(url: string, timeoutMs = 30_000): Promise<void
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Resident set size of a process, in bytes, from /proc. */
-export function rssOf(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return kb * 1024;
-}
-
 export type Memory = { rss: number; heapUsed: number; external: number; arrayBuffers: number };
 
 /** Asks a server started by spawnNode to collect garbage and report its memory. */
@@ -72,18 +65,6 @@ export async function memoryOf(child: ChildProcess): Promise<Memory> {
     child.stdout!.on('data', onData);
     child.kill('SIGUSR2');
   });
-}
-
-/** RSS once it stops moving (two readings a second apart within 1%). */
-export async function settledRss(pid: number): Promise<number> {
-  let last = rssOf(pid);
-  for (let i = 0; i < 10; i++) {
-    await sleep(1000);
-    const now = rssOf(pid);
-    if (Math.abs(now - last) / last < 0.01) return now;
-    last = now;
-  }
-  return last;
 }
 
 export function percentile(sorted: number[], p: number): number {
@@ -165,7 +146,7 @@ export async function openRawStreams(
 
 export const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
-export const BENCH_MYSQL_URL = process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/';
+const BENCH_MYSQL_URL = process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/';
 export const BENCH_REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const BENCH_ORIGIN = 'http://bench.parley';
 
@@ -227,7 +208,7 @@ export async function signupToken(base: string, username: string): Promise<strin
 }
 
 /** CPU seconds (user + system) a process has used so far, read from /proc (Linux). */
-export function cpuSecondsOf(pid: number | undefined): number {
+function cpuSecondsOf(pid: number | undefined): number {
   if (!pid) return NaN;
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');

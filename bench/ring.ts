@@ -39,7 +39,7 @@ function socketFor(base: string, token: string): Promise<Socket> {
   });
 }
 
-export async function ringDelivery() {
+async function ringDelivery() {
   const a = await startParley(DB);
   const b = await startParley(DB, { REDIS_PREFIX: a.prefix }, { joining: true });
   const sockets: Socket[] = [];
@@ -88,7 +88,7 @@ export async function ringDelivery() {
  * the time is from that click to `connected` on both pages, read from each page's getStats().
  * Ann then hangs up and both pages go back to the conversation before the next call.
  */
-export async function acceptToConnected() {
+async function acceptToConnected() {
   await build({ configFile: new URL('../web/vite.config.ts', import.meta.url).pathname, logLevel: 'warn' });
   const a = await startParley(DB, {}, { browserOrigin: true });
   const b = await startParley(DB, { REDIS_PREFIX: a.prefix }, { browserOrigin: true, joining: true });
@@ -111,7 +111,7 @@ export async function acceptToConnected() {
       });
       page.on('request', (r) => {
         if (!r.url().endsWith('/signal')) return;
-        const body = r.postDataJSON() as { type: string; data: any };
+        const body = r.postDataJSON() as { type: string; data?: { candidate?: string } };
         logs.push(
           `${stem} ${new Date().toISOString()} sent ${body.type} ${body.type === 'candidate' ? body.data?.candidate : body.type === 'state' ? JSON.stringify(body.data) : ''}`,
         );

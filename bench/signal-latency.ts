@@ -44,7 +44,7 @@ async function parleyHop(): Promise<number[]> {
         headers: { origin: ORIGIN, 'content-type': 'application/json', cookie: `parley_session=${token}` },
         body: JSON.stringify(body ?? {}),
       });
-      return { res, json: (await res.json().catch(() => null)) as any };
+      return { res, json: (await res.json().catch(() => null)) as { peerId: string } };
     };
     const signup = (username: string) => signupToken(base, username);
     const ann = await signup('bench_ann');

@@ -34,7 +34,10 @@ const problems: string[] = [];
 /** A person with a browser context of their own, signed up through the API. */
 async function person(username: string, displayName: string): Promise<Page> {
   const context: BrowserContext = await browser.newContext({ baseURL: parley.base, permissions: ['microphone'], deviceScaleFactor: 1 });
-  const res = await context.request.post('/api/auth/signup', { data: { username, password: 'correct horse battery', displayName }, headers: { origin: parley.base } });
+  const res = await context.request.post('/api/auth/signup', {
+    data: { username, password: 'correct horse battery', displayName },
+    headers: { origin: parley.base },
+  });
   if (!res.ok()) throw new Error(`signup ${username}: ${res.status()} ${await res.text()}`);
   const page = await context.newPage();
   page.on('pageerror', (err) => problems.push(`${username}: ${err.message}`));
@@ -57,7 +60,10 @@ try {
   const signedOut = await (await browser.newContext({ baseURL: parley.base, deviceScaleFactor: 1 })).newPage();
 
   // Something to show: two rooms, a conversation, and Bob waiting in a call.
-  for (const [name, extra] of [['design-review', {}], ['friday-standup', { password: 'sesame12', capacity: 4 }]] as const) {
+  for (const [name, extra] of [
+    ['design-review', {}],
+    ['friday-standup', { password: 'sesame12', capacity: 4 }],
+  ] as const) {
     const res = await ann.context().request.post('/api/rooms', { data: { name, ...extra }, headers: { origin: parley.base } });
     if (!res.ok()) throw new Error(`create room: ${res.status()}`);
   }
@@ -84,7 +90,10 @@ try {
       await signedOut.goto('/');
       await signedOut.getByRole('form', { name: 'Sign in' }).waitFor({ timeout: WAIT_MS });
       await shoot(signedOut, 'sign-in', size, theme);
-      await signedOut.getByRole('button', { name: 'Create an account' }).or(signedOut.getByRole('link', { name: 'Create an account' })).click();
+      await signedOut
+        .getByRole('button', { name: 'Create an account' })
+        .or(signedOut.getByRole('link', { name: 'Create an account' }))
+        .click();
       await signedOut.getByRole('form', { name: 'Create account' }).waitFor({ timeout: WAIT_MS });
       await shoot(signedOut, 'create-account', size, theme);
 
@@ -115,11 +124,10 @@ try {
       await shoot(ann, 'room', size, theme);
       await ann.getByRole('button', { name: 'Join call' }).click();
       await ann.getByRole('button', { name: 'Leave call' }).waitFor({ timeout: WAIT_MS });
-      await ann.waitForFunction(
-        `window.__parley.stats().then((s) => s.length === 1 && s[0].state === 'connected')`,
-        undefined,
-        { timeout: WAIT_MS, polling: 100 },
-      );
+      await ann.waitForFunction(`window.__parley.stats().then((s) => s.length === 1 && s[0].state === 'connected')`, undefined, {
+        timeout: WAIT_MS,
+        polling: 100,
+      });
       await shoot(ann, 'call', size, theme);
       // Mid-call: the Devices menu, then Home with the call bar, then another room's link (asks first).
       await ann.getByRole('button', { name: 'Devices' }).click();
@@ -132,7 +140,10 @@ try {
       await ann.goto('/r/friday-standup');
       await ann.getByRole('button', { name: /Leave call and open/ }).waitFor({ timeout: WAIT_MS });
       await shoot(ann, 'switch-room', size, theme);
-      await ann.getByRole('link', { name: /Back to|design-review/ }).first().click();
+      await ann
+        .getByRole('link', { name: /Back to|design-review/ })
+        .first()
+        .click();
       await ann.getByRole('button', { name: 'Leave call' }).waitFor({ timeout: WAIT_MS });
       if (size.name === 'phone') {
         // On a phone the chat is a view of its own, one tap from the control bar.
@@ -145,7 +156,10 @@ try {
       // A call from a conversation: Carol calls Ann, who is on Home; Ann answers, then hangs up.
       await ann.goto('/');
       await carol.goto('/dm/ann');
-      await carol.getByRole('main').getByRole('button', { name: /^Call / }).click();
+      await carol
+        .getByRole('main')
+        .getByRole('button', { name: /^Call / })
+        .click();
       const ringing = ann.getByRole('alertdialog', { name: 'Incoming call' });
       await ringing.waitFor({ timeout: WAIT_MS });
       await shoot(ann, 'incoming-call', size, theme);
@@ -159,7 +173,11 @@ try {
       await shoot(ann, 'dm-call', size, theme);
       await ann.getByRole('button', { name: 'Leave call' }).click();
       await ann.waitForURL('**/dm/carol', { timeout: WAIT_MS });
-      await ann.getByRole('log', { name: 'Messages' }).getByText(/^Call · /).last().waitFor({ timeout: WAIT_MS });
+      await ann
+        .getByRole('log', { name: 'Messages' })
+        .getByText(/^Call · /)
+        .last()
+        .waitFor({ timeout: WAIT_MS });
       await shoot(ann, 'call-history', size, theme);
 
       // An invite: from a room Ann invites Carol, whose conversation then holds it. (Not into the
@@ -171,10 +189,18 @@ try {
       await invite.getByRole('radio', { name: /@carol/ }).check();
       await shoot(ann, 'invite-dialog', size, theme);
       await invite.getByRole('button', { name: 'Send invite' }).click();
-      await invite.getByRole('status').getByText(/Invite sent/).waitFor({ timeout: WAIT_MS });
+      await invite
+        .getByRole('status')
+        .getByText(/Invite sent/)
+        .waitFor({ timeout: WAIT_MS });
       await ann.keyboard.press('Escape');
       await carol.goto('/dm/ann');
-      await carol.getByRole('log', { name: 'Messages' }).getByRole('button', { name: /Join/ }).or(carol.getByRole('log', { name: 'Messages' }).getByRole('link', { name: /Join/ })).last().waitFor({ timeout: WAIT_MS });
+      await carol
+        .getByRole('log', { name: 'Messages' })
+        .getByRole('button', { name: /Join/ })
+        .or(carol.getByRole('log', { name: 'Messages' }).getByRole('link', { name: /Join/ }))
+        .last()
+        .waitFor({ timeout: WAIT_MS });
       await shoot(carol, 'invite-card', size, theme);
     }
   }

@@ -36,7 +36,7 @@ import { createPresence } from './presence/presence.js';
 import { closeRedis, duplicateRedis, keySpace, type Redis } from './redis/client.js';
 import { userRoutes } from './users/routes.js';
 
-export type AppDeps = {
+type AppDeps = {
   config: Config;
   database: Database;
   redis: Redis;
@@ -58,7 +58,7 @@ export type ParleyApp = {
   close(): Promise<void>;
 };
 
-export const MAX_BODY_BYTES = 128 * 1024;
+const MAX_BODY_BYTES = 128 * 1024;
 const SESSION_SWEEP_MS = 60 * 60 * 1000;
 
 /** The composition root: builds the whole HTTP app from its dependencies, with no globals. */

@@ -14,11 +14,11 @@ import type { Plugin } from 'vite';
  */
 export const FIRST_LOAD_LIMIT_BYTES = 60 * 1024;
 export const TOTAL_LIMIT_BYTES = 80 * 1024;
-export type Limits = { firstLoad: number; total: number };
+type Limits = { firstLoad: number; total: number };
 const LIMITS: Limits = { firstLoad: FIRST_LOAD_LIMIT_BYTES, total: TOTAL_LIMIT_BYTES };
 
-export type BundleFile = { name: string; bytes: number; gzipped: number; firstLoad: boolean };
-export type BundleMeasure = { files: BundleFile[]; bytes: number; gzipped: number; firstLoad: { bytes: number; gzipped: number } };
+type BundleFile = { name: string; bytes: number; gzipped: number; firstLoad: boolean };
+type BundleMeasure = { files: BundleFile[]; bytes: number; gzipped: number; firstLoad: { bytes: number; gzipped: number } };
 
 /** The asset files (`assets/x.js`) that index.html itself loads: its module script, modulepreloads and style sheets. */
 export function firstLoadNames(html: string): Set<string> {
@@ -68,7 +68,7 @@ export function describeBundle(m: BundleMeasure, limits: Limits = LIMITS): strin
 }
 
 /** What is over budget, in words; empty when nothing is. */
-export function overBudget(m: BundleMeasure, limits: Limits = LIMITS): string[] {
+function overBudget(m: BundleMeasure, limits: Limits = LIMITS): string[] {
   const over: string[] = [];
   if (m.firstLoad.gzipped > limits.firstLoad)
     over.push(

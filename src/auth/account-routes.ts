@@ -25,9 +25,9 @@ const deleteAccountSchema = z.object({ password: currentPassword });
 const publicIdSchema = z.string().regex(/^[0-9a-f]{32}$/);
 
 /** What a deleted account is shown as, wherever the other side of a conversation still sees it. */
-export const DELETED_DISPLAY_NAME = 'Deleted user';
+const DELETED_DISPLAY_NAME = 'Deleted user';
 
-export type AccountRoutesDeps = {
+type AccountRoutesDeps = {
   db: Db;
   limiter: RateLimiter;
   passwords: PasswordWork;

@@ -7,7 +7,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
  * Over https it is also Secure and takes the `__Host-` prefix, which makes
  * browsers refuse it unless it is Secure, host-only and on path `/`.
  */
-export type CookieOptions = { secure: boolean };
+type CookieOptions = { secure: boolean };
 
 export function sessionCookieName({ secure }: CookieOptions): string {
   return secure ? '__Host-parley_session' : 'parley_session';

@@ -35,9 +35,9 @@ return {count, ttl}
 `;
 
 export type Budget = { max: number; windowMs: number };
-export type BudgetState = { allowed: boolean; retryAfterSeconds: number };
+type BudgetState = { allowed: boolean; retryAfterSeconds: number };
 export type FloodLimiter = { take(name: string, budget: Budget, cost?: number): Promise<BudgetState> };
-export type FloodLimiterOptions = { syncMs?: number; refusalDelayMs?: number; maxHeldPerName?: number; maxHeld?: number };
+type FloodLimiterOptions = { syncMs?: number; refusalDelayMs?: number; maxHeldPerName?: number; maxHeld?: number };
 
 /**
  * What this process knows of one budget in the current window: units spent (Redis's count plus
@@ -133,17 +133,26 @@ export function createFloodLimiter(redis: Redis, key: KeySpace, options: FloodLi
       const now = Date.now();
       let k = known.get(redisKey);
       if (k && k.until <= now && k.pending === 0) k = undefined;
-      if (!k) known.set(redisKey, (k = { spent: 0, pending: 0, sent: 0, shared: false, until: now + budget.windowMs }));
+      if (!k) {
+        k = { spent: 0, pending: 0, sent: 0, shared: false, until: now + budget.windowMs };
+        known.set(redisKey, k);
+      }
       const inWindow = now < k.until;
       if (inWindow && k.spent >= budget.max) return refuse(redisKey, k);
       const fast = inWindow && !k.shared && k.spent + cost <= budget.max / 2;
       k.spent += cost;
       k.pending += cost;
       let batch = batches.get(redisKey);
-      if (!batch) batches.set(redisKey, (batch = { known: k, budget, takes: [] }));
+      if (!batch) {
+        batch = { known: k, budget, takes: [] };
+        batches.set(redisKey, batch);
+      }
       if (fast) {
         batch.takes.push({ cost });
-        if (!later && !soon) (later = setTimeout(flush, syncMs)).unref();
+        if (!later && !soon) {
+          later = setTimeout(flush, syncMs);
+          later.unref();
+        }
         return Promise.resolve({ allowed: true, retryAfterSeconds: 0 });
       }
       soon ??= setImmediate(flush);

@@ -20,7 +20,7 @@ export type PasswordWork = {
   readonly waiting: number;
 };
 
-export type PasswordWorkOptions = { concurrency: number; perLane?: number; maxQueued?: number };
+type PasswordWorkOptions = { concurrency: number; perLane?: number; maxQueued?: number };
 
 type Job = () => void;
 type Lane = { jobs: Job[]; running: number; lastServed: number };

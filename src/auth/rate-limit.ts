@@ -21,7 +21,7 @@ return {count, ttl}
 `;
 
 export type Limit = { max: number; windowSeconds: number };
-export type LimitState = { allowed: boolean; count: number; retryAfterSeconds: number };
+type LimitState = { allowed: boolean; count: number; retryAfterSeconds: number };
 
 export type RateLimiter = {
   /** Counts one hit against `name`. */
@@ -55,7 +55,9 @@ export function createRateLimiter(redis: Redis, key: KeySpace): RateLimiter {
             w.resolve({ allowed: mine <= group.limit.max, count: mine, retryAfterSeconds: Math.max(1, ttl) });
           });
         },
-        (err) => group.waiters.forEach((w) => w.reject(err)),
+        (err) => {
+          for (const w of group.waiters) w.reject(err);
+        },
       );
     }
   }
@@ -66,7 +68,10 @@ export function createRateLimiter(redis: Redis, key: KeySpace): RateLimiter {
       return new Promise<LimitState>((resolve, reject) => {
         if (groups.size === 0) setImmediate(flush);
         let group = groups.get(redisKey);
-        if (!group) groups.set(redisKey, (group = { limit, waiters: [] }));
+        if (!group) {
+          group = { limit, waiters: [] };
+          groups.set(redisKey, group);
+        }
         group.waiters.push({ resolve, reject });
       });
     },

@@ -25,7 +25,7 @@ const loginSchema = z.object({
   password: z.string({ error: 'password must be a string' }).min(1, 'password is required').max(1024, 'password is too long'),
 });
 
-export type AuthRoutesDeps = {
+type AuthRoutesDeps = {
   db: Db;
   limiter: RateLimiter;
   sessionCache: SessionCache;
@@ -63,7 +63,7 @@ export function authRoutes(deps: AuthRoutesDeps) {
       if (!ipState.allowed) throw tooManyAttempts(ipState.retryAfterSeconds);
 
       const passwordHash = await deps.passwords.hash(input.password, `ip:${c.var.clientIp}`);
-      let user;
+      let user: Awaited<ReturnType<typeof insertUser>>;
       try {
         user = await insertUser(db, {
           username: input.username,

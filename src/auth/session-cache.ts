@@ -89,7 +89,10 @@ export function createSessionCache(deps: { publisher: Redis; channel: string; tt
       drop(sessionId);
       entries.set(sessionId, { value: { ...value, renewed: false }, until: Date.now() + ttlMs });
       let sessions = byUser.get(value.user.id);
-      if (!sessions) byUser.set(value.user.id, (sessions = new Set()));
+      if (!sessions) {
+        sessions = new Set();
+        byUser.set(value.user.id, sessions);
+      }
       sessions.add(sessionId);
     },
 

@@ -16,7 +16,7 @@ export type SessionValidation = { session: Session; user: SessionUser; renewed: 
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** `lastUsedAt` is this coarse: a busy session costs at most one write a minute for it. */
-export const LAST_USED_RESOLUTION_MS = 60_000;
+const LAST_USED_RESOLUTION_MS = 60_000;
 const USER_AGENT_MAX = 255;
 // 20 random bytes = 160 bits of entropy, 32 characters of base32.
 const TOKEN_PATTERN = /^[a-z2-7]{32}$/;
@@ -31,7 +31,7 @@ export function sessionIdFromToken(token: string): string {
 }
 
 /** A session's public name: 128 random bits, unrelated to the token. */
-export function generatePublicSessionId(): string {
+function generatePublicSessionId(): string {
   return encodeHexLowerCase(crypto.getRandomValues(new Uint8Array(16)));
 }
 
@@ -53,7 +53,7 @@ export async function createSession(db: Db, token: string, userId: number, lifet
 }
 
 /** Only shown to the user to tell their sessions apart; a long header is cut, not refused. */
-export function truncateUserAgent(userAgent: string | null | undefined): string | null {
+function truncateUserAgent(userAgent: string | null | undefined): string | null {
   if (!userAgent) return null;
   // Cut by code points and drop control characters, so what is stored is printable text.
   const clean = userAgent.replace(/\p{Cc}/gu, '');
@@ -120,7 +120,7 @@ export async function invalidateUserSessions(db: Db, userId: number): Promise<vo
   await db.delete(sessions).where(eq(sessions.userId, userId));
 }
 
-export type SessionListing = { id: string; publicId: string; createdAt: Date; lastUsedAt: Date | null; userAgent: string | null };
+type SessionListing = { id: string; publicId: string; createdAt: Date; lastUsedAt: Date | null; userAgent: string | null };
 
 /** The user's unexpired sessions, newest first. */
 export async function listUserSessions(db: Db, userId: number): Promise<SessionListing[]> {

@@ -10,7 +10,7 @@ export type Database = {
   close(): Promise<void>;
 };
 
-export type PoolOptions = {
+type PoolOptions = {
   connectionLimit?: number;
   /** How long a query waits for a connection, so a dead server fails fast instead of hanging. */
   connectTimeoutMs?: number;
@@ -40,7 +40,7 @@ export function createDatabase(url: string, options: PoolOptions = {}): Database
 }
 
 /** MySQL's error number for a duplicate key on a unique index. */
-export const ER_DUP_ENTRY = 1062;
+const ER_DUP_ENTRY = 1062;
 
 export function isDuplicateKeyError(err: unknown): boolean {
   let e: unknown = err;

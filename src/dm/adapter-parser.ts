@@ -11,7 +11,7 @@
  * without parsing the rest. Under load that is one full decode per message
  * saved.
  */
-export type AdapterParser = {
+type AdapterParser = {
   encode(message: unknown): string;
   decode(message: Buffer | string): unknown;
   /** Registers an adapter of this process, whose echoes need no decoding. */

@@ -20,7 +20,7 @@ export type BlockCache = {
   close(): Promise<void>;
 };
 
-export type BlockCacheDeps = { pool: Pool; redis: Redis; channel: string; ttlMs?: number; maxEntries?: number };
+type BlockCacheDeps = { pool: Pool; redis: Redis; channel: string; ttlMs?: number; maxEntries?: number };
 
 export function createBlockCache({ pool, redis, channel, ttlMs = 30_000, maxEntries = 100_000 }: BlockCacheDeps): BlockCache {
   const entries = new Map<string, { blocked: boolean; until: number }>();

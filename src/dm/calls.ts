@@ -26,7 +26,7 @@ import type { MessageWriter } from './writer.js';
  * an entry of the conversation in MySQL.
  */
 
-export type CallOptions = {
+type CallOptions = {
   /** A call nobody answers ends as missed after this long. */
   ringTimeoutMs: number;
   /** An accepted call whose room stays empty this long ends. */
@@ -38,7 +38,7 @@ export type CallOptions = {
   callerGoneMs: number;
 };
 
-export type CallsDeps = {
+type CallsDeps = {
   redis: Redis;
   key: KeySpace;
   pool: Pool;
@@ -62,8 +62,8 @@ const CALLER_CHECK_MS = 1000;
 
 const fail = (code: DmErrorCode, message: string): DmAck<never> => ({ ok: false, error: { code, message } });
 
-export const newCallId = () => encodeBase32LowerCaseNoPadding(crypto.getRandomValues(new Uint8Array(15)));
-export const callRoomName = (id: string) => `call-${id}`;
+const newCallId = () => encodeBase32LowerCaseNoPadding(crypto.getRandomValues(new Uint8Array(15)));
+const callRoomName = (id: string) => `call-${id}`;
 /** The clientId of a call's entry: a `:` no client may use, so no text message can take its place. */
 const entryClientId = (id: string) => `call:${id}`;
 

@@ -19,7 +19,13 @@ describe('per-user event limits (real Redis)', () => {
     const real = createRateLimiter(redis, key);
     let hits = 0;
     return {
-      limiter: { ...real, hit: (name, limit) => ((hits += 1), real.hit(name, limit)) },
+      limiter: {
+        ...real,
+        hit: (name, limit) => {
+          hits += 1;
+          return real.hit(name, limit);
+        },
+      },
       hits: () => hits,
     };
   }

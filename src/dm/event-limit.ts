@@ -7,7 +7,7 @@ import type { RateLimiter } from '../auth/rate-limit.js';
  * a flood costs each process at most `max` Redis calls per user and window,
  * however many events arrive, and nothing else (no MySQL, no fan-out).
  */
-export type EventLimit = {
+type EventLimit = {
   /** Counts one event of `userId`; false when it is over the limit. */
   take(userId: number): Promise<boolean>;
 };

@@ -16,10 +16,10 @@ export type CallAck = DmAck<{ call: CallRef }>;
 export type DoneAck = DmAck<object>;
 
 /** `dm:read` as the server emits it: the marker as stored. */
-export type ReadMarker = { by: string; with: string; upTo: number };
-export type TypingNotice = { from: string };
-export type PresenceChange = { username: string; online: boolean };
-export type CallAccepted = { id: string; by: string };
+type ReadMarker = { by: string; with: string; upTo: number };
+type TypingNotice = { from: string };
+type PresenceChange = { username: string; online: boolean };
+type CallAccepted = { id: string; by: string };
 
 export type DmClientToServerEvents = {
   'dm:send': (payload: z.input<typeof sendSchema>, ack: (answer: SendAck) => void) => void;
@@ -42,7 +42,7 @@ export type DmServerToClientEvents = {
   'call:ended': (ended: CallEnded) => void;
 };
 
-export type DmClientEvent = keyof DmClientToServerEvents;
+type DmClientEvent = keyof DmClientToServerEvents;
 export type DmServerEvent = keyof DmServerToClientEvents;
 /** The events a client emits with an ack, and the ack each gets. */
 export type DmAckedEvent = { [E in DmClientEvent]: Parameters<DmClientToServerEvents[E]> extends [unknown, unknown] ? E : never }[DmClientEvent];

@@ -14,7 +14,7 @@ import { createDmNamespace, createDmSockets } from './socket.js';
 import { createUserDirectory } from './user-directory.js';
 import { createMessageWriter } from './writer.js';
 
-export type DirectMessagesDeps = {
+type DirectMessagesDeps = {
   config: Pick<Config, 'origin' | 'dm' | 'calls'>;
   database: Database;
   redis: Redis;

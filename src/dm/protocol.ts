@@ -6,16 +6,13 @@ import { USERNAME_PATTERN } from '../users/validation.js';
 
 export const DM_NAMESPACE = '/dm';
 
-export const DM_CLIENT_EVENTS = ['dm:send', 'dm:read', 'dm:typing', 'call:ring', 'call:accept', 'call:decline', 'call:cancel', 'call:hangup'] as const;
-export const DM_SERVER_EVENTS = ['dm:message', 'dm:read', 'dm:typing', 'presence', 'call:incoming', 'call:accepted', 'call:ended'] as const;
-
-export const DM_ERROR_CODES = ['invalid_input', 'unknown_user', 'blocked', 'rate_limited', 'unavailable', 'call_not_found'] as const;
+const DM_ERROR_CODES = ['invalid_input', 'unknown_user', 'blocked', 'rate_limited', 'unavailable', 'call_not_found'] as const;
 export type DmErrorCode = (typeof DM_ERROR_CODES)[number];
 
 /** How a call from a conversation ended, as its entry in the thread records it. */
 export type CallOutcome = 'answered' | 'missed' | 'declined' | 'cancelled' | 'busy';
 export type CallEntry = { id: string; outcome: CallOutcome; durationS?: number };
-export type InviteEntry = { room: string; expiresAt?: string };
+type InviteEntry = { room: string; expiresAt?: string };
 
 /**
  * A message of a conversation. `kind` is `text` for what people write; `call` and `invite`

@@ -18,7 +18,7 @@ const pageSchema = z.object({
   limit: z.coerce.number({ error: 'limit must be a number' }).int().min(1, 'limit must be 1-100').max(100, 'limit must be 1-100').default(50),
 });
 
-export type DmRoutesDeps = { pool: Pool; presence: Presence; directory: UserDirectory };
+type DmRoutesDeps = { pool: Pool; presence: Presence; directory: UserDirectory };
 
 /** The other user named in the path: 400 for a malformed name, 404 `unknown_user` for a missing one. */
 async function otherUser(directory: UserDirectory, raw: string, meId: number) {

@@ -21,7 +21,7 @@ import type { MessageWriter } from './writer.js';
 export type { Notify } from './events.js';
 export const userRoom = (userId: number) => `user:${userId}`;
 
-export type DmServiceDeps = {
+type DmServiceDeps = {
   pool: Pool;
   writer: MessageWriter;
   directory: UserDirectory;

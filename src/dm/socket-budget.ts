@@ -6,7 +6,7 @@
  * until the window has passed, so that reconnecting at once does not buy a
  * new allowance. Counted per process, in memory: nothing here asks Redis.
  */
-export type SocketBudget = {
+type SocketBudget = {
   /** Counts one event on `socketId`; false once the socket is over its ceiling. */
   take(socketId: string, userId: number): boolean;
   forget(socketId: string): void;
@@ -22,7 +22,10 @@ export function createSocketBudget(options: { maxEvents: number; windowMs: numbe
     take(socketId, userId) {
       const now = Date.now();
       let w = windows.get(socketId);
-      if (!w || w.endsAt <= now) windows.set(socketId, (w = { count: 0, endsAt: now + options.windowMs }));
+      if (!w || w.endsAt <= now) {
+        w = { count: 0, endsAt: now + options.windowMs };
+        windows.set(socketId, w);
+      }
       w.count += 1;
       if (w.count <= options.maxEvents) return true;
       if (cooling.size >= 10_000) for (const [id, until] of cooling) if (until <= now) cooling.delete(id);

@@ -28,9 +28,9 @@ import type { UserDirectory } from './user-directory.js';
 type SocketData = { user: SessionUser; sessionId: string; token: string; expiresAt: number };
 type DmNamespace = Namespace<DmClientToServerEvents, DmServerToClientEvents, Record<string, never>, SocketData>;
 
-export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
+const sessionRoom = (sessionId: string) => `session:${sessionId}`;
 
-export type DmNamespaceOptions = {
+type DmNamespaceOptions = {
   pub: Redis;
   sub: Redis;
   adapterKey: string;
@@ -68,9 +68,9 @@ export function createDmNamespace(options: DmNamespaceOptions) {
   return { io, nsp, notify };
 }
 
-export type DmNamespaceHandle = ReturnType<typeof createDmNamespace>;
+type DmNamespaceHandle = ReturnType<typeof createDmNamespace>;
 
-export type DmSocketDeps = {
+type DmSocketDeps = {
   namespace: DmNamespaceHandle;
   session: SessionDeps;
   origin: string;
@@ -295,5 +295,3 @@ export function createDmSockets(deps: DmSocketDeps) {
     },
   };
 }
-
-export type DmSockets = ReturnType<typeof createDmSockets>;

@@ -6,7 +6,7 @@ import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
  * `UNION ALL` shapes that keep every query on an index.
  */
 
-export type MessageKind = 'text' | 'call' | 'invite';
+type MessageKind = 'text' | 'call' | 'invite';
 /** `payload` is the JSON of a `call` or `invite` entry (see protocol.ts); absent for text. */
 export type NewMessage = { senderId: number; recipientId: number; body: string; clientId: string; kind?: MessageKind; payload?: string | null };
 export type StoredMessage = NewMessage & { id: number; createdAt: Date };
@@ -179,7 +179,7 @@ async function all<T extends readonly Promise<unknown>[]>(statements: T): Promis
   return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as { [K in keyof T]: Awaited<T[K]> };
 }
 
-export type HistoryRow = StoredMessage;
+type HistoryRow = StoredMessage;
 
 /**
  * Up to `limit` messages between `a` and `b` with id below `before`, newest
@@ -213,7 +213,7 @@ export async function readMarkers(pool: Pool, userId: number, otherId: number): 
   return { mine: marker(userId), theirs: marker(otherId) };
 }
 
-export type ConversationRow = {
+type ConversationRow = {
   otherId: number;
   username: string;
   displayName: string;

@@ -1,6 +1,6 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 
-export type DirectoryUser = { id: number; username: string; deleted: boolean };
+type DirectoryUser = { id: number; username: string; deleted: boolean };
 
 /**
  * Username ↔ id lookups for the message path, cached per process: usernames

@@ -40,8 +40,12 @@ export function createMessageWriter(pool: Pool, options: { maxBatch?: number; ma
         batch.map((p) => p.message),
       )
         .then(
-          (outcomes) => batch.forEach((p, i) => p.resolve(outcomes[i]!)),
-          (err) => batch.forEach((p) => p.reject(err)),
+          (outcomes) => {
+            for (const [i, p] of batch.entries()) p.resolve(outcomes[i]!);
+          },
+          (err) => {
+            for (const p of batch) p.reject(err);
+          },
         )
         .finally(() => {
           inFlight -= 1;

@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import type { Redis } from '../redis/client.js';
 
-export type HealthDeps = { db: Db; redis: Redis; timeoutMs?: number };
+type HealthDeps = { db: Db; redis: Redis; timeoutMs?: number };
 
 type State = 'up' | 'down';
 

@@ -2,7 +2,7 @@ import type { HttpBindings } from '@hono/node-server';
 import type { Session, SessionUser } from '../auth/session.js';
 
 /** What middleware puts on the context for the handlers after it. */
-export type AppVariables = {
+type AppVariables = {
   clientIp: string;
   /** Set by the session middleware when the request carries a valid session. */
   session: Session | null;

@@ -4,7 +4,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from '../logging/logger.js';
 
 /** The body of every error answer: `{"error": {"code", "message"}}`. */
-export type ErrorBody = { error: { code: string; message: string } };
+type ErrorBody = { error: { code: string; message: string } };
 
 /**
  * An error a client can act on: its status, a stable snake_case code and a
@@ -22,7 +22,7 @@ export class ApiError extends HTTPException {
   }
 }
 
-export function errorBody(code: string, message: string): ErrorBody {
+function errorBody(code: string, message: string): ErrorBody {
   return { error: { code, message } };
 }
 
@@ -54,7 +54,6 @@ export function notFound(c: Context): Response {
 
 export const unauthenticated = () => new ApiError(401, 'unauthenticated', 'Sign in first.');
 export const invalidInput = (message: string) => new ApiError(400, 'invalid_input', message);
-export const unavailable = (what: string) => new ApiError(503, 'unavailable', `${what} is unavailable right now; try again shortly.`, { 'Retry-After': '2' });
 
 const DEPENDENCY_ERROR_CODES = new Set([
   'ECONNREFUSED',

@@ -22,7 +22,7 @@ export function serializeOrigin(value: string): string | undefined {
   return url.origin;
 }
 
-export type OriginVerdict = 'same' | 'foreign' | 'duplicate';
+type OriginVerdict = 'same' | 'foreign' | 'duplicate';
 
 /**
  * Judges a request's `Origin` against the server's own. Node joins repeated
@@ -33,7 +33,7 @@ export type OriginVerdict = 'same' | 'foreign' | 'duplicate';
  * covers the app reached under another host name.
  */
 export function judgeOrigin(origin: string | undefined, secFetchSite: string | undefined, own: string): OriginVerdict {
-  if (origin !== undefined && origin.includes(',')) return 'duplicate';
+  if (origin?.includes(',')) return 'duplicate';
   if (origin !== undefined && serializeOrigin(origin) === serializeOrigin(own) && serializeOrigin(own) !== undefined) return 'same';
   if (secFetchSite === 'same-origin') return 'same';
   return 'foreign';

@@ -8,7 +8,7 @@ import type { Config, IceServer } from '../config/config.js';
  * only the shared secret, no database of users, and refuses a username whose
  * expiry has passed, so a leaked credential stops working by itself.
  */
-export function turnCredentials(secret: string, userId: number, ttlSeconds: number, now = Date.now()) {
+function turnCredentials(secret: string, userId: number, ttlSeconds: number, now = Date.now()) {
   const username = `${Math.floor(now / 1000) + ttlSeconds}:${userId}`;
   const credential = createHmac('sha1', secret).update(username).digest('base64');
   return { username, credential };

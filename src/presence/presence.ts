@@ -37,7 +37,7 @@ if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return -1 end
 return redis.call('ZCARD', KEYS[1])
 `);
 
-export type HeldSocket = { userId: number; socketId: string };
+type HeldSocket = { userId: number; socketId: string };
 
 /** `timeoutMs`: how long a socket stays online without being renewed (DM_PRESENCE_TIMEOUT_MS). */
 export function createPresence(redis: Redis, key: KeySpace, timeoutMs: number) {

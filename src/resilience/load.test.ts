@@ -28,8 +28,8 @@ const MESSAGES_PER_SOCKET = 10;
 const ROOMS = 1000;
 const SIGNALS_PER_MEMBER = 3;
 
-let processes: ParleyProcess[] = [];
-let bases: string[] = [];
+const processes: ParleyProcess[] = [];
+const bases: string[] = [];
 let database: Database;
 const cleanups: Array<() => unknown> = [];
 

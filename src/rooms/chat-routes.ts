@@ -13,7 +13,7 @@ import { toPublicUser } from '../users/store.js';
 import { requireRoom } from './routes.js';
 import { insertChatMessage, lastChatMessages } from './store.js';
 
-export const CHAT_HISTORY = 100;
+const CHAT_HISTORY = 100;
 const CHAT_LIMIT = { max: 20, windowSeconds: 10 };
 
 const postSchema = z.object({

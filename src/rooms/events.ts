@@ -1,4 +1,4 @@
-import type { RoomEventData, RoomEventType } from './protocol.js';
+import type { RoomEventData } from './protocol.js';
 
 /**
  * Room events as Redis carries them, in one place: how one is written (the Lua
@@ -67,7 +67,7 @@ end
 `;
 
 /** The `data` of a room event, as `emit` stores and publishes it. */
-export function eventData<T extends RoomEventType>(_type: T, data: RoomEventData[T]): string {
+export function eventData<T extends keyof RoomEventData>(_type: T, data: RoomEventData[T]): string {
   return JSON.stringify(data);
 }
 

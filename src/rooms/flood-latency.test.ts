@@ -72,7 +72,7 @@ describe('a flooding member', () => {
     // whatever else the machine is doing weighs on both alike.
     const quiet: number[] = [];
     const flooded: number[] = [];
-    let report;
+    let report: Awaited<ReturnType<typeof flood.stop>>;
     try {
       for (let round = 0; round < ROUNDS; round++) {
         for (let s = 0; s < SENDERS; s++)

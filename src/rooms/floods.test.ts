@@ -17,7 +17,10 @@ let a: TestServer;
 let b: TestServer;
 let redis: Redis;
 const streams: SseClient[] = [];
-const track = (s: SseClient) => (streams.push(s), s);
+const track = (s: SseClient) => {
+  streams.push(s);
+  return s;
+};
 
 beforeAll(async () => {
   [a, b] = (await startTestCluster(2)) as [TestServer, TestServer];
@@ -121,7 +124,7 @@ describe('rate limits per user', () => {
     }
 
     // Joining a call of 16: an offer (SDP of a few KiB) and 20 ICE candidates for each of 15 peers.
-    const sdp = { type: 'offer', sdp: 'v=0\r\n' + 'a=candidate-ish line of an offer\r\n'.repeat(120) };
+    const sdp = { type: 'offer', sdp: `v=0\r\n${'a=candidate-ish line of an offer\r\n'.repeat(120)}` };
     const candidate = { candidate: 'candidate:842163049 1 udp 1677729535 192.0.2.7 46154 typ srflx raddr 0.0.0.0 rport 0', sdpMid: '0', sdpMLineIndex: 0 };
     const call: string[] = [];
     for (let peer = 0; peer < 15; peer++) {

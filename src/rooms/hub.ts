@@ -17,7 +17,7 @@ import { eventStreamHeaders, LocalStream } from './event-stream.js';
  * deadline passed (streams closed too long, or held by a process that died).
  */
 
-export type HubOptions = { keepAliveMs: number; maxBufferedBytes: number; memberTimeoutMs: number };
+type HubOptions = { keepAliveMs: number; maxBufferedBytes: number; memberTimeoutMs: number };
 
 type RoomEntry = { channel: string; streams: Set<LocalStream>; subscribed: Promise<unknown> };
 
@@ -184,7 +184,10 @@ export function createRoomHub(deps: {
       // Known to its session at once, so that a logout from here on ends it.
       sessionOf.set(stream, sessionId);
       let ofSession = bySession.get(sessionId);
-      if (!ofSession) bySession.set(sessionId, (ofSession = new Set()));
+      if (!ofSession) {
+        ofSession = new Set();
+        bySession.set(sessionId, ofSession);
+      }
       ofSession.add(stream);
       try {
         // Subscribe first: live events are held in the stream until the catch-up is written.

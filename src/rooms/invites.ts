@@ -23,7 +23,7 @@ import { requireRoom } from './routes.js';
  */
 
 /** How long an invite stands in for the password. */
-export const INVITE_TTL_MS = 15 * 60 * 1000;
+const INVITE_TTL_MS = 15 * 60 * 1000;
 const INVITE_LIMIT = { max: 30, windowSeconds: 600 };
 
 const inviteSchema = z.object({ username: usernameSchema });
@@ -44,7 +44,7 @@ export function createInvites(redis: Redis, key: KeySpace) {
   };
 }
 
-export type InviteRoutesDeps = {
+type InviteRoutesDeps = {
   db: Db;
   state: RoomState;
   invites: Invites;

@@ -11,21 +11,21 @@ import { CLOSE, JOIN, LEAVE, MEMBER_EVENT, MEMBER_SNAPSHOT, REMOVE_USER, SIGNAL,
  * seen, and the room's event stream. MySQL keeps the rooms themselves.
  */
 
-export type RoomKeys = { meta: string; members: string; sids: string; events: string; channel: string };
+type RoomKeys = { meta: string; members: string; sids: string; events: string; channel: string };
 
-export type ReplayResult = { complete: true; events: RoomEvent[] } | { complete: false };
+type ReplayResult = { complete: true; events: RoomEvent[] } | { complete: false };
 
 /** Where a stream being opened starts: refused, a replay of what it missed, or a fresh welcome. */
-export type StreamStart = { kind: 'not_a_member' } | { kind: 'replay'; events: RoomEvent[] } | { kind: 'welcome'; members: Member[]; lastId: string };
+type StreamStart = { kind: 'not_a_member' } | { kind: 'replay'; events: RoomEvent[] } | { kind: 'welcome'; members: Member[]; lastId: string };
 
-export type RoomStateOptions = { memberTimeoutMs: number; replayEvents: number; replayBytes: number; maxBufferedBytes: number };
+type RoomStateOptions = { memberTimeoutMs: number; replayEvents: number; replayBytes: number; maxBufferedBytes: number };
 
-export type JoinResult =
+type JoinResult =
   | { ok: true; member: Member; members: Member[] }
   | { ok: false; reason: 'room_full' | 'session' | 'user' }
   | { ok: false; reason: 'removed'; retryAfterSeconds: number };
 
-export type RemoveResult = { ok: true; removed: string[] } | { ok: false; reason: 'peer_not_found' | 'self' };
+type RemoveResult = { ok: true; removed: string[] } | { ok: false; reason: 'peer_not_found' | 'self' };
 
 // An idle room's event stream expires after this long. Replay serves members reconnecting within
 // the member timeout (20 s by default); a member whose stream stayed open saw every event live,
@@ -37,7 +37,7 @@ const MIN_EVENTS_TTL_MS = 10 * 60 * 1000;
 // can hold in memory together. Others wait their turn, which takes milliseconds.
 const MAX_CONCURRENT_REPLAYS = 4;
 
-export function newPeerId(): string {
+function newPeerId(): string {
   return randomBytes(16).toString('base64url');
 }
 
@@ -68,7 +68,9 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
   const banPrefix = (room: { id: number; name: string }) => key('room', room.name, 'ban', room.id, '');
   // Told of every change of a room's member count made through this process (the lobby listens).
   const countListeners: Array<(room: string) => void> = [];
-  const countChanged = (room: string) => countListeners.forEach((listener) => listener(room));
+  const countChanged = (room: string) => {
+    for (const listener of countListeners) listener(room);
+  };
 
   async function readReplay(room: string, lastId: string, holder: { peerId: string; sessionId: string }): Promise<ReplayResult | 'not_a_member'> {
     const k = keysOf(room);
@@ -339,7 +341,9 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
             .zadd(deadlines, 'XX', ...args)
             .exec()) ?? [];
         if (scoreErr || addErr) throw scoreErr ?? addErr;
-        (scores as Array<string | null>).forEach((score, j) => score === null && gone.push(batch[j]!));
+        (scores as Array<string | null>).forEach((score, j) => {
+          if (score === null) gone.push(batch[j]!);
+        });
       }
       return gone;
     },

@@ -24,7 +24,7 @@ import { findRoomByName, type RoomWithOwner } from './store.js';
  * snapshot, and drops the held events numbered below it: the snapshot already shows them.
  */
 
-export type LobbyOptions = {
+type LobbyOptions = {
   keepAliveMs: number;
   maxBufferedBytes: number;
   /** Lobby streams one user may hold open in one process (tabs); more are refused with 429. */
@@ -33,10 +33,10 @@ export type LobbyOptions = {
   perProcess?: number;
 };
 
-export type LobbyEventType = 'room-created' | 'room-updated' | 'room-deleted';
+type LobbyEventType = 'room-created' | 'room-updated' | 'room-deleted';
 
 /** At most one `room-updated` per room per this many ms from each process, with the count read when it is sent. */
-export const COALESCE_MS = 250;
+const COALESCE_MS = 250;
 const PER_USER = 8;
 const PER_PROCESS = 10_000;
 // Rooms whose last forwarded number a process remembers (the oldest are forgotten first).

@@ -124,7 +124,10 @@ describe('a stream never outlives its membership', () => {
           const onB = sameSessionOn(onA, b);
           const joined = await onA.client.post(`/api/rooms/${room}/join`, {});
           // Members left behind by earlier rounds fill the room: counted, and this lane stops.
-          if (joined.status === 409) return void (outcome.lingering += 1);
+          if (joined.status === 409) {
+            outcome.lingering += 1;
+            return;
+          }
           const peerId: string = joined.body.peerId;
           const [streamer, leaver] = round % 2 === 0 ? [onA, onB] : [onB, onA];
           const open = () => openStream(streamer, room, peerId).catch(() => null);

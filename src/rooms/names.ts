@@ -1,6 +1,6 @@
 import { ApiError } from '../http/errors.js';
 
-export const ROOM_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+const ROOM_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 /**
  * Room names as people type them become one canonical name: trimmed,

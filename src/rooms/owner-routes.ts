@@ -26,7 +26,7 @@ const patchSchema = z.object({
 const notOwner = (what: string) => new ApiError(403, 'not_room_owner', `Only the room’s owner can ${what}.`);
 const privateRoom = () => new ApiError(409, 'private_room', 'A call’s room has no settings and nobody to remove; hang up instead.');
 
-export type OwnerRoutesDeps = {
+type OwnerRoutesDeps = {
   db: Db;
   state: RoomState;
   floods: FloodLimiter;

@@ -10,9 +10,6 @@ import type { PublicUser } from '../users/store.js';
 export const SIGNAL_TYPES = ['offer', 'answer', 'candidate', 'hangup', 'state'] as const;
 export type SignalType = (typeof SIGNAL_TYPES)[number];
 
-export const ROOM_EVENT_TYPES = ['welcome', 'member-joined', 'member-left', 'member-state', 'member-updated', 'signal', 'chat', 'room-closed'] as const;
-export type RoomEventType = (typeof ROOM_EVENT_TYPES)[number];
-
 export type Member = { peerId: string; user: PublicUser; inCall: boolean; muted: boolean };
 
 export type ChatMessage = {
@@ -25,7 +22,7 @@ export type ChatMessage = {
 
 /** `removed`: the room's owner removed the member (POST /api/rooms/:name/remove). */
 export type MemberLeftReason = 'left' | 'timeout' | 'removed';
-export type RoomClosedReason = 'deleted';
+type RoomClosedReason = 'deleted';
 
 /** The `data` of each event type. */
 export type RoomEventData = {

@@ -39,7 +39,7 @@ export function mayEnter(room: RoomWithOwner, userId: number): boolean {
   return room.guestId === null || room.ownerId === userId || room.guestId === userId;
 }
 
-export const LIST_LIMIT = 500;
+const LIST_LIMIT = 500;
 
 /** The listed rooms, newest first, with their live member counts (`GET /api/rooms`). */
 export async function listPublicRooms(db: Db, state: RoomState): Promise<PublicRoom[]> {

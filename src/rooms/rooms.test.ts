@@ -9,7 +9,10 @@ let server: TestServer;
 let owner: Person;
 let other: Person;
 const streams: SseClient[] = [];
-const track = (s: SseClient) => (streams.push(s), s);
+const track = (s: SseClient) => {
+  streams.push(s);
+  return s;
+};
 
 beforeAll(async () => {
   server = await startTestServer({ ROOM_MEMBER_TIMEOUT_MS: '1500' });

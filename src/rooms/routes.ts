@@ -39,7 +39,7 @@ const createSchema = z.object({
 const joinSchema = z.object({ password: roomPasswordSchema.optional() });
 const leaveSchema = z.object({ peerId: peerIdSchema });
 
-export { toPublicRoom, type PublicRoom } from './public-room.js';
+export { toPublicRoom } from './public-room.js';
 
 export const roomNotFound = () => new ApiError(404, 'room_not_found', 'There is no room by that name.');
 
@@ -50,7 +50,7 @@ export async function requireRoom(db: Db, rawName: string): Promise<RoomWithOwne
   return room;
 }
 
-export type RoomRoutesDeps = {
+type RoomRoutesDeps = {
   db: Db;
   state: RoomState;
   limiter: RateLimiter;
@@ -80,7 +80,7 @@ export function roomRoutes({ db, state, limiter, floods, budgets, passwords, pee
       }
       const password = input.password ? input.password : null;
       const passwordHash = password ? await passwords.hash(password, `user:${c.var.user.id}`) : null;
-      let row;
+      let row: Awaited<ReturnType<typeof insertRoom>>;
       try {
         row = await insertRoom(db, { name, ownerId: c.var.user.id, passwordHash, capacity: input.capacity });
       } catch (err) {

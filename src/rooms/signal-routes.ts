@@ -16,7 +16,7 @@ import { PEER_ID_PATTERN, SIGNAL_TYPES, peerIdSchema, stateDataSchema } from './
 import { isEventId } from './events.js';
 import type { RoomState } from './live-state.js';
 
-export const MAX_SIGNAL_BYTES = 64 * 1024;
+const MAX_SIGNAL_BYTES = 64 * 1024;
 
 const signalSchema = z
   .object({
@@ -63,7 +63,7 @@ function nestedDeeperThan(value: unknown, max: number): boolean {
 
 const notAMember = () => new ApiError(403, 'not_a_member', 'That peer is not yours, or has left the room.');
 
-export type SignallingDeps = { db: Db; state: RoomState; hub: RoomHub; floods: FloodLimiter; budgets: RoomBudgets };
+type SignallingDeps = { db: Db; state: RoomState; hub: RoomHub; floods: FloodLimiter; budgets: RoomBudgets };
 
 /** The room event stream and signal posting: `/api/rooms/:name/events` and `/signal`. */
 export function signallingRoutes({ db, state, hub, floods, budgets }: SignallingDeps) {

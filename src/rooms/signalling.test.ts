@@ -4,7 +4,7 @@ import { sessionIdFromToken } from '../auth/session.js';
 import { sessions } from '../db/schema.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCluster, startTestServer, type TestServer } from '../test/harness.js';
-import { createRoom, join, openStream, person, roomWithTwoStreams, seatTwo, signal, uniqueRoomName, type Person } from '../test/rooms-helpers.js';
+import { createRoom, join, openStream, person, roomWithTwoStreams, seatTwo, signal, uniqueRoomName } from '../test/rooms-helpers.js';
 import type { SseClient } from '../test/sse-client.js';
 
 /**
@@ -16,7 +16,10 @@ import type { SseClient } from '../test/sse-client.js';
 let a: TestServer;
 let b: TestServer;
 const streams: SseClient[] = [];
-const track = (s: SseClient) => (streams.push(s), s);
+const track = (s: SseClient) => {
+  streams.push(s);
+  return s;
+};
 
 beforeAll(async () => {
   [a, b] = (await startTestCluster(2, { ROOM_MEMBER_TIMEOUT_MS: '3000', SSE_KEEPALIVE_MS: '300' })) as [TestServer, TestServer];
@@ -392,5 +395,3 @@ describe('resource use', () => {
     }
   });
 });
-
-export type { Person };

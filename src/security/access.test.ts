@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TestClient } from '../test/client.js';
+import type { TestClient } from '../test/client.js';
 import { collect, connected, dmSocket, emitAck } from '../test/dm-helpers.js';
 import { startTestCluster, uniqueUsername, type TestServer } from '../test/harness.js';
 import { createRoom, join, openStream, person, roomWithTwoStreams, sameSessionOn, signal, uniqueRoomName, type Person } from '../test/rooms-helpers.js';
@@ -27,7 +27,10 @@ let a: TestServer;
 let b: TestServer;
 const streams: SseClient[] = [];
 const sockets: Socket[] = [];
-const track = (s: SseClient) => (streams.push(s), s);
+const track = (s: SseClient) => {
+  streams.push(s);
+  return s;
+};
 const tab = async (p: Person, options?: Parameters<typeof dmSocket>[1]) => {
   const s = dmSocket(p, options);
   sockets.push(s);

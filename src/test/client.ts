@@ -1,11 +1,11 @@
-export type TestResponse<T = any> = {
+type TestResponse<T = any> = {
   status: number;
   headers: Headers;
   body: T;
   text: string;
 };
 
-export type RequestOptions = {
+type RequestOptions = {
   json?: unknown;
   body?: BodyInit;
   headers?: Record<string, string>;

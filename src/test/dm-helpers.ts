@@ -44,7 +44,7 @@ export function collect<T>(socket: Socket, event: string): Collected<T> {
     seen.push(data);
     const w = waiters;
     waiters = [];
-    w.forEach((f) => f());
+    for (const f of w) f();
   });
   let cursor = 0;
   return {
@@ -74,7 +74,7 @@ export function collect<T>(socket: Socket, event: string): Collected<T> {
  * Two processes of one deployment for a test file (started once, with `env`), and `/dm`
  * sockets opened through `open` or `track`, which are closed after each test.
  */
-export type Collected<T> = { seen: T[]; next(match?: (d: T) => boolean, timeoutMs?: number): Promise<T> };
+type Collected<T> = { seen: T[]; next(match?: (d: T) => boolean, timeoutMs?: number): Promise<T> };
 
 export function useTwoProcesses(env: Record<string, string> = {}) {
   const sockets: Socket[] = [];

@@ -10,8 +10,8 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export type FloodTarget = { baseUrl: string; origin: string; cookie: string; room: string; fromPeer: string; toPeer: string; concurrency: number };
-export type FloodReport = { requests: number; statuses: Record<string, number> };
+type FloodTarget = { baseUrl: string; origin: string; cookie: string; room: string; fromPeer: string; toPeer: string; concurrency: number };
+type FloodReport = { requests: number; statuses: Record<string, number> };
 
 type Control = { stopped: boolean; paused: boolean; inFlight: number; onIdle?: () => void; resumed: Promise<void>; resume?: () => void };
 

@@ -28,7 +28,7 @@ export async function followStream(url: () => string, headers: () => Record<stri
   const wake = () => {
     const w = waiters;
     waiters = [];
-    w.forEach((f) => f());
+    for (const f of w) f();
   };
 
   async function connectOnce(first: boolean): Promise<void> {

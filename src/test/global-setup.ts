@@ -24,7 +24,7 @@ export default async function setup() {
     }
   }
 
-  let conn;
+  let conn: Awaited<ReturnType<typeof mysql.createConnection>>;
   try {
     conn = await mysql.createConnection({ uri: TEST_MYSQL_ROOT, connectTimeout: 5000 });
   } catch (err) {

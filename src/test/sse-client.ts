@@ -43,8 +43,7 @@ export class SseClient {
             return;
           }
           buffer += chunk;
-          let split;
-          while ((split = buffer.indexOf('\n\n')) >= 0) {
+          for (let split = buffer.indexOf('\n\n'); split >= 0; split = buffer.indexOf('\n\n')) {
             this.parse(buffer.slice(0, split));
             buffer = buffer.slice(split + 2);
           }

@@ -21,7 +21,7 @@ const searchQuerySchema = z
   .refine((s) => [...s].length >= 1 && [...s].length <= 64, 'q must be 1-64 characters')
   .refine((s) => !hasInvisibleCharacters(s), 'q must not contain control or invisible characters');
 
-export type UserRoutesDeps = {
+type UserRoutesDeps = {
   db: Db;
   presence: Pick<Presence, 'online'>;
   logger: Logger;

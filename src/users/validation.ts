@@ -25,6 +25,7 @@ export const newPasswordSchema = z
 // line-separator characters, every format character (Cf: zero-width spaces, the soft hyphen,
 // bidi overrides, marks and isolates, tag characters), and the Hangul and Braille fillers that
 // are letters or symbols by category but draw nothing.
+// biome-ignore lint/suspicious/noMisleadingCharacterClass: U+034F (a combining mark) is meant to be matched on its own, wherever it stands.
 const FORBIDDEN_IN_NAMES = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u115F\u1160\u3164\uFFA0\u2800\u034F]/u;
 // The one format character a name keeps: the zero-width joiner inside an emoji sequence
 // (👩‍💻 is three code points joined by U+200D; 👩🏽‍💻 has a skin tone before the joiner), where

@@ -21,7 +21,7 @@ const TYPES: Record<string, string> = {
 };
 
 /** dist/web, whether running from src/ (tsx) or from the compiled dist/src/. */
-export function defaultWebDir(): string {
+function defaultWebDir(): string {
   const up = fileURLToPath(new URL('../../', import.meta.url));
   return basename(up) === 'dist' ? join(up, 'web') : join(up, 'dist', 'web');
 }

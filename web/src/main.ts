@@ -1,10 +1,7 @@
 import { createElement, render } from 'preact';
 import { App } from './app/App.js';
 import { startApp } from './app/app-state.js';
-import { navigate } from './lib/router.js';
 
 /** The entry: the shell's state starts once, and App renders it into #app. */
 startApp();
 render(createElement(App, {}), document.getElementById('app')!);
-
-export { navigate };

@@ -91,7 +91,7 @@ export async function signUp(page: UserPage, stem: string, displayName?: string)
   return username;
 }
 
-export type PeerStats = { peerId: string; state: string; bytesReceived: number; audioEnergy: number; localCandidate?: string; remoteCandidate?: string };
+type PeerStats = { peerId: string; state: string; bytesReceived: number; audioEnergy: number; localCandidate?: string; remoteCandidate?: string };
 
 export function callStats(page: Page): Promise<PeerStats[]> {
   return page.evaluate(() => (window as unknown as { __parley: { stats(): Promise<PeerStats[]> } }).__parley.stats());

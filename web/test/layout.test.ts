@@ -52,7 +52,7 @@ describe('phone layout', () => {
 
     await ann.goto(`/dm/${bob.username}`);
     const input = ann.getByLabel('Message', { exact: true });
-    await input.fill('a long message without spaces: ' + 'x'.repeat(200));
+    await input.fill(`a long message without spaces: ${'x'.repeat(200)}`);
     await input.press('Enter');
     await ann.getByRole('log', { name: 'Messages' }).getByText('Sent', { exact: true }).waitFor();
     // The thread alone: the conversation list is hidden, a back link leads to it.

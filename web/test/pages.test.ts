@@ -129,7 +129,7 @@ describe('text in real browsers', () => {
     await bob.getByLabel('Message', { exact: true }).press('Enter');
     const line = ann.getByRole('log', { name: 'Room chat' }).getByRole('listitem').filter({ hasText: spoof });
     await line.waitFor();
-    expect(await line.locator('.author').innerText()).toContain(`@${bob.username}`);
+    expect(await line.locator('.author').textContent()).toContain(`@${bob.username}`);
     const body = line.locator('.body');
     expect(await body.getAttribute('dir')).toBe('auto');
     expect(['isolate', 'plaintext', 'isolate-override']).toContain(await body.evaluate((el) => getComputedStyle(el).unicodeBidi));

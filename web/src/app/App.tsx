@@ -113,6 +113,8 @@ function chooseScreen(onLeftCall: () => void): { key: string; screen: ComponentC
 
 /** A screen whose title does not change while it is shown. */
 function Titled({ title, children }: { title: string; children: ComponentChildren }) {
-  useLayoutEffect(() => void (screenTitle.value = title), [title]);
+  useLayoutEffect(() => {
+    screenTitle.value = title;
+  }, [title]);
   return <>{children}</>;
 }

@@ -33,7 +33,12 @@ export function CallButton({ person, blocked }: { person: Person; blocked: boole
   const id = useId();
   const calls = dmCalls.value;
   // A refusal belongs to this visit of the conversation: gone when it closes.
-  useEffect(() => () => void (calls?.problem.peek()?.with === person.username && (calls.problem.value = undefined)), [person.username]);
+  useEffect(
+    () => () => {
+      if (calls?.problem.peek()?.with === person.username) calls.problem.value = undefined;
+    },
+    [person.username],
+  );
   if (!calls) return null;
   const why = whyNot(person, calls, blocked);
   const problem = calls.problem.value?.with === person.username ? calls.problem.value.words : '';

@@ -35,7 +35,7 @@ export function countsUnread(m: DirectMessage): boolean {
 }
 
 /** "35 s", "4 min", "1 h 5 min". */
-export function duration(seconds: number): string {
+function duration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
   if (s < 60) return `${s} s`;
   const min = Math.round(s / 60);

@@ -2,7 +2,7 @@ import { signal } from '@preact/signals';
 import type { DmClient } from '../dm/dm-client.js';
 import type { CallEnded, CallOutcome, IncomingCall } from '../lib/types.js';
 
-export type Party = { username: string; displayName: string };
+type Party = { username: string; displayName: string };
 
 /** A call ringing on this tab: `accepting` while this tab's Accept is on its way, `elsewhere` once another tab took it. */
 export type Ringing = { id: string; room: string; from: Party; state: 'ringing' | 'accepting' | 'elsewhere' | 'gone' };
@@ -21,7 +21,7 @@ export type DmCall = {
 };
 
 /** What the calls need from the shell: where the person is, going somewhere, and the room sessions. */
-export type CallHooks = {
+type CallHooks = {
   /** Whether the screen shown is the call's room. */
   showing(room: string): boolean;
   /** Opens the call's room screen, joining its call at once. */
@@ -35,7 +35,7 @@ export type CallHooks = {
 
 const STORE_KEY = 'parley:dm-call';
 /** How long "Answered on another tab" and how a call ended stay in view. */
-export const NOTICE_MS = 3500;
+const NOTICE_MS = 3500;
 /** How long a call whose room is gone waits for the socket to say how it ended. */
 const ROOM_GONE_WAIT_MS = 2000;
 
@@ -105,7 +105,7 @@ export class DmCalls {
 
   async accept(id: string): Promise<void> {
     const r = this.ringing.value.find((x) => x.id === id);
-    if (!r || r.state !== 'ringing') return;
+    if (r?.state !== 'ringing') return;
     this.setRinging(id, 'accepting');
     const answer = this.client.callIntent('call:accept', { id });
     // The call's room lets its callee in before the accept lands: joining (and opening the

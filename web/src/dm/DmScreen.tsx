@@ -44,7 +44,9 @@ export function DmScreen({ other, me, session }: { other?: string; me: User; ses
 
   const person = thread?.who.person.value;
   const title = !thread ? 'Messages' : `Messages with ${person ? personText(person) : `@${other}`}`;
-  useLayoutEffect(() => void (screenTitle.value = title), [title]);
+  useLayoutEffect(() => {
+    screenTitle.value = title;
+  }, [title]);
 
   return (
     <section class={`screen dm ${other ? 'dm-thread-view' : 'dm-list-view'}`}>

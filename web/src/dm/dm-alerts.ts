@@ -39,7 +39,7 @@ export async function setDesktop(on: boolean): Promise<boolean> {
 }
 
 /** `call` is a missed call's toast ("Missed call from Ann"), else a message's. */
-export type Toast = { id: number; from: { username: string; displayName: string }; body: string; call?: boolean };
+type Toast = { id: number; from: { username: string; displayName: string }; body: string; call?: boolean };
 export const toasts = signal<readonly Toast[]>([]);
 const TOAST_MS = 6000;
 let nextToast = 1;
@@ -90,7 +90,10 @@ export function startDmAlerts(session: DmSession, onDmScreen: () => boolean, ope
 /** Two short rising notes, quieter than the call chimes. */
 function ping(): void {
   const ctx = audioContext();
-  if (ctx.state === 'running') return notes(ctx);
+  if (ctx.state === 'running') {
+    notes(ctx);
+    return;
+  }
   // The page's first sound: the context starts suspended. Played if it starts promptly, else dropped.
   const asked = Date.now();
   void ctx

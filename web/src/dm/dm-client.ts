@@ -21,8 +21,8 @@ type Events = {
   'call:incoming': DmServerPayload<'call:incoming'>;
   'call:accepted': DmServerPayload<'call:accepted'>;
   'call:ended': DmServerPayload<'call:ended'>;
-  connected: void;
-  disconnected: void;
+  connected: undefined;
+  disconnected: undefined;
   status: DmStatus;
 };
 
@@ -39,7 +39,8 @@ const unavailable = (message: string): DmAck<never> => ({ ok: false, error: { co
 
 export class DmClient {
   private readonly socket: Socket<DmServerToClientEvents, DmClientToServerEvents>;
-  private readonly handlers = new Map<keyof Events, Set<Handler<any>>>();
+  // Each event's set holds only that event's handlers (see on); `never` lets any of them in.
+  private readonly handlers = new Map<keyof Events, Set<(data: never) => void>>();
   private readonly waiting = new Set<(connected: boolean) => void>();
   private state: DmStatus = 'connecting';
   private closed = false;
@@ -81,13 +82,16 @@ export class DmClient {
 
   on<K extends keyof Events>(event: K, handler: Handler<K>): () => void {
     let set = this.handlers.get(event);
-    if (!set) this.handlers.set(event, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.handlers.set(event, set);
+    }
     set.add(handler);
     return () => set.delete(handler);
   }
 
   private emit<K extends keyof Events>(event: K, data: Events[K]) {
-    for (const h of this.handlers.get(event) ?? []) h(data);
+    for (const h of this.handlers.get(event) ?? []) (h as Handler<K>)(data);
   }
 
   private setStatus(status: DmStatus) {

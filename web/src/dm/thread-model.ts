@@ -13,7 +13,7 @@ export type Entry = {
 };
 
 /** What changed last, so the view knows whether to keep its place ("older") or follow the newest message. */
-export type Change = { kind: 'history' | 'older' | 'theirs' | 'mine'; n: number };
+type Change = { kind: 'history' | 'older' | 'theirs' | 'mine'; n: number };
 
 const TYPING_SHOW_MS = 4000;
 const TYPING_SEND_EVERY_MS = 2000;

@@ -4,7 +4,7 @@ import type { Person } from '../lib/types.js';
 import { listBlocked } from '../settings/settings-api.js';
 import type { DmSession } from './dm-session.js';
 
-export type Lookup = 'pending' | 'found' | 'missing' | 'unreachable';
+type Lookup = 'pending' | 'found' | 'missing' | 'unreachable';
 
 /**
  * Who a thread is with: their display name and presence, from the search API
@@ -29,12 +29,16 @@ export class ThreadPerson {
     this.online.value = session.online.peek().get(username) ?? this.person.value?.online ?? false;
     this.offs = [
       session.client.on('connected', () => void this.find()),
-      session.client.on('presence', (p) => p.username === username && (this.online.value = p.online)),
+      session.client.on('presence', (p) => {
+        if (p.username === username) this.online.value = p.online;
+      }),
     ];
     void this.find();
     // Without the list Block stays hidden and Call does not know; the conversation itself still works.
     listBlocked()
-      .then(({ users }) => !this.disposed && (this.blocked.value = users.some((u) => u.username === username)))
+      .then(({ users }) => {
+        if (!this.disposed) this.blocked.value = users.some((u) => u.username === username);
+      })
       .catch(() => {});
   }
 

@@ -14,11 +14,15 @@ export function LastRoom({ openRoom }: { openRoom: (room: string) => void }) {
     if (!last) return;
     let gone = false;
     get<{ room: Room }>(`/api/rooms/${encodeURIComponent(last)}`)
-      .then(() => !gone && (room.value = last))
+      .then(() => {
+        if (!gone) room.value = last;
+      })
       .catch((err) => {
         if (err instanceof ApiError && (err.status === 404 || err.status === 400)) localStorage.removeItem(LAST_ROOM_KEY);
       });
-    return () => void (gone = true);
+    return () => {
+      gone = true;
+    };
   }, []);
   if (!room.value) return null;
   return (

@@ -29,7 +29,10 @@ export function PeopleSearch({ me }: { me: User }) {
   }
 
   async function search(q: string) {
-    if (!q) return void (found.value = undefined);
+    if (!q) {
+      found.value = undefined;
+      return;
+    }
     try {
       const users = (await get<{ users: Person[] }>(`/api/users?q=${encodeURIComponent(q)}`)).users;
       if (query.value.trim() !== q) return;

@@ -41,7 +41,10 @@ export function InviteDialog({ session, user, onClose }: InviteDialogProps) {
   }
 
   async function search(q: string) {
-    if (!q) return void (found.value = undefined);
+    if (!q) {
+      found.value = undefined;
+      return;
+    }
     try {
       const users = (await get<{ users: Person[] }>(`/api/users?q=${encodeURIComponent(q)}`)).users;
       if (query.value.trim().replace(/^@/, '') !== q) return;
@@ -64,7 +67,10 @@ export function InviteDialog({ session, user, onClose }: InviteDialogProps) {
   async function send() {
     const f = found.value;
     const who = f && 'people' in f ? f.people.find((u) => u.username === chosen.value) : undefined;
-    if (!who) return void (outcome.value = { ok: false, words: 'Find someone, then choose them from the list.' });
+    if (!who) {
+      outcome.value = { ok: false, words: 'Find someone, then choose them from the list.' };
+      return;
+    }
     busy.value = true;
     try {
       await sendInvite(session.name, who.username);

@@ -1,7 +1,7 @@
 import { ApiError, post } from '../lib/api.js';
 import { personText } from '../lib/person.js';
 
-export type Invitee = { username: string; displayName: string };
+type Invitee = { username: string; displayName: string };
 
 /** `POST /api/rooms/:name/invites`: the invitee gets a DM with a Join link, good for 15 minutes. */
 export async function sendInvite(room: string, username: string): Promise<{ room: string; expiresAt: string }> {

@@ -8,7 +8,7 @@ import type { DirectMessage } from '../lib/types.js';
  */
 const KEY = 'parley:invites';
 /** What the server grants (src/rooms/invites.ts), for an entry that does not say when it ends. */
-export const INVITE_MS = 15 * 60 * 1000;
+const INVITE_MS = 15 * 60 * 1000;
 
 type Stored = Record<string, Record<string, number>>;
 /** Where they are kept when localStorage refuses (a private window's quota, a blocked store): this tab only. */

@@ -28,7 +28,8 @@ export async function api<T = unknown>(method: string, path: string, body?: unkn
   }
   if (res.status === 204) return undefined as T;
   const text = await res.text();
-  let json: any = undefined;
+  // The answer's body is T when the status is 2xx, and carries `error` otherwise.
+  let json: { error?: { code?: string; message?: string } } | undefined;
   try {
     json = text ? JSON.parse(text) : undefined;
   } catch {

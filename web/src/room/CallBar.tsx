@@ -11,12 +11,12 @@ import './call-bar.css';
  */
 export function CallBar() {
   const session = roomSession.value;
-  if (!session || !session.inCall.value) return null;
+  if (!session?.inCall.value) return null;
   const route = parseRoute(currentPath.value);
   if (route.name === 'room' && route.room === session.name) return null;
   const muted = session.muted.value;
   return (
-    <section class="call-bar" role="region" aria-label="Ongoing call">
+    <section class="call-bar" aria-label="Ongoing call">
       <span class="call-bar-dot" aria-hidden="true" />
       <a class="call-bar-room" href={roomPath(session.name)} data-link>
         {session.title.value === session.name ? <span class="visually-hidden">In a call in </span> : null}

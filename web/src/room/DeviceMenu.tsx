@@ -58,7 +58,10 @@ export function DeviceMenu({ session }: { session: RoomSession }) {
         title="Microphone and speaker"
         aria-expanded={open.value}
         aria-controls={`${id}-dialog`}
-        onClick={() => (open.value ? close(true) : (open.value = true))}
+        onClick={() => {
+          if (open.value) close(true);
+          else open.value = true;
+        }}
       >
         <Settings2 size={18} aria-hidden="true" />
         Devices

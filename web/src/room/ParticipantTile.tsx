@@ -50,6 +50,7 @@ export function ParticipantTile(props: { member: Member; stream: MediaStream | n
         {muted ? <MicOff class="tile-muted" role="img" aria-label="Microphone off" size={18} /> : null}
         <meter class="tile-level" min={0} max={1} value={level} aria-label={self ? 'Your microphone level' : `Audio level of ${name}`} />
         {quality ? (
+          // biome-ignore lint/a11y/noNoninteractiveTabindex: focusable so that a keyboard reaches its figures (the title and its description).
           <span class={`tile-quality ${quality.label}`} tabIndex={0} title={quality.numbers} aria-describedby={descId}>
             Connection {quality.label}
             <span id={descId} class="visually-hidden">

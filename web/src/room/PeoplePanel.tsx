@@ -27,6 +27,7 @@ export function PeoplePanel({ session, user, id, hidden }: { session: RoomSessio
   const owner = room?.owner === user.username && !room.private ? session : undefined;
   return (
     // Focusable: when the list is longer than the panel it scrolls, and a keyboard must reach it to scroll it.
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be focusable to be scrolled by keyboard.
     <section class="panel people-panel" id={id} aria-labelledby={`${id}-h`} hidden={hidden} tabIndex={0}>
       <h2 id={`${id}-h`}>People</h2>
       <Group id={`${id}-call`} title={`In the call (${inCall.length})`} people={inCall} empty="No one is in the call yet." states={states} owner={owner} />

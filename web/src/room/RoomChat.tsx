@@ -97,6 +97,7 @@ export function RoomChat({ session, userId, id, hidden, onUnseen }: { session: R
   return (
     <section class="panel room-chat" id={id} aria-labelledby={`${id}-h`} hidden={hidden}>
       <h2 id={`${id}-h`}>Chat</h2>
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: the log scrolls, and a keyboard must reach it to scroll it. */}
       <div class="chat-log" ref={box} role="log" aria-live="polite" aria-label="Room chat" tabIndex={0}>
         {lines.value.length === 0 ? <p class="chat-empty">No messages yet. Say hello.</p> : null}
         <ol class="plain">

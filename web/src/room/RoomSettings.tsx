@@ -23,7 +23,10 @@ export function RoomSettings({ session, room, onClose }: { session: RoomSession;
     const changes: { password?: string | null; capacity?: number } = {};
     if (data.get('unlock')) changes.password = null;
     else if (password) changes.password = password;
-    if (!Number.isInteger(capacity) || capacity < 2 || capacity > 16) return void (errors.value = { capacity: 'Choose a whole number from 2 to 16.' });
+    if (!Number.isInteger(capacity) || capacity < 2 || capacity > 16) {
+      errors.value = { capacity: 'Choose a whole number from 2 to 16.' };
+      return;
+    }
     if (capacity !== room.capacity) changes.capacity = capacity;
     busy.value = true;
     try {

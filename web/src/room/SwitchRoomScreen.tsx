@@ -9,7 +9,9 @@ import type { RoomSession } from './room-session.js';
  * another voice channel; Meet says you are already in a call): ask.
  */
 export function SwitchRoomScreen({ target, session, onLeft }: { target: string; session: RoomSession; onLeft: () => void }) {
-  useEffect(() => void (screenTitle.value = target), [target]);
+  useEffect(() => {
+    screenTitle.value = target;
+  }, [target]);
   return (
     <section class="screen narrow">
       <h1>{target}</h1>

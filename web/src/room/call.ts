@@ -7,13 +7,13 @@ import { PeerLink } from './peer-link.js';
  * in it; those answer. Leaving closes every connection and stops the
  * microphone.
  */
-export type CallEvents = {
+type CallEvents = {
   signal(to: string, type: SignalType, data: unknown): void;
   onRemoteStream(peerId: string, stream: MediaStream): void;
   onPeerState(peerId: string, state: RTCPeerConnectionState): void;
 };
 
-export const RELAY_ONLY_KEY = 'parley:ice-relay-only';
+const RELAY_ONLY_KEY = 'parley:ice-relay-only';
 
 export class Call {
   local: MediaStream | null = null;
@@ -114,7 +114,10 @@ export class Call {
     const next = await navigator.mediaDevices.getUserMedia({ audio: audioConstraints(deviceId || undefined), video: false });
     const track = next.getAudioTracks()[0];
     // The call ended while the microphone was opening: nothing may keep it on.
-    if (!track || !this.local) return next.getTracks().forEach((t) => t.stop());
+    if (!track || !this.local) {
+      for (const t of next.getTracks()) t.stop();
+      return;
+    }
     track.enabled = !this.muted;
     await Promise.all([...this.links.values()].map((l) => l.replaceTrack(track)));
     if (!this.local) return track.stop();
@@ -179,9 +182,7 @@ export async function callStats(call: Call | undefined) {
     let packetsLost = 0;
     let jitter: number | undefined;
     let pairId: string | undefined;
-    const byId = new Map<string, any>();
-    report.forEach((s: any) => {
-      byId.set(s.id, s);
+    report.forEach((s) => {
       if (s.type === 'inbound-rtp' && s.kind === 'audio') {
         bytesReceived += s.bytesReceived ?? 0;
         audioEnergy += s.totalAudioEnergy ?? 0;
@@ -191,7 +192,7 @@ export async function callStats(call: Call | undefined) {
       }
       if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
     });
-    const pair = pairId ? byId.get(pairId) : undefined;
+    const pair = pairId ? report.get(pairId) : undefined;
     out.push({
       peerId,
       state: link.pc.connectionState,
@@ -199,8 +200,8 @@ export async function callStats(call: Call | undefined) {
       iceState: `${link.pc.iceGatheringState}/${link.pc.iceConnectionState}`,
       bytesReceived,
       audioEnergy,
-      localCandidate: pair ? byId.get(pair.localCandidateId)?.candidateType : undefined,
-      remoteCandidate: pair ? byId.get(pair.remoteCandidateId)?.candidateType : undefined,
+      localCandidate: pair ? report.get(pair.localCandidateId)?.candidateType : undefined,
+      remoteCandidate: pair ? report.get(pair.remoteCandidateId)?.candidateType : undefined,
       roundTripTime: typeof pair?.currentRoundTripTime === 'number' ? pair.currentRoundTripTime : undefined,
       packetsReceived,
       packetsLost,

@@ -11,7 +11,12 @@ export function subscribeLevel(stream: MediaStream, onLevel: (level: number) => 
   let w = watchers.get(stream);
   if (!w) {
     const listeners = new Set<(level: number) => void>();
-    w = { listeners, stop: watchLevel(stream, (l) => listeners.forEach((f) => f(l))) };
+    w = {
+      listeners,
+      stop: watchLevel(stream, (l) => {
+        for (const f of listeners) f(l);
+      }),
+    };
     watchers.set(stream, w);
   }
   const entry = w;

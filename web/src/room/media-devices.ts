@@ -6,13 +6,13 @@ import { computed, signal } from '@preact/signals';
  * localStorage, so the next call (and the next visit) starts with it. Like Element Call's
  * media-devices context: one place that every screen asks, apart from the call itself.
  */
-export type Device = { id: string; label: string };
-export type DeviceKind = 'audioinput' | 'audiooutput';
+type Device = { id: string; label: string };
+type DeviceKind = 'audioinput' | 'audiooutput';
 /** 'unknown' until asked; 'prompt' means labels stay hidden until the person allows the microphone. */
-export type MicPermission = 'unknown' | 'prompt' | 'granted' | 'denied';
+type MicPermission = 'unknown' | 'prompt' | 'granted' | 'denied';
 
-export const MICROPHONE_KEY = 'parley:microphone';
-export const SPEAKER_KEY = 'parley:speaker';
+const MICROPHONE_KEY = 'parley:microphone';
+const SPEAKER_KEY = 'parley:speaker';
 
 /** Whether this browser can send a media element's sound to a chosen output (Chromium, Firefox 116+; not Safari). */
 export const canChooseSpeaker = typeof HTMLMediaElement !== 'undefined' && 'setSinkId' in HTMLMediaElement.prototype;
@@ -27,7 +27,7 @@ function readChoice(key: string): Device | undefined {
 }
 
 function writeChoice(key: string, d: Device | undefined) {
-  if (d && d.id) localStorage.setItem(key, JSON.stringify(d));
+  if (d?.id) localStorage.setItem(key, JSON.stringify(d));
   else localStorage.removeItem(key);
 }
 

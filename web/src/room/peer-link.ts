@@ -10,7 +10,7 @@ import type { SignalType } from '../lib/types.js';
  * that is not connected within a few seconds of its first offer offers again
  * with an ICE restart, until it connects or is closed.
  */
-export type LinkCallbacks = {
+type LinkCallbacks = {
   signal(type: SignalType, data: unknown): void;
   onTrack(stream: MediaStream): void;
   onState(state: RTCPeerConnectionState): void;
@@ -22,7 +22,7 @@ export type LinkCallbacks = {
 };
 
 /** How many times in a row a link may be replaced by a fresh one before it falls back to ICE restarts. */
-export const MAX_FRESH_STARTS = 3;
+const MAX_FRESH_STARTS = 3;
 
 const DISCONNECTED_GRACE_MS = 3000;
 /**
@@ -30,7 +30,7 @@ const DISCONNECTED_GRACE_MS = 3000;
  * milliseconds on a good network and under two seconds through TURN. The polite side waits
  * longer, so that the two sides' retries do not collide with each other.
  */
-export const CONNECT_TIMEOUT_MS = 5000;
+const CONNECT_TIMEOUT_MS = 5000;
 
 export class PeerLink {
   readonly pc: RTCPeerConnection;
@@ -167,7 +167,7 @@ export class PeerLink {
   }
 
   /** Applies a signal from the other side, after every signal that arrived before it. */
-  handle(type: SignalType, data: any): Promise<void> {
+  handle(type: SignalType, data: unknown): Promise<void> {
     return this.enqueue(() => this.apply(type, data));
   }
 
@@ -178,7 +178,7 @@ export class PeerLink {
     return next;
   }
 
-  private async apply(type: SignalType, data: any): Promise<void> {
+  private async apply(type: SignalType, data: unknown): Promise<void> {
     const pc = this.pc;
     if (type === 'offer' || type === 'answer') {
       const description = data as RTCSessionDescriptionInit;
@@ -198,8 +198,9 @@ export class PeerLink {
         await this.answer();
       }
     } else if (type === 'candidate') {
-      if (!pc.remoteDescription) this.queued.push(data);
-      else await this.addCandidate(data);
+      const candidate = data as RTCIceCandidateInit;
+      if (!pc.remoteDescription) this.queued.push(candidate);
+      else await this.addCandidate(candidate);
     }
   }
 

@@ -10,7 +10,7 @@ import { mediaDevices } from './media-devices.js';
 /** How long joining the call waits for the room's stream to open before it goes on regardless. */
 const WELCOME_WAIT_MS = 3000;
 
-export type SessionPhase = 'joining' | 'password' | 'joined' | 'failed' | 'closed';
+type SessionPhase = 'joining' | 'password' | 'joined' | 'failed' | 'closed';
 
 /** What a tab remembers across a reload: the room it was in and whether it was in the call. */
 export const CALL_MARKER_KEY = 'parley:call';
@@ -26,7 +26,7 @@ export function readCallMarker(): CallMarker | undefined {
 }
 
 /** What the room screen listens to that is not state: lines for the chat log and spoken announcements. */
-export type SessionListener = {
+type SessionListener = {
   chat?(message: ChatMessage): void;
   notice?(text: string): void;
   announce?(text: string): void;
@@ -137,7 +137,8 @@ export class RoomSession {
       // An invite stands in for the password: try without one first (see pending-invites.ts).
       if (room.locked && room.owner !== this.user.username && password === undefined && !invited) {
         this.dropEarlyMicrophone();
-        return void (this.phase.value = 'password');
+        this.phase.value = 'password';
+        return;
       }
     }
     try {
@@ -150,11 +151,13 @@ export class RoomSession {
       if (err instanceof ApiError && err.code === 'wrong_password' && invited) {
         forgetInvite(this.user.username, name);
         this.problem.value = { code: 'invite_expired', words: 'Your invite has run out. Enter the room’s password, or ask for a new invite.' };
-        return void (this.phase.value = 'password');
+        this.phase.value = 'password';
+        return;
       }
       if (err instanceof ApiError && err.code === 'wrong_password') {
         this.problem.value = { code: err.code, words: 'That password is not right.' };
-        return void (this.phase.value = 'password');
+        this.phase.value = 'password';
+        return;
       }
       return this.fail(err);
     }
@@ -173,7 +176,9 @@ export class RoomSession {
     const early = this.earlyMicrophone;
     this.earlyMicrophone = undefined;
     void early?.then(
-      (s) => s.getTracks().forEach((t) => t.stop()),
+      (s) => {
+        for (const t of s.getTracks()) t.stop();
+      },
       () => {},
     );
   }
@@ -193,9 +198,10 @@ export class RoomSession {
               : err.code === 'too_many_attempts'
                 ? `Too many wrong passwords. Wait ${err.retryAfter ?? 600} seconds.`
                 : err.code === 'unauthenticated'
-                  ? (this.options.onUnauthenticated?.(), 'Your session has ended.')
+                  ? 'Your session has ended.'
                   : err.message
         : 'Something went wrong.';
+    if (code === 'unauthenticated') this.options.onUnauthenticated?.();
     if (code === 'room_not_found' || code === 'removed') this.forgetMarker();
     this.endCall();
     this.problem.value = { code, words };

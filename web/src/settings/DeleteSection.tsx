@@ -60,6 +60,7 @@ export function DeleteSection({ user }: { user: User }) {
         {error.value.form}
       </p>
       {confirming.value ? (
+        // biome-ignore lint/a11y/useSemanticElements: a question and its two buttons, not form fields; a fieldset would need a legend and its own styles.
         <div class="actions confirm" role="group" aria-labelledby="delete-confirm">
           <strong id="delete-confirm">Delete @{user.username} for good? This cannot be undone.</strong>
           <button type="button" class="danger" disabled={busy.value} onClick={() => void remove()}>

@@ -1,7 +1,7 @@
 import type { ComponentType, FunctionComponent } from 'preact';
 import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
 
-export type LazyComponent<P> = FunctionComponent<P> & { preload(): Promise<unknown> };
+type LazyComponent<P> = FunctionComponent<P> & { preload(): Promise<unknown> };
 
 /**
  * A component whose code is fetched the first time it is drawn (or `preload`ed), so that screens
@@ -31,7 +31,9 @@ export function lazy<P extends object>(load: () => Promise<ComponentType<P>>, on
         () => live && setState('ready'),
         () => live && setState('failed'),
       );
-      return () => void (live = false);
+      return () => {
+        live = false;
+      };
     }, []);
     useLayoutEffect(() => void (state === 'ready' && onShown?.()), [state]);
     if (loaded) {
