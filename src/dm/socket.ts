@@ -175,9 +175,9 @@ export function createDmSockets(deps: DmSocketDeps) {
       .then((first) => (first ? announce(user.id, true) : undefined))
       .catch((err) => logger.warn({ err: { message: err.message } }, 'presence connect failed'));
 
-    // Socket.IO passes the ack as the last argument, after however many the client sent: an
-    // emit with extra arguments, or with no payload at all, used to leave its ack uncalled and
-    // the client waiting forever. The payload is the first argument that is not the ack.
+    // Socket.IO passes the ack as the last argument, after however many the client sent: taking
+    // the last argument as the ack, an emit with extra arguments or with no payload at all still
+    // gets its answer. The payload is the first argument that is not the ack.
     const split = (args: unknown[]): [unknown, (r: unknown) => void] => {
       const last = args.at(-1);
       if (typeof last !== 'function') return [args[0], () => {}];

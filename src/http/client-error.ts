@@ -7,8 +7,7 @@ import type { Duplex } from 'node:stream';
  * not allowed in a request line or header, such as invalid UTF-8 or control
  * characters; conflicting Content-Length headers; headers over the size limit;
  * a request that took too long to arrive) in the API's error shape. Without a
- * `clientError` listener Node writes a bare status line with no body; found by
- * src/http/hostile-input.test.ts. Like Node's own handler, it writes nothing
+ * `clientError` listener Node writes a bare status line with no body. Like Node's own handler, it writes nothing
  * once a response on this connection has started, and always closes it.
  */
 export function answerClientError(err: Error & { code?: string }, socket: Duplex, security: Record<string, string> = {}): void {

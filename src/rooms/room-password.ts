@@ -18,8 +18,8 @@ const tooMany = (retryAfterSeconds: number) =>
 /**
  * Checks a locked room's password for a join, or throws 429 / 403.
  * Each attempt is counted before the password is checked, in one atomic step
- * per limit: a check first and a hit after the (slow) hash let concurrent
- * guesses all pass the check. The cheap Redis counts come before any hashing.
+ * per limit: with a check first and a count after the (slow) hash, concurrent
+ * guesses would all pass the check. The cheap Redis counts come before any hashing.
  */
 export async function checkRoomPassword(
   deps: { limiter: RateLimiter; passwords: PasswordWork },

@@ -13,8 +13,7 @@ export function bodyLimit(maxBytes: number): MiddlewareHandler {
     onError: () => {
       // `Connection: close`: the unread rest of the body is still on the connection, and the
       // server closes it after this answer. Advertised as keep-alive, a client would send its
-      // next request on that connection and lose it ("other side closed"); found by
-      // src/http/hostile-input.test.ts.
+      // next request on that connection and lose it ("other side closed").
       throw new ApiError(413, 'payload_too_large', `Request bodies are limited to ${Math.floor(maxBytes / 1024)} KiB.`, {
         Connection: 'close',
       });

@@ -38,11 +38,11 @@ export function chime(kind: 'join' | 'leave'): void {
 /**
  * Polls a stream's loudness (0–1) for a level meter; returns a function that stops it.
  *
- * The meter reads the peak of the last ~43 ms every 50 ms. It used to read the RMS of a 512-sample
- * window (11 ms) every 100 ms: it saw a ninth of the sound, and the microphone's own track, after
- * echo cancellation, noise suppression and gain control, carries a short tone at a fifth of the
- * RMS that the same tone reaches after Opus on the far side. Your own meter peaked at 0.06 while
- * others' reached 1.0. Peaks over a window that covers the time between polls read both alike.
+ * The meter reads the peak of the last ~43 ms every 50 ms: a window that covers the whole time
+ * between polls, so no sound falls between two readings. Peaks, not RMS: the microphone's own
+ * track, after echo cancellation, noise suppression and gain control, carries a short tone at a
+ * fifth of the RMS that the same tone reaches after Opus on the far side, and an RMS meter would
+ * show your own voice far quieter than others'. Peaks read both alike.
  */
 export function watchLevel(stream: MediaStream, onLevel: (level: number) => void): () => void {
   const ctx = audioContext();
