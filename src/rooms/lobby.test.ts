@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { closeRedis, connectRedis, createRedis } from '../redis/client.js';
+import { connected, dmSocket, emitAck } from '../test/dm-helpers.js';
 import { startTestCluster, type TestServer } from '../test/harness.js';
 import { TEST_REDIS_URL } from '../test/services.js';
 import { createRoom, join, person, uniqueRoomName, type Person } from '../test/rooms-helpers.js';
@@ -7,10 +8,8 @@ import { SseClient, type SseEvent } from '../test/sse-client.js';
 
 /**
  * The lobby stream (`GET /api/lobby/events`) across two Parley processes sharing
- * MySQL and Redis: what is done through A reaches a lobby open on B within 1 s.
- * Private call rooms cannot be made on this branch yet (isListed in
- * src/rooms/public-room.ts is the one check that will exclude them); their test
- * belongs with them.
+ * MySQL and Redis: what is done through A reaches a lobby open on B within 1 s,
+ * and nothing of a call's private room reaches it at all.
  */
 
 let a: TestServer;
@@ -214,5 +213,30 @@ describe('the lobby stream', () => {
       again = await openLobby(eve);
     }
     expect(again!.status).toBe(200);
+  });
+
+  it('never shows a call’s private room: not in the snapshot, not created, joined or deleted', async () => {
+    const ann = await person(a, 'ann');
+    const bob = await person(a, 'bob');
+    const watcher = await person(b, 'watch');
+    const lobbies = [await openLobby(watcher), await openLobby(ann, b)];
+    const annTab = await connected(dmSocket(ann));
+    try {
+      const { call } = await emitAck(annTab, 'call:ring', { to: bob.username });
+      await join(ann, call.room);
+      // A lobby opened while the call's room exists, with Ann in it: its snapshot leaves it out.
+      lobbies.push(await openLobby(bob, b));
+      await emitAck(annTab, 'call:cancel', { id: call.id });
+      // A room created afterwards: once its event is here, anything about the call's room would have been too.
+      const marker = uniqueRoomName('after');
+      await createRoom(ann, marker);
+      for (const lobby of lobbies) {
+        await within1s(lobby, marker, 'room-created');
+        const seen = lobby.events.flatMap((e) => (e.event === 'rooms' ? e.data.rooms.map((r: { name: string }) => r.name) : [e.data.name ?? e.data.room?.name]));
+        expect(seen).not.toContain(call.room);
+      }
+    } finally {
+      annTab.disconnect();
+    }
   });
 });
