@@ -232,7 +232,9 @@ describe('the lobby stream', () => {
       await createRoom(ann, marker);
       for (const lobby of lobbies) {
         await within1s(lobby, marker, 'room-created');
-        const seen = lobby.events.flatMap((e) => (e.event === 'rooms' ? e.data.rooms.map((r: { name: string }) => r.name) : [e.data.name ?? e.data.room?.name]));
+        const seen = lobby.events.flatMap((e) =>
+          e.event === 'rooms' ? e.data.rooms.map((r: { name: string }) => r.name) : [e.data.name ?? e.data.room?.name],
+        );
         expect(seen).not.toContain(call.room);
       }
     } finally {
