@@ -31,6 +31,18 @@ function onSignal(page: UserPage, handle: (route: Route, type: string) => Promis
   return page.route('**/api/rooms/*/signal', (route) => handle(route, JSON.parse(route.request().postData() ?? '{}').type));
 }
 
+/** Who posts a signal of `type` from now on, in order: the keys of `pages`. */
+async function whoPosts(type: string, pages: Record<string, UserPage>): Promise<string[]> {
+  const posted: string[] = [];
+  for (const [who, page] of Object.entries(pages)) {
+    await onSignal(page, async (route, t) => {
+      if (t === type) posted.push(who);
+      await route.continue();
+    });
+  }
+  return posted;
+}
+
 async function expectAudioBothWays(ann: UserPage, bob: UserPage) {
   for (const p of [ann, bob]) {
     const [flow] = await audioOver(p);
@@ -76,16 +88,7 @@ describe('call setup', () => {
     await ann.reload();
     await ann.getByRole('button', { name: 'Leave call' }).waitFor();
     await ann.waitForTimeout(1000);
-    const offers: string[] = [];
-    for (const [who, p] of [
-      ['ann', ann],
-      ['bob', bob],
-    ] as const) {
-      await onSignal(p, async (route, type) => {
-        if (type === 'offer') offers.push(who);
-        await route.continue();
-      });
-    }
+    const offers = await whoPosts('offer', { ann, bob });
     await bob.getByRole('button', { name: 'Join call' }).click();
     await connectedTo(ann, 1, 15_000);
     await connectedTo(bob, 1, 15_000);
@@ -112,16 +115,7 @@ describe('call setup', () => {
       }
       window.RTCPeerConnection = Stuck;
     })()`);
-    const hangups: string[] = [];
-    for (const [who, p] of [
-      ['ann', ann],
-      ['bob', bob],
-    ] as const) {
-      await onSignal(p, async (route, type) => {
-        if (type === 'hangup') hangups.push(who);
-        await route.continue();
-      });
-    }
+    const hangups = await whoPosts('hangup', { ann, bob });
     await ann.getByRole('button', { name: 'Join call' }).click();
     await ann.getByRole('button', { name: 'Leave call' }).waitFor();
     await bob.getByRole('button', { name: 'Join call' }).click();
