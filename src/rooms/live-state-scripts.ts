@@ -10,12 +10,18 @@ import { EMIT_LUA as EMIT } from './events.js';
  *
  * Every script that changes the room ends with `emit` (EMIT_LUA, events.ts),
  * passing who the event is for.
+ *
+ * A script's keys are the room's own (one hash tag, src/rooms/room-keys.ts, so one
+ * slot on a Redis Cluster), except the global `room-deadlines` set (JOIN, LEAVE,
+ * CLOSE, REMOVE_USER) and the `user-rooms:<id>` sets (LEAVE, CLOSE, REMOVE_USER),
+ * which are in other slots: those four scripts still need a single Redis server.
  */
 
 /**
  * Removes `entry` (room/peer) from the set of memberships of the user in the
- * member record `raw`. The set's key is built here from the user id, so these
- * scripts assume one Redis, not a cluster (as the shared deadlines key does).
+ * member record `raw`. The set's key is built here from the user id and is in
+ * another slot than the room's: these scripts assume one Redis, not a cluster
+ * (as the shared deadlines key does).
  */
 const FORGET_MEMBERSHIP = `
 local function forget(prefix, raw, entry)
@@ -206,9 +212,9 @@ return {'ok', redis.call('HVALS', KEYS[1]), lastId}
  * (the ban that follows is per user, so a second tab would only be a way round
  * it), each with a `member-left {reason: "removed"}` that ends its stream,
  * wherever it is served, and the user may not rejoin until the ban key expires.
- * The ban key is `banPrefix` + user id (derived here, as the membership sets
- * are: one Redis, not a cluster); the prefix carries the room's id, so a new
- * room of the same name starts with no bans.
+ * The ban key is `banPrefix` + user id, derived here (the target is known only
+ * here) and in the room's slot, as it carries the room's hash tag; the prefix
+ * carries the room's id, so a new room of the same name starts with no bans.
  * KEYS members, sids, deadlines, events, channel
  * ARGV peerId, roomName, ownerUserId, bounds, ttl, userRoomsPrefix, banPrefix, banMs
  * → {'ok', removedPeers[]} | {'peer_not_found'} | {'self'}

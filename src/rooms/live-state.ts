@@ -4,14 +4,13 @@ import type { PublicUser } from '../users/store.js';
 import { compareEventIds, decodeStreamEntry, eventData, frameBytesFor, type RoomEvent } from './events.js';
 import type { Member, MemberLeftReason, RoomEventData, SignalType } from './protocol.js';
 import { CLOSE, JOIN, LEAVE, MEMBER_EVENT, MEMBER_SNAPSHOT, REMOVE_USER, SIGNAL, STATE, UPDATE_MEMBER_USER } from './live-state-scripts.js';
+import { roomKeys, type RoomKeys } from './room-keys.js';
 
 /**
  * Live room state in Redis, shared by every Parley process: who is in each
  * room, which session holds each peer, when each member's stream was last
  * seen, and the room's event stream. MySQL keeps the rooms themselves.
  */
-
-type RoomKeys = { meta: string; members: string; sids: string; events: string; channel: string };
 
 type ReplayResult = { complete: true; events: RoomEvent[] } | { complete: false };
 
@@ -43,13 +42,7 @@ function newPeerId(): string {
 
 export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateOptions) {
   const deadlines = key('room-deadlines');
-  const keysOf = (room: string): RoomKeys => ({
-    meta: key('room', room, 'meta'),
-    members: key('room', room, 'members'),
-    sids: key('room', room, 'sids'),
-    events: key('room', room, 'events'),
-    channel: key('room', room, 'ch'),
-  });
+  const keysOf = (room: string): RoomKeys => roomKeys(key, room);
   const eventsTtlMs = Math.max(MIN_EVENTS_TTL_MS, 3 * options.memberTimeoutMs);
   const tail = [`${options.replayEvents}:${options.replayBytes}`, eventsTtlMs] as const;
   const replays = createGate(MAX_CONCURRENT_REPLAYS);
@@ -65,7 +58,7 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
     });
   // A user the owner removed, per room (by id, so a new room of the same name has no bans) and
   // user: the key expires when the ban does.
-  const banPrefix = (room: { id: number; name: string }) => key('room', room.name, 'ban', room.id, '');
+  const banPrefix = (room: { id: number; name: string }) => keysOf(room.name).banPrefix(room.id);
   // Told of every change of a room's member count made through this process (the lobby listens).
   const countListeners: Array<(room: string) => void> = [];
   const countChanged = (room: string) => {

@@ -3,6 +3,8 @@ import { startTestCluster, startTestServer, type TestServer } from '../test/harn
 import { mapLimit } from '../test/map-limit.js';
 import { createRoom, join, openStream, person, sameSessionOn, uniqueRoomName, type Person } from '../test/rooms-helpers.js';
 import type { SseClient } from '../test/sse-client.js';
+import { keySpace } from '../redis/client.js';
+import { roomKeys } from './room-keys.js';
 
 /**
  * A stream must end whenever its peer stops being a member, however the
@@ -155,13 +157,9 @@ describe('a stream never outlives its membership', () => {
       const peerId = await join(p, room);
       const stream = await openStream(p, room, peerId);
       await stream.nextOf('welcome');
-      const key = (...parts: string[]) => server.config.redisPrefix + parts.join(':');
-      await server.redis
-        .multi()
-        .hdel(key('room', room, 'members'), peerId)
-        .hdel(key('room', room, 'sids'), peerId)
-        .zrem(key('room-deadlines'), `${room}/${peerId}`)
-        .exec();
+      const key = keySpace(server.config.redisPrefix);
+      const k = roomKeys(key, room);
+      await server.redis.multi().hdel(k.members, peerId).hdel(k.sids, peerId).zrem(key('room-deadlines'), `${room}/${peerId}`).exec();
       // The heartbeat runs every quarter of the member timeout.
       await stream.whenEnded(4000);
       stream.close();
