@@ -164,8 +164,9 @@ export function createRoomHub(deps: {
       if (sweeping) return;
       sweeping = true;
       try {
-        const due = await state.expired(Date.now(), 200);
-        for (const { room, peerId } of due) await state.leave(room, peerId, null, 'timeout');
+        const now = Date.now();
+        const due = await state.expired(now, 200);
+        for (const { room, peerId } of due) await state.expire(room, peerId, now);
       } catch (err) {
         logger.warn({ err: { message: (err as Error).message } }, 'member sweep failed');
       } finally {

@@ -1,4 +1,6 @@
 import type { KeySpace } from '../redis/client.js';
+import { keySlot } from '../redis/key-slot.js';
+import { spreadTags } from '../redis/spread-tags.js';
 
 /** The Redis keys of one room, and the sharded channel its events are published on. */
 export type RoomKeys = {
@@ -28,4 +30,20 @@ export function roomKeys(key: KeySpace, room: string): RoomKeys {
     channel: key(tag, 'ch'),
     banPrefix: (roomId) => key(tag, 'ban', roomId, ''),
   };
+}
+
+// Members' deadlines are split over this many sorted sets, under tags spread over the slots, so
+// that on a cluster the sweeping and the heartbeats are spread over the nodes. None of them shares
+// a slot with a room: no script touches a room's keys and a deadline together (see live-state.ts).
+const DEADLINE_PARTITIONS = 16;
+const DEADLINE_TAGS = spreadTags('rd', DEADLINE_PARTITIONS);
+
+/** The sorted sets of members' deadlines (`<room>/<peerId>` → ms), every partition. */
+export function roomDeadlineKeys(key: KeySpace): string[] {
+  return DEADLINE_TAGS.map((tag) => key('room-deadlines', `{${tag}}`));
+}
+
+/** The partition holding the deadlines of `room`'s members: by a hash of its name, the same on every process. */
+export function roomDeadlinesKey(key: KeySpace, room: string): string {
+  return key('room-deadlines', `{${DEADLINE_TAGS[keySlot(room) % DEADLINE_PARTITIONS]}}`);
 }
