@@ -13,6 +13,7 @@ import { Redis } from 'ioredis';
 import { sessionIdFromToken } from '../src/auth/session.js';
 import { keySpace } from '../src/redis/client.js';
 import { createRoomState } from '../src/rooms/live-state.js';
+import { roomKeys } from '../src/rooms/room-keys.js';
 import {
   BENCH_ORIGIN,
   BENCH_REDIS_URL,
@@ -114,18 +115,18 @@ async function benchParley(): Promise<Result> {
       maxBufferedBytes: 256 * 1024,
     });
     // End to end: one member-state in every room through the Lua emit path the API uses
-    // (HSET + XADD to the room's stream + PUBLISH), which does more work inside Redis.
+    // (HSET + XADD to the room's stream + SPUBLISH), which does more work inside Redis.
     const emitFanoutMs = await fanout(streams, 'event: member-state', () =>
       Promise.all([...Array(ROOMS).keys()].map((r) => state.setState(`r${r}`, peers[r * 2]!, sessionIdFromToken(seats[r * 2]!.token), true, false))),
     );
-    // Fan-out alone: the same trigger as the bare server gets, one PUBLISH per room in a
-    // pipeline, in the wire format Parley's emit script publishes.
+    // Fan-out alone: the same trigger as the bare server gets, one publish per room in a
+    // pipeline (SPUBLISH on the room's sharded channel), in the wire format Parley's emit script publishes.
     // Ids above every real one so far: streams drop events not newer than what they wrote.
     const idBase = Date.now() + 60_000;
     const payload = JSON.stringify({ peerId: 'x'.repeat(22), inCall: true, muted: false });
     const fanoutMs = await fanout(streams, 'event: member-state', () => {
       const pipeline = redis.pipeline();
-      for (let r = 0; r < ROOMS; r++) pipeline.publish(`${prefix}room:r${r}:ch`, `${idBase}-${r} member-state - - -\n${payload}`);
+      for (let r = 0; r < ROOMS; r++) pipeline.spublish(roomKeys(keySpace(prefix), `r${r}`).channel, `${idBase}-${r} member-state - - -\n${payload}`);
       return pipeline.exec();
     });
     for (const s of streams) s.close();

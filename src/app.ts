@@ -73,12 +73,17 @@ export function createApp({ config, database, redis, logger, web }: AppDeps): Pa
   dummyHash.catch((err) => logger.error({ err }, 'could not prepare the dummy password hash'));
 
   const state = createRoomState(redis, key, config.rooms);
-  // The one Redis connection this process uses to receive room events, whatever the number of streams.
+  // The one Redis connection this process uses to receive room events, whatever the number of
+  // streams: sharded channels only (see hub.ts), on the node that owns each room's slot.
+  const roomSubscriber = duplicateRedis(redis, 'parley-room-sub', { sharded: true });
+  roomSubscriber.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis room subscriber error'));
+  roomSubscriber.connect().catch(() => {});
+  // Session announcements and the lobby: classic channels, which every process hears wherever they are published.
   const subscriber = duplicateRedis(redis, 'parley-sub');
   subscriber.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis subscriber error'));
   subscriber.connect().catch(() => {});
   const security = securityHeaderValues({ secure: config.secure });
-  const hub = createRoomHub({ subscriber, state, logger, options: config.rooms, securityHeaders: security });
+  const hub = createRoomHub({ subscriber: roomSubscriber, state, logger, options: config.rooms, securityHeaders: security });
   const lobby = createLobby({ db, redis, subscriber, key, state, logger, options: config.rooms, securityHeaders: security });
   // Every join and every removal made here (leaves, timeouts, logouts) updates the lobby's count.
   state.onCountChanged((room) => lobby.roomUpdated(room));
@@ -188,6 +193,7 @@ export function createApp({ config, database, redis, logger, web }: AppDeps): Pa
       await dm.close();
       await hub.close();
       lobby.close();
+      await closeRedis(roomSubscriber);
       await closeRedis(subscriber);
     },
   };

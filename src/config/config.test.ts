@@ -60,6 +60,7 @@ describe('parseConfig', () => {
     [{ TRUST_PROXY: 'maybe' }, 'TRUST_PROXY'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ REDIS_PREFIX: 'has space' }, 'REDIS_PREFIX'],
+    [{ REDIS_PREFIX: 'p{tag}:' }, 'REDIS_PREFIX'],
   ])('refuses %o, naming the variable', (env, name) => {
     expect(() => parseConfig(env)).toThrow(ConfigError);
     expect(() => parseConfig(env)).toThrow(name);

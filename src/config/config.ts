@@ -36,6 +36,8 @@ const schema = z.object({
       }
       return parsed.map((m) => ({ host: m![1]!.replace(/^\[|\]$/g, ''), port: Number(m![2]) }));
     }),
+  // No braces: a `{…}` in the prefix would be the hash tag of every key, putting all of them in
+  // one Redis Cluster slot instead of each room's keys in its own (src/rooms/room-keys.ts).
   REDIS_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'letters, digits and _ . : - only')

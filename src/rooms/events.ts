@@ -3,7 +3,7 @@ import type { RoomEventData } from './protocol.js';
 /**
  * Room events as Redis carries them, in one place: how one is written (the Lua
  * `emit` every state-changing script ends with), how TypeScript reads one back
- * (published on the room's channel, or kept in the room's stream for replay),
+ * (published on the room's sharded channel, or kept in the room's stream for replay),
  * and which member streams receive it.
  *
  * Each event has a `to`, its only recipient (`-`: everyone); an `exclude`, a peer
@@ -27,7 +27,10 @@ const ALL = '*';
 // stream is trimmed by count (approximately, which is cheap) and by bytes: whole entries from the
 // oldest, never the newest, so what is kept is always everything after some point, which is what
 // replay relies on. `bounds` is "<maxlen>:<maxbytes>", one argument so every script passes the
-// stream's bounds the same way.
+// stream's bounds the same way. The event goes out with SPUBLISH: on a Redis Cluster a sharded
+// channel lives in its slot like a key, so the script that appends to the room's stream may
+// publish on the room's channel (same hash tag, src/rooms/room-keys.ts), and only the shard that
+// owns the room carries its messages (classic PUBLISH would be broadcast to every node).
 export const EMIT_LUA = `
 local function entry_b(entry)
   local f = entry[2]
@@ -61,7 +64,7 @@ local function emit(events, channel, etype, to, exclude, stop, data, bounds, ttl
   local id = redis.call('XADD', events, 'MAXLEN', '~', maxlen, '*', 't', etype, 'to', to, 'x', exclude, 'end', stop, 'd', data, 'b', total)
   trim_bytes(events, total - tonumber(maxbytes))
   redis.call('PEXPIRE', events, ttl)
-  redis.call('PUBLISH', channel, id .. ' ' .. etype .. ' ' .. to .. ' ' .. exclude .. ' ' .. stop .. '\\n' .. data)
+  redis.call('SPUBLISH', channel, id .. ' ' .. etype .. ' ' .. to .. ' ' .. exclude .. ' ' .. stop .. '\\n' .. data)
   return id
 end
 `;

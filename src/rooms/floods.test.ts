@@ -6,6 +6,7 @@ import { createRoom, join, openStream, person, sameSessionOn, signal, uniqueRoom
 import type { SseClient } from '../test/sse-client.js';
 import { TEST_REDIS_URL } from '../test/services.js';
 import { decodeStreamEntry } from './events.js';
+import { roomKeys } from './room-keys.js';
 
 /**
  * One member's flood of joins, signals or state updates, with the default
@@ -196,7 +197,7 @@ describe('the room replay stream', () => {
       ids.push((await annStream.nextOf('signal')).id);
     }
 
-    const events = keySpace(a.config.redisPrefix)('room', room, 'events');
+    const { events } = roomKeys(keySpace(a.config.redisPrefix), room);
     const entries = (await redis.xrange(events, '-', '+')) as Array<[string, string[]]>;
     const bytes = entries.reduce((sum, [id, f]) => sum + decodeStreamEntry(id, f).data.length, 0);
     console.log(`[replay stream] ${entries.length} entries, ${(bytes / 1024).toFixed(0)} KiB after 40 signals of 40 KiB`);

@@ -7,10 +7,16 @@ import { eventStreamHeaders, LocalStream } from './event-stream.js';
 
 /**
  * One process's side of the room event streams. It holds a single Redis
- * subscriber connection for all of its streams, subscribes a room's channel
- * when the room's first local stream opens and unsubscribes when the last
- * closes, and fans each published event out to the local streams it is for:
- * serialised once, the same bytes written to every recipient.
+ * subscriber connection for all of its streams, subscribes a room's sharded
+ * channel (SSUBSCRIBE) when the room's first local stream opens and
+ * unsubscribes when the last closes, and fans each published event out to the
+ * local streams it is for: serialised once, the same bytes written to every
+ * recipient.
+ *
+ * The connection is the hub's alone: it holds sharded subscriptions only. On one
+ * Redis 7.0 server, SUNSUBSCRIBE of the last sharded channel reports 0
+ * subscriptions even while classic ones remain, and ioredis then leaves
+ * subscriber mode and fails on the next classic message.
  *
  * It also keeps membership honest across processes: it refreshes the
  * deadlines of members whose streams it holds, and sweeps members whose
@@ -41,7 +47,7 @@ export function createRoomHub(deps: {
   const sessionOf = new WeakMap<LocalStream, string>();
   let closed = false;
 
-  subscriber.on('message', (channel: string, message: string) => {
+  subscriber.on('smessage', (channel: string, message: string) => {
     const entry = byChannel.get(channel);
     if (entry) dispatch(entry, message);
   });
@@ -92,7 +98,7 @@ export function createRoomHub(deps: {
     let entry = rooms.get(stream.room);
     if (!entry) {
       const channel = state.keysOf(stream.room).channel;
-      entry = { channel, streams: new Set(), subscribed: subscriber.subscribe(channel) };
+      entry = { channel, streams: new Set(), subscribed: subscriber.ssubscribe(channel) };
       // A failed subscribe is reported to the stream being opened, below.
       entry.subscribed.catch(() => {});
       rooms.set(stream.room, entry);
@@ -112,7 +118,7 @@ export function createRoomHub(deps: {
     if (!entry?.streams.delete(stream) || entry.streams.size > 0) return;
     rooms.delete(stream.room);
     byChannel.delete(entry.channel);
-    subscriber.unsubscribe(entry.channel).catch(() => {});
+    subscriber.sunsubscribe(entry.channel).catch(() => {});
   }
 
   /**
@@ -158,8 +164,9 @@ export function createRoomHub(deps: {
       if (sweeping) return;
       sweeping = true;
       try {
-        const due = await state.expired(Date.now(), 200);
-        for (const { room, peerId } of due) await state.leave(room, peerId, null, 'timeout');
+        const now = Date.now();
+        const due = await state.expired(now, 200);
+        for (const { room, peerId } of due) await state.expire(room, peerId, now);
       } catch (err) {
         logger.warn({ err: { message: (err as Error).message } }, 'member sweep failed');
       } finally {

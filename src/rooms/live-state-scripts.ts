@@ -10,34 +10,25 @@ import { EMIT_LUA as EMIT } from './events.js';
  *
  * Every script that changes the room ends with `emit` (EMIT_LUA, events.ts),
  * passing who the event is for.
+ *
+ * A script touches one room's keys only (one hash tag, src/rooms/room-keys.ts, so one
+ * slot on a Redis Cluster), or one partition of the members' deadlines: never both.
+ * A member's deadline and its entry in its user's memberships are written by
+ * live-state.ts in steps of their own around these scripts, in an order that never
+ * leaves a member without a deadline (see join and the removals there).
  */
-
-/**
- * Removes `entry` (room/peer) from the set of memberships of the user in the
- * member record `raw`. The set's key is built here from the user id, so these
- * scripts assume one Redis, not a cluster (as the shared deadlines key does).
- */
-const FORGET_MEMBERSHIP = `
-local function forget(prefix, raw, entry)
-  local ok, member = pcall(cjson.decode, raw)
-  if ok and type(member) == 'table' and type(member.user) == 'table' and member.user.id then
-    redis.call('SREM', prefix .. tostring(member.user.id), entry)
-  end
-end
-`;
 
 /**
  * Checks the room's capacity and how many peers the session and the user hold
  * already, in the same step as the insert, so concurrent joins cannot exceed either.
  * A user the owner removed is refused here too (not only by the route's check
  * before it), so a join racing the removal cannot slip in after it.
- * KEYS meta, members, sids, deadlines, events, channel, removalBan
- * ARGV roomId, capacity, peerId, memberJson, sessionId, deadline, deadlineMember, eventJson, bounds, ttl,
- *      userId, maxPerSession, maxPerUser
+ * KEYS meta, members, sids, events, channel, removalBan
+ * ARGV roomId, capacity, peerId, memberJson, sessionId, eventJson, bounds, ttl, userId, maxPerSession, maxPerUser
  * → {'ok', members[]} | {'room_full'} | {'too_many_peers', 'session' | 'user'} | {'removed', pttlMs}
  */
 export const JOIN = new LuaScript(`${EMIT}
-local banned = redis.call('PTTL', KEYS[7])
+local banned = redis.call('PTTL', KEYS[6])
 if banned > 0 then return {'removed', banned} end
 if redis.call('HGET', KEYS[1], 'id') ~= ARGV[1] then
   -- First join since Redis lost this room's state, or state left from an
@@ -49,17 +40,16 @@ local ofSession = 0
 for _, sid in ipairs(redis.call('HVALS', KEYS[3])) do
   if sid == ARGV[5] then ofSession = ofSession + 1 end
 end
-if ofSession >= tonumber(ARGV[12]) then return {'too_many_peers', 'session'} end
+if ofSession >= tonumber(ARGV[10]) then return {'too_many_peers', 'session'} end
 local ofUser = 0
 for _, m in ipairs(redis.call('HVALS', KEYS[2])) do
-  if tostring(cjson.decode(m).user.id) == ARGV[11] then ofUser = ofUser + 1 end
+  if tostring(cjson.decode(m).user.id) == ARGV[9] then ofUser = ofUser + 1 end
 end
-if ofUser >= tonumber(ARGV[13]) then return {'too_many_peers', 'user'} end
+if ofUser >= tonumber(ARGV[11]) then return {'too_many_peers', 'user'} end
 if redis.call('HLEN', KEYS[2]) >= tonumber(ARGV[2]) then return {'room_full'} end
 redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
 redis.call('HSET', KEYS[3], ARGV[3], ARGV[5])
-redis.call('ZADD', KEYS[4], ARGV[6], ARGV[7])
-emit(KEYS[5], KEYS[6], 'member-joined', '-', ARGV[3], '-', ARGV[8], ARGV[9], ARGV[10])
+emit(KEYS[4], KEYS[5], 'member-joined', '-', ARGV[3], '-', ARGV[6], ARGV[7], ARGV[8])
 return {'ok', redis.call('HVALS', KEYS[2])}
 `);
 
@@ -120,49 +110,54 @@ return 'ok'
 `);
 
 /**
- * Removes a member: on request of its own session (sessionId given), or by
- * the sweeper once its deadline has passed (sessionId empty, now given). The
- * member's entry in its user's set of memberships (`userRoomsPrefix` + user
- * id, a key derived here because the sweeper does not know the user) goes too.
- * KEYS members, sids, deadlines, events, channel
- * ARGV peerId, sessionId, deadlineMember, now, eventJson, maxlen, ttl, userRoomsPrefix
- * → 'ok' | 'gone' | 'not_a_member' | 'alive'
+ * Removes a member: on request of its own session (sessionId given), or because
+ * its deadline passed (sessionId empty: the sweeper has claimed the deadline,
+ * see CLAIM_EXPIRED). Returns the member record, whose user's memberships and
+ * deadline the caller then updates.
+ * KEYS members, sids, events, channel
+ * ARGV peerId, sessionId, eventJson, bounds, ttl
+ * → {'ok', memberJson} | {'gone'} | {'not_a_member'}
  */
-export const LEAVE = new LuaScript(`${EMIT}${FORGET_MEMBERSHIP}
-if ARGV[2] ~= '' then
-  local holder = redis.call('HGET', KEYS[2], ARGV[1])
-  if not holder then return 'gone' end
-  if holder ~= ARGV[2] then return 'not_a_member' end
-else
-  local deadline = redis.call('ZSCORE', KEYS[3], ARGV[3])
-  if not deadline then return 'gone' end
-  if tonumber(deadline) > tonumber(ARGV[4]) then return 'alive' end
-end
-redis.call('ZREM', KEYS[3], ARGV[3])
+export const LEAVE = new LuaScript(`${EMIT}
+local holder = redis.call('HGET', KEYS[2], ARGV[1])
+if not holder then return {'gone'} end
+if ARGV[2] ~= '' and holder ~= ARGV[2] then return {'not_a_member'} end
 local member = redis.call('HGET', KEYS[1], ARGV[1])
-if not member then return 'gone' end
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
-forget(ARGV[8], member, ARGV[3])
-emit(KEYS[4], KEYS[5], 'member-left', '-', '-', ARGV[1], ARGV[5], ARGV[6], ARGV[7])
-return 'ok'
+emit(KEYS[3], KEYS[4], 'member-left', '-', '-', ARGV[1], ARGV[3], ARGV[4], ARGV[5])
+return {'ok', member or '{}'}
 `);
 
 /**
- * KEYS meta, members, sids, deadlines, events, channel
- * ARGV roomName, eventJson, maxlen, ttl, userRoomsPrefix
+ * Claims the expiry of one member for this sweeper: when its deadline has passed,
+ * pushes it to `lease` and says so, so that exactly one process removes the
+ * member. Were that process to stop before it removes the member and the entry,
+ * the entry is due again at `lease` and another sweeper finishes the work. A
+ * heartbeat after the claim (ZADD XX) only moves the entry, which is removed
+ * with the member.
+ * KEYS deadlines (one partition)
+ * ARGV deadlineMember, now, lease
+ * → 1 (claimed) | 0 (not due, or gone)
  */
-export const CLOSE = new LuaScript(`${EMIT}${FORGET_MEMBERSHIP}
+export const CLAIM_EXPIRED = new LuaScript(`
+local deadline = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not deadline or tonumber(deadline) > tonumber(ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[1], 'XX', ARGV[3], ARGV[1])
+return 1
+`);
+
+/**
+ * KEYS meta, members, sids, events, channel
+ * ARGV eventJson, maxlen, ttl
+ * → the members removed, as HGETALL gives them (peerId, memberJson, …)
+ */
+export const CLOSE = new LuaScript(`${EMIT}
 local members = redis.call('HGETALL', KEYS[2])
-for i = 1, #members, 2 do
-  local entry = ARGV[1] .. '/' .. members[i]
-  redis.call('ZREM', KEYS[4], entry)
-  forget(ARGV[5], members[i + 1], entry)
-end
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
-emit(KEYS[5], KEYS[6], 'room-closed', '-', '-', '*', ARGV[2], ARGV[3], ARGV[4])
-redis.call('DEL', KEYS[5])
-return 'ok'
+emit(KEYS[4], KEYS[5], 'room-closed', '-', '-', '*', ARGV[1], ARGV[2], ARGV[3])
+redis.call('DEL', KEYS[4])
+return members
 `);
 
 /**
@@ -206,33 +201,30 @@ return {'ok', redis.call('HVALS', KEYS[1]), lastId}
  * (the ban that follows is per user, so a second tab would only be a way round
  * it), each with a `member-left {reason: "removed"}` that ends its stream,
  * wherever it is served, and the user may not rejoin until the ban key expires.
- * The ban key is `banPrefix` + user id (derived here, as the membership sets
- * are: one Redis, not a cluster); the prefix carries the room's id, so a new
- * room of the same name starts with no bans.
- * KEYS members, sids, deadlines, events, channel
- * ARGV peerId, roomName, ownerUserId, bounds, ttl, userRoomsPrefix, banPrefix, banMs
- * → {'ok', removedPeers[]} | {'peer_not_found'} | {'self'}
+ * The ban key is `banPrefix` + user id, derived here (the target is known only
+ * here) and in the room's slot, as it carries the room's hash tag; the prefix
+ * carries the room's id, so a new room of the same name starts with no bans.
+ * KEYS members, sids, events, channel
+ * ARGV peerId, ownerUserId, bounds, ttl, banPrefix, banMs
+ * → {'ok', removedPeers[], targetUserId} | {'peer_not_found'} | {'self'}
  */
-export const REMOVE_USER = new LuaScript(`${EMIT}${FORGET_MEMBERSHIP}
+export const REMOVE_USER = new LuaScript(`${EMIT}
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
 if not raw then return {'peer_not_found'} end
 local target = tostring(cjson.decode(raw).user.id)
-if target == ARGV[3] then return {'self'} end
-redis.call('SET', ARGV[7] .. target, '1', 'PX', ARGV[8])
+if target == ARGV[2] then return {'self'} end
+redis.call('SET', ARGV[5] .. target, '1', 'PX', ARGV[6])
 local all = redis.call('HGETALL', KEYS[1])
 local removed = {}
 for i = 1, #all, 2 do
   local ok, member = pcall(cjson.decode, all[i + 1])
   if ok and type(member) == 'table' and type(member.user) == 'table' and tostring(member.user.id) == target then
     local peer = all[i]
-    local entry = ARGV[2] .. '/' .. peer
-    redis.call('ZREM', KEYS[3], entry)
     redis.call('HDEL', KEYS[1], peer)
     redis.call('HDEL', KEYS[2], peer)
-    forget(ARGV[6], all[i + 1], entry)
-    emit(KEYS[4], KEYS[5], 'member-left', '-', '-', peer, cjson.encode({peerId = peer, reason = 'removed'}), ARGV[4], ARGV[5])
+    emit(KEYS[3], KEYS[4], 'member-left', '-', '-', peer, cjson.encode({peerId = peer, reason = 'removed'}), ARGV[3], ARGV[4])
     removed[#removed + 1] = peer
   end
 end
-return {'ok', removed}
+return {'ok', removed, target}
 `);

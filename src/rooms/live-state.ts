@@ -3,15 +3,14 @@ import type { KeySpace, Redis } from '../redis/client.js';
 import type { PublicUser } from '../users/store.js';
 import { compareEventIds, decodeStreamEntry, eventData, frameBytesFor, type RoomEvent } from './events.js';
 import type { Member, MemberLeftReason, RoomEventData, SignalType } from './protocol.js';
-import { CLOSE, JOIN, LEAVE, MEMBER_EVENT, MEMBER_SNAPSHOT, REMOVE_USER, SIGNAL, STATE, UPDATE_MEMBER_USER } from './live-state-scripts.js';
+import { CLAIM_EXPIRED, CLOSE, JOIN, LEAVE, MEMBER_EVENT, MEMBER_SNAPSHOT, REMOVE_USER, SIGNAL, STATE, UPDATE_MEMBER_USER } from './live-state-scripts.js';
+import { roomDeadlineKeys, roomDeadlinesKey, roomKeys, type RoomKeys } from './room-keys.js';
 
 /**
  * Live room state in Redis, shared by every Parley process: who is in each
  * room, which session holds each peer, when each member's stream was last
  * seen, and the room's event stream. MySQL keeps the rooms themselves.
  */
-
-type RoomKeys = { meta: string; members: string; sids: string; events: string; channel: string };
 
 type ReplayResult = { complete: true; events: RoomEvent[] } | { complete: false };
 
@@ -41,22 +40,25 @@ function newPeerId(): string {
   return randomBytes(16).toString('base64url');
 }
 
+/**
+ * Members' deadlines and users' memberships are kept apart from the rooms (other slots on a
+ * cluster), so they are written in steps of their own around the room's scripts, in an order
+ * that keeps two rules: a member never exists without a deadline (join writes the deadline
+ * first; a removal deletes it after the member), and a membership entry with neither member nor
+ * deadline is stale (join writes the deadline before the entry). What a failure between two
+ * steps leaves behind is a deadline without a member, which the sweeper removes, or a stale
+ * entry, which forgetIfStale removes when it is next met.
+ */
 export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateOptions) {
-  const deadlines = key('room-deadlines');
-  const keysOf = (room: string): RoomKeys => ({
-    meta: key('room', room, 'meta'),
-    members: key('room', room, 'members'),
-    sids: key('room', room, 'sids'),
-    events: key('room', room, 'events'),
-    channel: key('room', room, 'ch'),
-  });
+  const partitions = roomDeadlineKeys(key);
+  const deadlinesOf = (room: string) => roomDeadlinesKey(key, room);
+  const keysOf = (room: string): RoomKeys => roomKeys(key, room);
   const eventsTtlMs = Math.max(MIN_EVENTS_TTL_MS, 3 * options.memberTimeoutMs);
   const tail = [`${options.replayEvents}:${options.replayBytes}`, eventsTtlMs] as const;
   const replays = createGate(MAX_CONCURRENT_REPLAYS);
   // Each user's memberships as `room/peer`, so that a logout or a new display name reaches
-  // every room the user is in, wherever its streams are. The scripts that remove a member
-  // remove its entry; join adds it before the member exists, so the set never misses one.
-  const userRoomsPrefix = key('user-rooms', '');
+  // every room the user is in, wherever its streams are. Whatever removes a member removes its
+  // entry after it; join adds it before the member exists, so the set never misses one.
   const userRooms = (userId: number) => key('user-rooms', userId);
   const entries = async (userId: number) =>
     (await redis.smembers(userRooms(userId))).flatMap((entry) => {
@@ -65,7 +67,7 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
     });
   // A user the owner removed, per room (by id, so a new room of the same name has no bans) and
   // user: the key expires when the ban does.
-  const banPrefix = (room: { id: number; name: string }) => key('room', room.name, 'ban', room.id, '');
+  const banPrefix = (room: { id: number; name: string }) => keysOf(room.name).banPrefix(room.id);
   // Told of every change of a room's member count made through this process (the lobby listens).
   const countListeners: Array<(room: string) => void> = [];
   const countChanged = (room: string) => {
@@ -105,18 +107,57 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
   }
 
   /**
-   * Drops the entry of a member that is not there. Only when the room's live state is gone
-   * (Redis lost it): in a live room "not there" may also be a join still on its way, which adds
-   * its entry before its member, and dropping that entry would hide the member from later
-   * logouts and renames. Leaves, expiries and closes remove their entries themselves.
+   * Drops the entry of a member that is not there, when it is stale: the room's live state is
+   * gone (Redis lost it), or the member's deadline is gone too. A join still on its way has
+   * written its deadline before its entry, and dropping its entry would hide the member from
+   * later logouts and renames. Leaves, expiries and closes remove their entries themselves;
+   * this catches one whose removal stopped between the member and the entry.
    */
   async function forgetIfStale(userId: number, entry: string, room: string) {
-    if ((await redis.exists(keysOf(room).meta)) === 0) await redis.srem(userRooms(userId), entry);
+    const [live, deadline] = await Promise.all([redis.exists(keysOf(room).meta), redis.zscore(deadlinesOf(room), entry)]);
+    if (live === 0 || deadline === null) await redis.srem(userRooms(userId), entry);
+  }
+
+  /** After members left the room: their deadlines and their users' entries go. */
+  async function forgetMembers(room: string, removed: Array<{ peerId: string; userId: number | null }>) {
+    if (removed.length === 0) return;
+    const entries = removed.map((m) => `${room}/${m.peerId}`);
+    await Promise.all([
+      redis.zrem(deadlinesOf(room), ...entries),
+      ...removed.flatMap((m, i) => (m.userId === null ? [] : [redis.srem(userRooms(m.userId), entries[i]!)])),
+    ]);
+  }
+
+  const userIdOf = (raw: string): number | null => {
+    try {
+      const id = (JSON.parse(raw) as { user?: { id?: unknown } }).user?.id;
+      return typeof id === 'number' ? id : null;
+    } catch {
+      return null;
+    }
+  };
+
+  /** Removes a member (see LEAVE), then its deadline and its user's entry. */
+  async function removeMember(room: string, peerId: string, sessionId: string, reason: MemberLeftReason) {
+    const k = keysOf(room);
+    const [result, raw] = (await LEAVE.run(
+      redis,
+      [k.members, k.sids, k.events, k.channel],
+      [peerId, sessionId, eventData('member-left', { peerId, reason }), ...tail],
+    )) as ['ok' | 'gone' | 'not_a_member', string?];
+    if (result === 'ok') {
+      await forgetMembers(room, [{ peerId, userId: userIdOf(raw ?? '') }]);
+      countChanged(room);
+    } else if (result === 'gone' && sessionId === '') {
+      // The sweeper's due deadline without a member (a join that stopped before its member):
+      // it goes. Not on a leave: a join still on its way has its deadline and no member yet.
+      await redis.zrem(deadlinesOf(room), `${room}/${peerId}`);
+    }
+    return result;
   }
 
   const roomState = {
     keysOf,
-    deadlinesKey: deadlines,
 
     /**
      * Calls `listener` with the room's name after each join and each removal (leave,
@@ -126,7 +167,6 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
     onCountChanged(listener: (room: string) => void): void {
       countListeners.push(listener);
     },
-    deadlineMember: (room: string, peerId: string) => `${room}/${peerId}`,
 
     async join(
       room: { id: number; name: string; capacity: number },
@@ -139,18 +179,19 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
       // A member that never opens its stream is gone after the usual timeout.
       const deadline = Date.now() + options.memberTimeoutMs;
       const entry = `${room.name}/${member.peerId}`;
+      // The deadline, then the user's entry, then the member (see above): if this stops midway,
+      // the sweeper removes the deadline, and forgetIfStale the entry.
+      await redis.zadd(deadlinesOf(room.name), deadline, entry);
       await redis.sadd(userRooms(user.id), entry);
       const result = (await JOIN.run(
         redis,
-        [k.meta, k.members, k.sids, deadlines, k.events, k.channel, banPrefix(room) + user.id],
+        [k.meta, k.members, k.sids, k.events, k.channel, banPrefix(room) + user.id],
         [
           room.id,
           room.capacity,
           member.peerId,
           JSON.stringify(member),
           sessionId,
-          deadline,
-          `${room.name}/${member.peerId}`,
           eventData('member-joined', { member }),
           ...tail,
           user.id,
@@ -158,7 +199,7 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
           maxPeers.perUser,
         ],
       )) as [string, unknown?];
-      if (result[0] !== 'ok') await redis.srem(userRooms(user.id), entry);
+      if (result[0] !== 'ok') await forgetMembers(room.name, [{ peerId: member.peerId, userId: user.id }]);
       if (result[0] === 'room_full') return { ok: false, reason: 'room_full' };
       if (result[0] === 'removed') return { ok: false, reason: 'removed', retryAfterSeconds: Math.max(1, Math.ceil(Number(result[1]) / 1000)) };
       if (result[0] === 'too_many_peers') return { ok: false, reason: result[1] === 'session' ? 'session' : 'user' };
@@ -204,16 +245,19 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
       return holders.includes(sessionId);
     },
 
-    /** Removes a member: `sessionId` for an explicit leave, null for the sweeper's expiry. */
-    async leave(room: string, peerId: string, sessionId: string | null, reason: MemberLeftReason) {
-      const k = keysOf(room);
-      const result = (await LEAVE.run(
-        redis,
-        [k.members, k.sids, deadlines, k.events, k.channel],
-        [peerId, sessionId ?? '', `${room}/${peerId}`, Date.now(), eventData('member-left', { peerId, reason }), ...tail, userRoomsPrefix],
-      )) as 'ok' | 'gone' | 'not_a_member' | 'alive';
-      if (result === 'ok') countChanged(room);
-      return result;
+    /** Removes a member on request of the session that holds it. */
+    async leave(room: string, peerId: string, sessionId: string, reason: MemberLeftReason) {
+      return removeMember(room, peerId, sessionId, reason);
+    },
+
+    /**
+     * The sweeper's removal of a member whose deadline passed by `now`: 'alive' when it did not
+     * (renewed meanwhile) or another process is removing it, else as leave().
+     */
+    async expire(room: string, peerId: string, now: number) {
+      const claimed = await CLAIM_EXPIRED.run(redis, [deadlinesOf(room)], [`${room}/${peerId}`, now, now + options.memberTimeoutMs]);
+      if (Number(claimed) !== 1) return 'alive';
+      return removeMember(room, peerId, '', 'timeout');
     },
 
     /**
@@ -223,14 +267,19 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
      */
     async removeUser(room: { id: number; name: string }, peerId: string, ownerId: number, banMs: number): Promise<RemoveResult> {
       const k = keysOf(room.name);
-      const result = (await REMOVE_USER.run(
-        redis,
-        [k.members, k.sids, deadlines, k.events, k.channel],
-        [peerId, room.name, ownerId, ...tail, userRoomsPrefix, banPrefix(room), banMs],
-      )) as [string, string[]?];
+      const result = (await REMOVE_USER.run(redis, [k.members, k.sids, k.events, k.channel], [peerId, ownerId, ...tail, banPrefix(room), banMs])) as [
+        string,
+        string[]?,
+        string?,
+      ];
       if (result[0] !== 'ok') return { ok: false, reason: result[0] === 'self' ? 'self' : 'peer_not_found' };
+      const removed = result[1] ?? [];
       countChanged(room.name);
-      return { ok: true, removed: result[1] ?? [] };
+      await forgetMembers(
+        room.name,
+        removed.map((p) => ({ peerId: p, userId: Number(result[2]) })),
+      );
+      return { ok: true, removed };
     },
 
     /** Seconds until `userId` may join `room` again after the owner removed them; 0 when not removed. */
@@ -270,11 +319,14 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
 
     async close(room: string) {
       const k = keysOf(room);
-      await CLOSE.run(
+      const members = (await CLOSE.run(
         redis,
-        [k.meta, k.members, k.sids, deadlines, k.events, k.channel],
-        [room, eventData('room-closed', { reason: 'deleted' }), ...tail, userRoomsPrefix],
-      );
+        [k.meta, k.members, k.sids, k.events, k.channel],
+        [eventData('room-closed', { reason: 'deleted' }), ...tail],
+      )) as string[];
+      const removed: Array<{ peerId: string; userId: number | null }> = [];
+      for (let i = 0; i + 1 < members.length; i += 2) removed.push({ peerId: members[i]!, userId: userIdOf(members[i + 1]!) });
+      await forgetMembers(room, removed);
     },
 
     /** Whether Redis still has this room's live state (false after Redis lost its data). */
@@ -328,30 +380,41 @@ export function createRoomState(redis: Redis, key: KeySpace, options: RoomStateO
      * that left. Returns the entries that had no deadline: members that are gone.
      */
     async refreshDeadlines(entries: Array<{ room: string; peerId: string }>, deadline: number) {
-      const gone: Array<{ room: string; peerId: string }> = [];
-      for (let i = 0; i < entries.length; i += 1000) {
-        const batch = entries.slice(i, i + 1000);
-        const ids = batch.map((e) => `${e.room}/${e.peerId}`);
-        const args: Array<string | number> = [];
-        for (const id of ids) args.push(deadline, id);
-        const [[scoreErr, scores] = [], [addErr] = []] =
-          (await redis
-            .multi()
-            .zmscore(deadlines, ...ids)
-            .zadd(deadlines, 'XX', ...args)
-            .exec()) ?? [];
-        if (scoreErr || addErr) throw scoreErr ?? addErr;
-        (scores as Array<string | null>).forEach((score, j) => {
-          if (score === null) gone.push(batch[j]!);
-        });
+      const byPartition = new Map<string, Array<{ room: string; peerId: string }>>();
+      for (const e of entries) {
+        const partition = deadlinesOf(e.room);
+        const list = byPartition.get(partition);
+        if (list) list.push(e);
+        else byPartition.set(partition, [e]);
       }
+      const gone: Array<{ room: string; peerId: string }> = [];
+      await Promise.all(
+        [...byPartition].map(async ([partition, all]) => {
+          for (let i = 0; i < all.length; i += 1000) {
+            const batch = all.slice(i, i + 1000);
+            const ids = batch.map((e) => `${e.room}/${e.peerId}`);
+            const args: Array<string | number> = [];
+            for (const id of ids) args.push(deadline, id);
+            const [[scoreErr, scores] = [], [addErr] = []] =
+              (await redis
+                .multi()
+                .zmscore(partition, ...ids)
+                .zadd(partition, 'XX', ...args)
+                .exec()) ?? [];
+            if (scoreErr || addErr) throw scoreErr ?? addErr;
+            (scores as Array<string | null>).forEach((score, j) => {
+              if (score === null) gone.push(batch[j]!);
+            });
+          }
+        }),
+      );
       return gone;
     },
 
-    /** Members whose deadline has passed, oldest first. */
+    /** Members whose deadline has passed, from every partition: up to `limit` of each, oldest first. */
     async expired(now: number, limit: number): Promise<Array<{ room: string; peerId: string }>> {
-      const due = await redis.zrangebyscore(deadlines, '-inf', now, 'LIMIT', 0, limit);
-      return due.flatMap((entry) => {
+      const due = await Promise.all(partitions.map((partition) => redis.zrangebyscore(partition, '-inf', now, 'LIMIT', 0, limit)));
+      return due.flat().flatMap((entry) => {
         const slash = entry.indexOf('/');
         return slash > 0 ? [{ room: entry.slice(0, slash), peerId: entry.slice(slash + 1) }] : [];
       });

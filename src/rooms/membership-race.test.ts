@@ -3,6 +3,9 @@ import { startTestCluster, startTestServer, type TestServer } from '../test/harn
 import { mapLimit } from '../test/map-limit.js';
 import { createRoom, join, openStream, person, sameSessionOn, uniqueRoomName, type Person } from '../test/rooms-helpers.js';
 import type { SseClient } from '../test/sse-client.js';
+import { keySpace } from '../redis/client.js';
+import { waitFor } from '../test/wait.js';
+import { roomDeadlinesKey, roomKeys } from './room-keys.js';
 
 /**
  * A stream must end whenever its peer stops being a member, however the
@@ -155,16 +158,45 @@ describe('a stream never outlives its membership', () => {
       const peerId = await join(p, room);
       const stream = await openStream(p, room, peerId);
       await stream.nextOf('welcome');
-      const key = (...parts: string[]) => server.config.redisPrefix + parts.join(':');
-      await server.redis
-        .multi()
-        .hdel(key('room', room, 'members'), peerId)
-        .hdel(key('room', room, 'sids'), peerId)
-        .zrem(key('room-deadlines'), `${room}/${peerId}`)
-        .exec();
+      const key = keySpace(server.config.redisPrefix);
+      const k = roomKeys(key, room);
+      await server.redis.multi().hdel(k.members, peerId).hdel(k.sids, peerId).zrem(roomDeadlinesKey(key, room), `${room}/${peerId}`).exec();
       // The heartbeat runs every quarter of the member timeout.
       await stream.whenEnded(4000);
       stream.close();
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('removes a member’s deadline and membership entry with it, and sweeps those a stopped join or removal left', async () => {
+    const server = await startTestServer({ ROOM_MEMBER_TIMEOUT_MS: '60000' });
+    try {
+      const p = await person(server, 'st');
+      const room = uniqueRoomName('stale');
+      await createRoom(p, room);
+      const key = keySpace(server.config.redisPrefix);
+      const deadlines = roomDeadlinesKey(key, room);
+      const peerId = await join(p, room);
+      const [userRooms] = await server.redis.keys(key('user-rooms', '*'));
+      expect(userRooms).toBeDefined();
+      // Joined: a deadline in the room's partition and an entry in the user's memberships.
+      expect(await server.redis.zscore(deadlines, `${room}/${peerId}`)).not.toBeNull();
+      expect(await server.redis.smembers(userRooms!)).toEqual([`${room}/${peerId}`]);
+      expect((await p.client.post(`/api/rooms/${room}/leave`, { peerId })).status).toBe(204);
+      expect(await server.redis.zscore(deadlines, `${room}/${peerId}`)).toBeNull();
+      expect(await server.redis.smembers(userRooms!)).toEqual([]);
+
+      // A join that wrote its deadline and stopped before its member: the sweeper removes the
+      // deadline once due, finding no member (and tells nobody: there was no one to leave).
+      await server.redis.zadd(deadlines, Date.now() - 1, `${room}/never-came`);
+      await waitFor('the sweeper removes the deadline', async () => (await server.redis.zscore(deadlines, `${room}/never-came`)) === null, 5000);
+      // A removal that stopped before the entry: with neither member nor deadline the entry is
+      // stale, and the logout that meets it drops it. A join on its way (deadline written) keeps its.
+      await server.redis.sadd(userRooms!, `${room}/removed`, `${room}/joining`);
+      await server.redis.zadd(deadlines, Date.now() + 60_000, `${room}/joining`);
+      expect((await p.client.post('/api/auth/logout', {})).status).toBe(204);
+      expect(await server.redis.smembers(userRooms!)).toEqual([`${room}/joining`]);
     } finally {
       await server.stop();
     }

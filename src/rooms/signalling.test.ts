@@ -2,10 +2,12 @@ import net from 'node:net';
 import { eq } from 'drizzle-orm';
 import { sessionIdFromToken } from '../auth/session.js';
 import { sessions } from '../db/schema.js';
+import { keySpace } from '../redis/client.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCluster, startTestServer, type TestServer } from '../test/harness.js';
 import { createRoom, join, openStream, person, roomWithTwoStreams, seatTwo, signal, uniqueRoomName } from '../test/rooms-helpers.js';
 import type { SseClient } from '../test/sse-client.js';
+import { roomKeys } from './room-keys.js';
 
 /**
  * Two Parley processes sharing MySQL and Redis, members on each: every
@@ -343,7 +345,8 @@ describe('resource use', () => {
   it('subscribes each process once per room, whatever the number of local streams, and unsubscribes after the last', async () => {
     const { bob, room, annStream, bobStream } = await roomWithTwo();
     await bobStream.nextOf('welcome');
-    const channel = a.parley.hub && `${a.config.redisPrefix}room:${room}:ch`;
+    // The room's events are on a sharded channel (SSUBSCRIBE), counted by SHARDNUMSUB.
+    const { channel } = roomKeys(keySpace(a.config.redisPrefix), room);
     const extra = [];
     // Three more members on process a (one session holds at most two peers of a room).
     for (let i = 0; i < 3; i++) {
@@ -352,13 +355,13 @@ describe('resource use', () => {
       extra.push(track(await openStream(more, room, peer)));
     }
     for (const s of extra) await s.nextOf('welcome');
-    const [, subscribers] = (await a.redis.pubsub('NUMSUB', channel)) as [string, number];
+    const [, subscribers] = (await a.redis.pubsub('SHARDNUMSUB', channel)) as [string, number];
     expect(Number(subscribers)).toBe(2);
     for (const s of [annStream, bobStream, ...extra]) s.close();
     const started = Date.now();
     let n = 2;
     while (n > 0 && Date.now() - started < 3000) {
-      n = Number(((await a.redis.pubsub('NUMSUB', channel)) as [string, number])[1]);
+      n = Number(((await a.redis.pubsub('SHARDNUMSUB', channel)) as [string, number])[1]);
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(n).toBe(0);

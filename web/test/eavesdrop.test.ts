@@ -1,5 +1,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { keySpace } from '../../src/redis/client.js';
+import { roomKeys } from '../../src/rooms/room-keys.js';
 import { callStats, openPage, signUp, useBrowserAndServer, waitFor, type UserPage } from './browser.js';
 
 /**
@@ -65,10 +67,10 @@ const peerIdOf = (page: Page) => page.evaluate(() => (window as any).__parley.pe
 /** Delivers a signal to `to` the way the room's SIGNAL script does, without its checks. */
 async function injectSignal(room: string, from: string, to: string, type: string, data: unknown) {
   const { redis, config } = env.server;
-  const key = (part: string) => `${config.redisPrefix}room:${room}:${part}`;
+  const { events, channel } = roomKeys(keySpace(config.redisPrefix), room);
   const json = JSON.stringify({ from, type, data });
-  const id = await redis.xadd(key('events'), '*', 't', 'signal', 'to', to, 'x', '-', 'end', '-', 'd', json);
-  await redis.publish(key('ch'), `${id} signal ${to} - -\n${json}`);
+  const id = await redis.xadd(events, '*', 't', 'signal', 'to', to, 'x', '-', 'end', '-', 'd', json);
+  await redis.spublish(channel, `${id} signal ${to} - -\n${json}`);
 }
 
 async function inCallRoom(stem: string): Promise<{ victim: UserPage; name: string; victimPeer: string }> {
