@@ -48,18 +48,13 @@ async function prepareDatabase(config: Config): Promise<Database> {
 }
 
 async function prepareRedis(config: Config): Promise<Redis> {
-  if ('cluster' in config.redis) {
-    // The connections work on a cluster (src/redis/cluster.test.ts); the keys and scripts do not
-    // share slots yet, so rooms and calls would fail with CROSSSLOT. Refuse rather than half-run.
-    throw new StartupError('REDIS_CLUSTER_NODES: running on a Redis Cluster is not supported yet; set REDIS_URL to one Redis server.');
-  }
   const redis = createRedis(config.redis);
   try {
     await connectRedis(redis);
   } catch (err) {
     redis.disconnect();
     throw new StartupError(
-      `cannot reach Redis at ${redactUrl(config.redisUrl)} (${reason(err)}). ` +
+      `cannot reach Redis at ${'cluster' in config.redis ? config.redis.cluster.map((n) => `${n.host}:${n.port}`).join(',') : redactUrl(config.redisUrl)} (${reason(err)}). ` +
         'Start Redis (e.g. `docker compose up -d redis` or `redis-server --daemonize yes`) or set REDIS_URL.',
     );
   }

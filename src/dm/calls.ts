@@ -59,6 +59,7 @@ const CALL_TTL_MS = 24 * 60 * 60 * 1000;
 const SWEEP_BATCH = 100;
 /** How often a ringing call's room is looked at: is its caller still there? */
 const CALLER_CHECK_MS = 1000;
+const CALLS_TAG = '{calls}';
 
 const fail = (code: DmErrorCode, message: string): DmAck<never> => ({ ok: false, error: { code, message } });
 
@@ -71,12 +72,16 @@ type Ended = { outcome: CallOutcome; callerId: number; calleeId: number; room: s
 
 export function createCalls(deps: CallsDeps) {
   const { redis, key, pool, db, rooms, writer, directory, blocks, limiter, notify, logger, options } = deps;
-  const callKey = (id: string) => key('call', id);
-  const currentKey = (userId: number | string) => key('call-of', userId);
-  const ringingKey = (userId: number | string) => key('calls-ringing', userId);
+  // Every key of every call shares one hash tag, so one slot of a Redis Cluster: RING must see
+  // that the callee has no call while it records the caller's, atomically, and any two users may
+  // call each other. Calls change state a few times each (ring, accept, end, a sweep now and
+  // then), a load one slot carries many times over; see docs/architecture.md.
+  const callKey = (id: string) => key(CALLS_TAG, 'call', id);
+  const currentKey = (userId: number | string) => key(CALLS_TAG, 'call-of', userId);
+  const ringingKey = (userId: number | string) => key(CALLS_TAG, 'ringing', userId);
   // While a call rings: 'here' once its room was seen with someone in it, then the time it was first seen empty.
-  const presenceKey = (id: string) => key('call-presence', id);
-  const deadlines = key('call-deadlines');
+  const presenceKey = (id: string) => key(CALLS_TAG, 'caller-seen', id);
+  const deadlines = key(CALLS_TAG, 'deadlines');
 
   function failure(err: unknown, what: string): DmAck<never> {
     if (!isDependencyDown(err)) logger.error({ err }, `${what} failed`);

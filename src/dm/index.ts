@@ -39,8 +39,10 @@ export function createDirectMessages(deps: DirectMessagesDeps) {
   // share listeners. The adapter calls publish and (un)subscribe without handling failures;
   // here a failure during a Redis outage is dropped instead of becoming an unhandled
   // rejection. What is lost is a live notification, never a stored message.
-  const adapterPub = adapterConnection(redis, 'parley-dm-pub', ['publish']);
-  const adapterSub = adapterConnection(redis, 'parley-dm-sub', ['subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe']);
+  const adapterPub = adapterConnection(redis, 'parley-dm-pub', ['publish', 'spublish']);
+  const adapterSub = adapterConnection(redis, 'parley-dm-sub', ['subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe', 'ssubscribe', 'sunsubscribe'], {
+    sharded: true,
+  });
 
   // First the namespace, which notifies; then what notifies; then the handlers, which need those.
   const namespace = createDmNamespace({
@@ -125,8 +127,8 @@ export function createDirectMessages(deps: DirectMessagesDeps) {
 
 export type DirectMessages = ReturnType<typeof createDirectMessages>;
 
-function adapterConnection(redis: Redis, name: string, methods: string[]): Redis {
-  const connection = duplicateRedis(redis, name);
+function adapterConnection(redis: Redis, name: string, methods: string[], options: { sharded?: boolean } = {}): Redis {
+  const connection = duplicateRedis(redis, name, options);
   connection.on('error', () => {});
   connection.connect().catch(() => {});
   const target = connection as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;

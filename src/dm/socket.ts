@@ -1,6 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Socket as TcpSocket } from 'node:net';
-import { createAdapter } from '@socket.io/redis-adapter';
+import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
+import { Cluster } from 'ioredis';
 import { parse as parseCookies } from 'hono/utils/cookie';
 import { Server, type Namespace } from 'socket.io';
 import { sessionCookieName } from '../auth/cookie.js';
@@ -54,10 +55,19 @@ export function createDmNamespace(options: DmNamespaceOptions) {
     // Socket.IO keeps a connection that has joined no namespace for 45 s by default; an
     // anonymous client could hold thousands that way. Refused handshakes end here too.
     connectTimeout: options.connectTimeoutMs ?? 10_000,
-    adapter: createAdapter(options.pub, options.sub, { key: options.adapterKey, parser }),
+    // On a Redis Cluster, sharded pub/sub: a process subscribes the channel of each user and
+    // session it holds sockets for (`dynamic`), on the node of that channel's slot, so a message
+    // reaches only the processes with a socket that wants it instead of every node and process.
+    // (It encodes with MessagePack and takes no parser.)
+    adapter:
+      options.pub instanceof Cluster
+        ? createShardedAdapter(options.pub, options.sub, { channelPrefix: options.adapterKey, subscriptionMode: 'dynamic' })
+        : createAdapter(options.pub, options.sub, { key: options.adapterKey, parser }),
   });
   const nsp: DmNamespace = io.of(DM_NAMESPACE);
-  for (const adapter of [io.of('/').adapter, nsp.adapter]) parser.own((adapter as unknown as { uid: string }).uid);
+  if (!(options.pub instanceof Cluster)) {
+    for (const adapter of [io.of('/').adapter, nsp.adapter]) parser.own((adapter as unknown as { uid: string }).uid);
+  }
   // Only `/dm` is served. Socket.IO always has the default namespace `/`; nobody may join it.
   io.of('/').use((_socket, next) => next(refusal('invalid_namespace', 'Connect to the /dm namespace.')));
   /** Emits to the sockets in `rooms`, on every process. */

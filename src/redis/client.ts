@@ -1,4 +1,5 @@
 import { Cluster, Redis as RedisNode } from 'ioredis';
+import { keySlot } from './key-slot.js';
 
 /** One Redis server, or a Redis Cluster (see docs/architecture.md for which keys share a slot). */
 export type Redis = RedisNode | Cluster;
@@ -96,4 +97,16 @@ export type KeySpace = (...parts: Array<string | number>) => string;
 
 export function keySpace(prefix: string): KeySpace {
   return (...parts) => prefix + parts.join(':');
+}
+
+/**
+ * The connection that serves `key`'s slot: on a cluster, its master's; on one server, the
+ * server's. For what a cluster client does not route by key itself (PUBSUB SHARDNUMSUB, INFO).
+ */
+export function nodeFor(redis: Redis, key: string): RedisNode {
+  if (!(redis instanceof Cluster)) return redis;
+  const [master] = (redis as unknown as { slots: string[][] }).slots[keySlot(key)] ?? [];
+  const node = redis.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === master);
+  if (!node) throw new Error(`no master known for ${key}`);
+  return node;
 }

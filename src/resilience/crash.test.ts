@@ -7,7 +7,7 @@ import { startBalancer } from '../test/balancer.js';
 import { TestClient } from '../test/client.js';
 import { uniquePrefix, uniqueUsername, workerDatabaseUrl, type TestServer } from '../test/harness.js';
 import { runParleyProcess, waitForListening, type ParleyProcess } from '../test/process.js';
-import { TEST_REDIS_URL } from '../test/services.js';
+import { testRedisEnv } from '../test/services.js';
 import { SseClient } from '../test/sse-client.js';
 import { followStream, type FollowedStream } from '../test/follow-stream.js';
 import { connected, retryingDmSender } from '../test/dm-sender.js';
@@ -32,7 +32,7 @@ beforeAll(async () => {
   lb = await startBalancer();
   const env = {
     DATABASE_URL: workerDatabaseUrl(),
-    REDIS_URL: TEST_REDIS_URL,
+    ...testRedisEnv(),
     REDIS_PREFIX: uniquePrefix(),
     ORIGIN: lb.origin,
     SIGNUP_MAX_PER_IP: '100000',

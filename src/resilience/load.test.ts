@@ -9,7 +9,7 @@ import { TestClient } from '../test/client.js';
 import { TEST_ORIGIN, uniquePrefix, uniqueUsername, workerDatabaseUrl } from '../test/harness.js';
 import { runParleyProcess, waitForListening, type ParleyProcess } from '../test/process.js';
 import { mapLimit } from '../test/map-limit.js';
-import { TEST_REDIS_URL } from '../test/services.js';
+import { testRedisEnv } from '../test/services.js';
 import { SseClient, type SseEvent } from '../test/sse-client.js';
 
 /**
@@ -39,7 +39,7 @@ let people: Someone[] = [];
 beforeAll(async () => {
   const env = {
     DATABASE_URL: workerDatabaseUrl(),
-    REDIS_URL: TEST_REDIS_URL,
+    ...testRedisEnv(),
     REDIS_PREFIX: uniquePrefix(),
     ORIGIN: TEST_ORIGIN,
     LOG_LEVEL: 'info',

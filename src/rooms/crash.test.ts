@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, workerDatabaseUrl, type TestServer } from '../test/harness.js';
 import { runParleyProcess, waitForListening, type ParleyProcess } from '../test/process.js';
 import { createRoom, join, openStream, person, uniqueRoomName } from '../test/rooms-helpers.js';
-import { TEST_REDIS_URL } from '../test/services.js';
+import { testRedisEnv } from '../test/services.js';
 import { collect, connected, dmSocket } from '../test/dm-helpers.js';
 
 /**
@@ -19,7 +19,7 @@ beforeAll(async () => {
   survivor = await startTestServer({ ROOM_MEMBER_TIMEOUT_MS: '1500', DM_PRESENCE_TIMEOUT_MS: '1500' });
   doomed = runParleyProcess({
     DATABASE_URL: workerDatabaseUrl(),
-    REDIS_URL: TEST_REDIS_URL,
+    ...testRedisEnv(),
     REDIS_PREFIX: survivor.config.redisPrefix,
     ORIGIN: survivor.config.origin,
     ROOM_MEMBER_TIMEOUT_MS: '1500',

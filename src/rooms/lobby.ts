@@ -17,11 +17,17 @@ import { findRoomByName, type RoomWithOwner } from './store.js';
  * connection) and fans each message out to its local lobby streams, serialised once.
  *
  * Ordering: every published event carries a number from one Redis counter, taken
- * atomically with the member count it reports (or after the MySQL write it reports).
- * A process forwards an event only if its number is above the last one it forwarded
- * for that room, so a slower publisher's stale count, or an update read just before
- * a delete, never overwrites newer news. A new stream takes a number, then reads its
- * snapshot, and drops the held events numbered below it: the snapshot already shows them.
+ * before the member count and the row it reports are read (and after the MySQL write
+ * of a creation or deletion). A process forwards an event only if its number is above
+ * the last one it forwarded for that room. A count may still be overtaken: a slower
+ * publisher can read a newer count than a faster one with a higher number. But every
+ * change of a count schedules an update that takes its number after the change, and
+ * the latest number's read comes after all earlier numbers were taken, so the event
+ * with the highest number, the one every stream keeps, reads every change. (The
+ * counter and the room's members live in different slots of a Redis Cluster, so one
+ * atomic step cannot read both.) A new stream takes a number, then reads its snapshot,
+ * and drops the held events numbered below it: any change after the snapshot's read
+ * brings an event numbered above.
  */
 
 type LobbyOptions = {
@@ -110,9 +116,9 @@ export function createLobby(deps: {
   const warn = (what: string) => (err: Error) => logger.warn({ err: { message: err.message } }, `lobby: could not publish ${what}`);
 
   async function sendUpdate(name: string) {
-    // The count and the number in one atomic step; the row read after it (see above).
-    const [[countErr, count] = [], [seqErr, seq] = []] = (await redis.multi().hlen(state.keysOf(name).members).incr(seqKey).exec()) ?? [];
-    if (countErr || seqErr) throw countErr ?? seqErr;
+    // The number first, then the count and the row (see above).
+    const seq = await redis.incr(seqKey);
+    const count = await redis.hlen(state.keysOf(name).members);
     const row = await findRoomByName(db, name);
     if (!row || !isListed(row)) return;
     await publish(Number(seq), 'room-updated', name, { room: toPublicRoom(row, Number(count)) });

@@ -2,7 +2,7 @@ import net from 'node:net';
 import { eq } from 'drizzle-orm';
 import { sessionIdFromToken } from '../auth/session.js';
 import { sessions } from '../db/schema.js';
-import { keySpace } from '../redis/client.js';
+import { keySpace, nodeFor } from '../redis/client.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCluster, startTestServer, type TestServer } from '../test/harness.js';
 import { createRoom, join, openStream, person, roomWithTwoStreams, seatTwo, signal, uniqueRoomName } from '../test/rooms-helpers.js';
@@ -355,13 +355,13 @@ describe('resource use', () => {
       extra.push(track(await openStream(more, room, peer)));
     }
     for (const s of extra) await s.nextOf('welcome');
-    const [, subscribers] = (await a.redis.pubsub('SHARDNUMSUB', channel)) as [string, number];
+    const [, subscribers] = (await nodeFor(a.redis, channel).pubsub('SHARDNUMSUB', channel)) as [string, number];
     expect(Number(subscribers)).toBe(2);
     for (const s of [annStream, bobStream, ...extra]) s.close();
     const started = Date.now();
     let n = 2;
     while (n > 0 && Date.now() - started < 3000) {
-      n = Number(((await a.redis.pubsub('SHARDNUMSUB', channel)) as [string, number])[1]);
+      n = Number(((await nodeFor(a.redis, channel).pubsub('SHARDNUMSUB', channel)) as [string, number])[1]);
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(n).toBe(0);

@@ -1,5 +1,6 @@
 import mysql from 'mysql2/promise';
 import { Redis } from 'ioredis';
+import { startRedisCluster } from './redis-cluster.js';
 import { TEST_DB_PREFIX, TEST_MYSQL_ROOT, TEST_REDIS_PREFIX, TEST_REDIS_URL } from './services.js';
 
 /**
@@ -56,4 +57,17 @@ export default async function setup() {
   } finally {
     redis.disconnect();
   }
+
+  // `npm run test:cluster`: the servers under test use a real six-node Redis Cluster, started
+  // here for the whole run (unless TEST_REDIS_CLUSTER_NODES names one), and stopped after it.
+  // The workers inherit the variable (src/test/services.ts).
+  if (process.env.TEST_REDIS === 'cluster' && !process.env.TEST_REDIS_CLUSTER_NODES) {
+    const cluster = await startRedisCluster();
+    process.env.TEST_REDIS_CLUSTER_NODES = cluster.nodes.join(',');
+    return async () => {
+      delete process.env.TEST_REDIS_CLUSTER_NODES;
+      await cluster.stop();
+    };
+  }
+  return undefined;
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { parseConfig, type Config } from '../config/config.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { startServer, type RunningServer } from '../server.js';
-import { TEST_DB_PREFIX, TEST_REDIS_PREFIX, TEST_REDIS_URL, databaseUrl } from './services.js';
+import { TEST_DB_PREFIX, TEST_REDIS_PREFIX, databaseUrl, testRedisEnv } from './services.js';
 import { TestClient } from './client.js';
 
 /** The origin test servers believe they are served from; test clients send it as `Origin`. */
@@ -29,9 +29,11 @@ export type TestServer = RunningServer & {
  * random loopback port. `env` takes the same variables as the process.
  */
 export async function startTestServer(env: Record<string, string> = {}, logger?: Logger): Promise<TestServer> {
+  // A test that brings a Redis of its own (REDIS_URL in `env`) gets that one, never the cluster.
+  const redis = env.REDIS_URL ? {} : testRedisEnv();
   const config = parseConfig({
     DATABASE_URL: workerDatabaseUrl(),
-    REDIS_URL: TEST_REDIS_URL,
+    ...redis,
     REDIS_PREFIX: uniquePrefix(),
     HOST: '127.0.0.1',
     PORT: '0',

@@ -5,6 +5,17 @@
  */
 export const TEST_MYSQL_ROOT = process.env.TEST_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/';
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/**
+ * Set (host:port,…) when the tests run against a Redis Cluster (`npm run test:cluster`, whose
+ * global setup starts one): the servers the tests start then use it instead of TEST_REDIS_URL.
+ */
+const TEST_REDIS_CLUSTER_NODES = process.env.TEST_REDIS_CLUSTER_NODES || undefined;
+
+/** The Redis the servers under test use: a server's environment, REDIS_URL or REDIS_CLUSTER_NODES. */
+export function testRedisEnv(): { REDIS_URL: string } | { REDIS_CLUSTER_NODES: string } {
+  return TEST_REDIS_CLUSTER_NODES ? { REDIS_CLUSTER_NODES: TEST_REDIS_CLUSTER_NODES } : { REDIS_URL: TEST_REDIS_URL };
+}
 /**
  * Names of test databases and Redis keys start with these. `TEST_RUN_TAG`
  * changes them, so that two test runs on one machine (a developer's and a
