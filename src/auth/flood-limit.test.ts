@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeRedis, connectRedis, createRedis, keySpace } from '../redis/client.js';
-import { TEST_REDIS_PREFIX, TEST_REDIS_URL } from '../test/services.js';
+import { deleteKeys, TEST_REDIS_PREFIX, testRedisTarget } from '../test/services.js';
 import { createFloodLimiter } from './flood-limit.js';
 
 describe('flood limiter (real Redis)', () => {
   // Two connections and two limiters: two processes of one deployment.
-  const redisA = createRedis(TEST_REDIS_URL, 'parley-test-flood-a');
-  const redisB = createRedis(TEST_REDIS_URL, 'parley-test-flood-b');
+  const redisA = createRedis(testRedisTarget(), 'parley-test-flood-a');
+  const redisB = createRedis(testRedisTarget(), 'parley-test-flood-b');
   const key = keySpace(`${TEST_REDIS_PREFIX}flood:${process.pid}:${Date.now()}:`);
   const quick = { refusalDelayMs: 0, syncMs: 20 };
   beforeAll(async () => {
@@ -14,8 +14,7 @@ describe('flood limiter (real Redis)', () => {
     await connectRedis(redisB);
   });
   afterAll(async () => {
-    const keys = await redisA.keys(key('*'));
-    if (keys.length > 0) await redisA.del(...keys);
+    await deleteKeys(redisA, key('*'));
     await closeRedis(redisA);
     await closeRedis(redisB);
   });

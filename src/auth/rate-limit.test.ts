@@ -1,15 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRedis, connectRedis, closeRedis, keySpace } from '../redis/client.js';
-import { TEST_REDIS_PREFIX, TEST_REDIS_URL } from '../test/services.js';
+import { deleteKeys, TEST_REDIS_PREFIX, testRedisTarget } from '../test/services.js';
 import { createRateLimiter } from './rate-limit.js';
 
 describe('rate limiter (real Redis)', () => {
-  const redis = createRedis(TEST_REDIS_URL, 'parley-test-limiter');
+  const redis = createRedis(testRedisTarget(), 'parley-test-limiter');
   const key = keySpace(`${TEST_REDIS_PREFIX}limiter:${process.pid}:${Date.now()}:`);
   const limiter = createRateLimiter(redis, key);
   afterAll(async () => {
-    const keys = await redis.keys(key('*'));
-    if (keys.length > 0) await redis.del(...keys);
+    await deleteKeys(redis, key('*'));
     await closeRedis(redis);
   });
 

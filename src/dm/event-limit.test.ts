@@ -1,16 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRateLimiter, type RateLimiter } from '../auth/rate-limit.js';
 import { closeRedis, connectRedis, createRedis, keySpace } from '../redis/client.js';
-import { TEST_REDIS_PREFIX, TEST_REDIS_URL } from '../test/services.js';
+import { deleteKeys, TEST_REDIS_PREFIX, testRedisTarget } from '../test/services.js';
 import { createEventLimit } from './event-limit.js';
 
 describe('per-user event limits (real Redis)', () => {
-  const redis = createRedis(TEST_REDIS_URL, 'parley-test-event-limit');
+  const redis = createRedis(testRedisTarget(), 'parley-test-event-limit');
   const key = keySpace(`${TEST_REDIS_PREFIX}event-limit:${process.pid}:${Date.now()}:`);
   beforeAll(() => connectRedis(redis));
   afterAll(async () => {
-    const keys = await redis.keys(key('*'));
-    if (keys.length > 0) await redis.del(...keys);
+    await deleteKeys(redis, key('*'));
     await closeRedis(redis);
   });
 

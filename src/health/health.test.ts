@@ -5,7 +5,7 @@ import { createDatabase } from '../db/client.js';
 import { createLogger } from '../logging/logger.js';
 import { createRedis } from '../redis/client.js';
 import { startTestServer, workerDatabaseUrl, TEST_ORIGIN, type TestServer } from '../test/harness.js';
-import { TEST_REDIS_URL } from '../test/services.js';
+import { testRedisTarget } from '../test/services.js';
 import { connectRedis } from '../redis/client.js';
 
 let server: TestServer;
@@ -20,7 +20,7 @@ afterAll(async () => {
 async function appWith({ mysqlUp, redisUp }: { mysqlUp: boolean; redisUp: boolean }) {
   const config = parseConfig({ ORIGIN: TEST_ORIGIN, LOG_LEVEL: 'silent' });
   const database = createDatabase(mysqlUp ? workerDatabaseUrl() : 'mysql://root@127.0.0.1:1/parley', { connectTimeoutMs: 1000 });
-  const redis = createRedis(redisUp ? TEST_REDIS_URL : 'redis://127.0.0.1:1');
+  const redis = createRedis(redisUp ? testRedisTarget() : 'redis://127.0.0.1:1');
   if (redisUp) await connectRedis(redis);
   else redis.connect().catch(() => {});
   const parley = createApp({ config, database, redis, logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent') });

@@ -1,10 +1,8 @@
-import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { keySpace } from '../redis/client.js';
+import { keySpace, type Redis } from '../redis/client.js';
 import { startTestCluster, type TestServer } from '../test/harness.js';
 import { createRoom, join, openStream, person, sameSessionOn, signal, uniqueRoomName, type Person } from '../test/rooms-helpers.js';
 import type { SseClient } from '../test/sse-client.js';
-import { TEST_REDIS_URL } from '../test/services.js';
 import { decodeStreamEntry } from './events.js';
 import { roomKeys } from './room-keys.js';
 
@@ -25,13 +23,13 @@ const track = (s: SseClient) => {
 
 beforeAll(async () => {
   [a, b] = (await startTestCluster(2)) as [TestServer, TestServer];
-  redis = new Redis(TEST_REDIS_URL);
+  // The server's own connection: one server or a cluster, whichever the tests run on.
+  redis = a.redis;
 });
 afterEach(() => {
   for (const s of streams.splice(0)) s.close();
 });
 afterAll(async () => {
-  redis?.disconnect();
   await a?.stop();
   await b?.stop();
 });

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { closeRedis, connectRedis, createRedis } from '../redis/client.js';
 import { connected, dmSocket, emitAck } from '../test/dm-helpers.js';
 import { startTestCluster, type TestServer } from '../test/harness.js';
-import { TEST_REDIS_URL } from '../test/services.js';
+import { testRedisTarget } from '../test/services.js';
 import { createRoom, join, person, uniqueRoomName, type Person } from '../test/rooms-helpers.js';
 import { SseClient, type SseEvent } from '../test/sse-client.js';
 
@@ -161,7 +161,7 @@ describe('the lobby stream', () => {
     expect(fresh.data.room.members).toBe(1);
     // What a publisher that read the count before that join, and was slow to publish, would send:
     // numbered below the event just forwarded. Then one numbered above, which must pass.
-    const redis = createRedis(TEST_REDIS_URL, 'lobby-test');
+    const redis = createRedis(testRedisTarget(), 'lobby-test');
     await connectRedis(redis);
     try {
       const channel = `${b.config.redisPrefix}lobby:ch`;

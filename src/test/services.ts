@@ -1,3 +1,5 @@
+import { Cluster } from 'ioredis';
+import type { Redis, RedisTarget } from '../redis/client.js';
 /**
  * Where the tests find MySQL and Redis: the same defaults as the app, or
  * TEST_DATABASE_URL / TEST_REDIS_URL. Tests never touch the `parley`
@@ -11,6 +13,29 @@ export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6
  * global setup starts one): the servers the tests start then use it instead of TEST_REDIS_URL.
  */
 const TEST_REDIS_CLUSTER_NODES = process.env.TEST_REDIS_CLUSTER_NODES || undefined;
+
+/** The Redis the tests use, for createRedis: TEST_REDIS_URL, or the cluster when there is one. */
+export function testRedisTarget(): RedisTarget {
+  if (!TEST_REDIS_CLUSTER_NODES) return { url: TEST_REDIS_URL };
+  return {
+    cluster: TEST_REDIS_CLUSTER_NODES.split(',').map((n) => {
+      const [host, port] = n.split(':') as [string, string];
+      return { host, port: Number(port) };
+    }),
+  };
+}
+
+/** The keys matching `pattern`, from every master of a cluster. */
+export async function keysMatching(redis: Redis, pattern: string): Promise<string[]> {
+  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  return (await Promise.all(nodes.map((node) => node.keys(pattern)))).flat();
+}
+
+/** Deletes the keys matching `pattern`, on every master of a cluster. */
+export async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
+  // One by one: on a cluster the keys are in different slots.
+  for (const k of await keysMatching(redis, pattern)) await redis.del(k);
+}
 
 /** The Redis the servers under test use: a server's environment, REDIS_URL or REDIS_CLUSTER_NODES. */
 export function testRedisEnv(): { REDIS_URL: string } | { REDIS_CLUSTER_NODES: string } {
