@@ -1,4 +1,4 @@
-import { defineConfig, mergeConfig } from 'vitest/config';
+import { defineConfig } from 'vitest/config';
 import base from './vitest.config.js';
 
 /**
@@ -10,29 +10,27 @@ import base from './vitest.config.js';
  * and run once, on the single Redis; web/test/calls.test.ts stays in, as the browser call on a
  * cluster.
  */
-export default mergeConfig(
-  base,
-  defineConfig({
-    test: {
-      include: ['src/**/*.test.ts', 'web/test/calls.test.ts'],
-      exclude: [
-        // Bring their own Redis.
-        'src/resilience/redis-restart.test.ts',
-        'src/rooms/lobby-redis.test.ts',
-        'src/redis/cluster.test.ts',
-        'src/resilience/cluster-failover.test.ts',
-        // Start `npm start`-like processes on REDIS_URL, to test the start-up itself.
-        'src/main.test.ts',
-        // No Redis.
-        'src/config/config.test.ts',
-        'src/db/*.test.ts',
-        'src/redis/key-slot.test.ts',
-        'src/redis/spread-tags.test.ts',
-        'src/rooms/events.test.ts',
-        'src/rooms/room-keys.test.ts',
-        'src/dm/adapter-parser.test.ts',
-        'src/auth/password-queue.test.ts',
-      ],
-    },
-  }),
-);
+export default defineConfig({
+  test: {
+    ...base.test,
+    include: ['src/**/*.test.ts', 'web/test/calls.test.ts'],
+    exclude: [
+      // Bring their own Redis.
+      'src/resilience/redis-restart.test.ts',
+      'src/rooms/lobby-redis.test.ts',
+      'src/redis/cluster.test.ts',
+      'src/resilience/cluster-failover.test.ts',
+      // Start `npm start`-like processes on REDIS_URL, to test the start-up itself.
+      'src/main.test.ts',
+      // No Redis.
+      'src/config/config.test.ts',
+      'src/db/*.test.ts',
+      'src/redis/key-slot.test.ts',
+      'src/redis/spread-tags.test.ts',
+      'src/rooms/events.test.ts',
+      'src/rooms/room-keys.test.ts',
+      'src/dm/adapter-parser.test.ts',
+      'src/auth/password-queue.test.ts',
+    ],
+  },
+});
