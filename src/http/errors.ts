@@ -68,6 +68,9 @@ const DEPENDENCY_ERROR_CODES = new Set([
   'ER_SERVER_SHUTDOWN',
 ]);
 
+const CLUSTER_TRANSIENT =
+  /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN) |^Too many Cluster redirections|^Cluster isn't ready|^Cluster is disconnect|^None of startup nodes is available|^Failed to refresh slots cache|^Node is disconnected/;
+
 /**
  * True for errors that mean MySQL or Redis is out of reach rather than that
  * the code is wrong: those deserve a 503 the client may retry, not a 500.
@@ -82,6 +85,11 @@ export function isDependencyDown(err: unknown): boolean {
       // ioredis reports an outage with these messages and no code.
       if (message.includes("Stream isn't writeable") || message === 'Connection is closed.') return true;
       if (message.includes('Pool is closed') || message.includes('Queue limit reached')) return true;
+      // A Redis Cluster between a master's death and its replica's promotion (and until every
+      // client has the new slot map). ioredis follows a redirection itself, except for commands
+      // batched by auto-pipelining whose replies differ (e.g. MOVED for two slots): those reject
+      // with the raw reply. It is the failover, not a bug: 503, which the client retries.
+      if (CLUSTER_TRANSIENT.test(message)) return true;
     }
     e = (e as { cause?: unknown }).cause;
   }

@@ -56,6 +56,13 @@ export function duplicateRedis(redis: Redis, connectionName: string, options: { 
       ? redis.duplicate(undefined, {
           enableOfflineQueue: true,
           shardedSubscribers: options.sharded === true,
+          // ioredis auto-pipelines SSUBSCRIBE (it exempts only the classic subscribe commands):
+          // channels subscribed in the same tick then share one pipeline, and all but the first
+          // bypass the sharded-subscriber bookkeeping. They work until the node holding them
+          // fails over, and are then never subscribed again on the promoted replica (the /dm
+          // adapter subscribes several channels at once when it starts: direct messages across
+          // processes stopped for good after a failover). A subscriber gains nothing from it.
+          ...(options.sharded === true ? { enableAutoPipelining: false } : {}),
           redisOptions: { ...redis.options.redisOptions, connectionName },
         })
       : redis.duplicate({ connectionName, enableOfflineQueue: true });
@@ -105,8 +112,14 @@ export function keySpace(prefix: string): KeySpace {
  */
 export function nodeFor(redis: Redis, key: string): RedisNode {
   if (!(redis instanceof Cluster)) return redis;
-  const [master] = (redis as unknown as { slots: string[][] }).slots[keySlot(key)] ?? [];
+  const master = slotOwner(redis, key);
   const node = redis.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === master);
   if (!node) throw new Error(`no master known for ${key}`);
   return node;
+}
+
+/** On a cluster, `host:port` of the master serving `key`'s slot as this connection last learnt it; on one server, undefined. */
+export function slotOwner(redis: Redis, key: string): string | undefined {
+  if (!(redis instanceof Cluster)) return undefined;
+  return (redis as unknown as { slots: string[][] }).slots[keySlot(key)]?.[0];
 }

@@ -2,6 +2,7 @@ import { Redis as RedisNode } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseConfig } from '../config/config.js';
 import { startRedisCluster, type TestRedisCluster } from '../test/redis-cluster.js';
+import { waitFor } from '../test/wait.js';
 import { closeRedis, connectRedis, createRedis, duplicateRedis, type Redis } from './client.js';
 
 /**
@@ -32,10 +33,12 @@ it('connects through REDIS_CLUSTER_NODES, subscribes per shard, and follows a fa
   // Sharded pub/sub: the message goes to the shard that owns the channel's slot.
   const subscriber = duplicateRedis(redis, 'test-sub', { sharded: true });
   open.push(subscriber);
-  const got = new Promise<[string, string]>((resolve) => subscriber.on('smessage', (channel: string, message: string) => resolve([channel, message])));
-  await subscriber.ssubscribe('{t}ch');
+  const messages: string[] = [];
+  subscriber.on('smessage', (channel: string, message: string) => messages.push(`${channel} ${message}`));
+  // Two channels subscribed in the same tick, as the /dm adapter does when it starts.
+  await Promise.all([subscriber.ssubscribe('{t}ch'), subscriber.ssubscribe('{t}ch2')]);
   expect(await redis.spublish('{t}ch', 'hello')).toBe(1);
-  expect(await got).toEqual(['{t}ch', 'hello']);
+  await waitFor('the message arrives', async () => messages.includes('{t}ch hello'), 5000);
 
   const slot = Number(await redis.cluster('KEYSLOT', '{t}k'));
   const before = await cluster.masterOf(slot);
@@ -66,4 +69,14 @@ it('connects through REDIS_CLUSTER_NODES, subscribes per shard, and follows a fa
     if (value === null) await new Promise((r) => setTimeout(r, 200));
   }
   expect({ value, lastError: value === null ? lastError : '' }).toEqual({ value: 'v', lastError: '' });
+  // Both subscriptions followed the slot to the promoted replica.
+  await waitFor(
+    'both channels deliver again',
+    async () => {
+      await redis.spublish('{t}ch', 'again');
+      await redis.spublish('{t}ch2', 'again');
+      return messages.includes('{t}ch again') && messages.includes('{t}ch2 again');
+    },
+    10_000,
+  );
 }, 60_000);

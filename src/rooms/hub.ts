@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Logger } from '../logging/logger.js';
-import type { Redis } from '../redis/client.js';
+import { slotOwner, type Redis } from '../redis/client.js';
 import { decodePublished, endsStreamOf, eventData, isFor, sseFrame, type RoomEvent } from './events.js';
 import type { RoomState } from './live-state.js';
 import { eventStreamHeaders, LocalStream } from './event-stream.js';
@@ -25,7 +25,8 @@ import { eventStreamHeaders, LocalStream } from './event-stream.js';
 
 type HubOptions = { keepAliveMs: number; maxBufferedBytes: number; memberTimeoutMs: number };
 
-type RoomEntry = { channel: string; streams: Set<LocalStream>; subscribed: Promise<unknown> };
+/** `node`: on a cluster, the node (`host:port`) that held the room's slot when it was subscribed. */
+type RoomEntry = { channel: string; streams: Set<LocalStream>; subscribed: Promise<unknown>; node: string | undefined };
 
 const KEEP_ALIVE = Buffer.from(':\n\n');
 
@@ -65,6 +66,62 @@ export function createRoomHub(deps: {
     void endStreamsOfLostRooms();
   });
 
+  // On a Redis Cluster a room's subscription lives on the node that owns its slot. When that
+  // connection is lost (the node died and its replica is being promoted), ioredis subscribes the
+  // channel again once it knows the new owner; but the promoted replica may accept events before
+  // that, and those never reach this process live. Such a stream would stay open with a hole in
+  // it, which no reconnection ever fills (a lost signal breaks the call's negotiation). So the
+  // rooms of the lost node are marked, and once a subscription of their channel succeeds again
+  // (which cannot happen on a dead node), their streams are ended: the clients reconnect with
+  // Last-Event-ID and the replay from the room's event log gives them what was missed. Ending
+  // them only then keeps the reconnection from landing in the failover and being refused.
+  const suspect = new Set<string>();
+  let confirming = false;
+  subscriber.on('-node', (_node: unknown, nodeKey: string) => {
+    if (closed) return;
+    for (const [room, entry] of rooms) {
+      if (entry.node === undefined || entry.node === nodeKey || slotOwner(subscriber, entry.channel) === nodeKey) suspect.add(room);
+    }
+    if (suspect.size > 0) void resumeSuspectRooms();
+  });
+
+  async function resumeSuspectRooms() {
+    if (confirming) return;
+    confirming = true;
+    try {
+      while (suspect.size > 0 && !closed) {
+        await new Promise((r) => setTimeout(r, 250).unref());
+        for (const room of [...suspect]) {
+          const entry = rooms.get(room);
+          if (!entry || closed) {
+            // No stream left here: the next one subscribes afresh before it reads the log.
+            suspect.delete(room);
+            continue;
+          }
+          try {
+            await subscriber.ssubscribe(entry.channel);
+          } catch {
+            // The slot's new owner is not known or not up yet: try again shortly.
+            if (rooms.get(room) !== entry) suspect.delete(room);
+            continue;
+          }
+          suspect.delete(room);
+          if (rooms.get(room) !== entry) {
+            // Its streams all closed meanwhile (any opened since subscribed afresh); drop the
+            // subscription just made unless a new stream of the room needs it.
+            if (!rooms.has(room)) subscriber.sunsubscribe(entry.channel).catch(() => {});
+            continue;
+          }
+          entry.node = slotOwner(subscriber, entry.channel);
+          logger.warn({ room, node: entry.node }, 'room subscription moved to another Redis node; ending its streams so clients resume with Last-Event-ID');
+          for (const stream of [...entry.streams]) stream.end();
+        }
+      }
+    } finally {
+      confirming = false;
+    }
+  }
+
   async function endStreamsOfLostRooms() {
     for (const [room, entry] of rooms) {
       try {
@@ -98,7 +155,7 @@ export function createRoomHub(deps: {
     let entry = rooms.get(stream.room);
     if (!entry) {
       const channel = state.keysOf(stream.room).channel;
-      entry = { channel, streams: new Set(), subscribed: subscriber.ssubscribe(channel) };
+      entry = { channel, streams: new Set(), subscribed: subscriber.ssubscribe(channel), node: slotOwner(subscriber, channel) };
       // A failed subscribe is reported to the stream being opened, below.
       entry.subscribed.catch(() => {});
       rooms.set(stream.room, entry);

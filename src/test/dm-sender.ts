@@ -10,6 +10,9 @@ export const connected = (s: Socket) => new Promise<void>((resolve) => (s.connec
  */
 export function retryingDmSender(socket: Socket, to: string, tag: string, options: { count?: number; ackTimeoutMs: number; pauseMs: number }) {
   const acked = new Map<string, number>();
+  // How many sends failed, by the ack's error code ("unavailable" while Redis or MySQL is away),
+  // or "no ack" (disconnected, or no answer in time).
+  const refused = new Map<string, number>();
   let stopped = false;
   let retries = 0;
   let sent = 0;
@@ -25,8 +28,11 @@ export function retryingDmSender(socket: Socket, to: string, tag: string, option
             acked.set(clientId, ack.message.id);
             break;
           }
+          const code = String(ack?.error?.code);
+          refused.set(code, (refused.get(code) ?? 0) + 1);
         } catch {
           // Disconnected with the message in flight, or no ack in time: send it again.
+          refused.set('no ack', (refused.get('no ack') ?? 0) + 1);
         }
         retries += 1;
         await new Promise((r) => setTimeout(r, 100));
@@ -34,5 +40,5 @@ export function retryingDmSender(socket: Socket, to: string, tag: string, option
       await new Promise((r) => setTimeout(r, options.pauseMs));
     }
   })();
-  return { acked, done, stop: () => (stopped = true), retries: () => retries, sent: () => sent };
+  return { acked, refused, done, stop: () => (stopped = true), retries: () => retries, sent: () => sent };
 }

@@ -29,8 +29,9 @@ export type TestServer = RunningServer & {
  * random loopback port. `env` takes the same variables as the process.
  */
 export async function startTestServer(env: Record<string, string> = {}, logger?: Logger): Promise<TestServer> {
-  // A test that brings a Redis of its own (REDIS_URL in `env`) gets that one, never the cluster.
-  const redis = env.REDIS_URL ? {} : testRedisEnv();
+  // A test that brings a Redis of its own (REDIS_URL or REDIS_CLUSTER_NODES in `env`) gets that
+  // one alone, never the suite's Redis or cluster as well.
+  const redis = env.REDIS_URL || env.REDIS_CLUSTER_NODES ? {} : testRedisEnv();
   const config = parseConfig({
     DATABASE_URL: workerDatabaseUrl(),
     ...redis,
@@ -61,10 +62,13 @@ export function uniqueUsername(stem = 'user'): string {
   return `${stem}${counter}_${randomBytes(3).toString('hex')}`.slice(0, 32);
 }
 
-/** Several servers sharing one database and one Redis prefix: one Parley deployment of many processes. */
-export async function startTestCluster(count: number, env: Record<string, string> = {}): Promise<TestServer[]> {
+/**
+ * Several servers sharing one database and one Redis prefix: one Parley deployment of many
+ * processes. `logger`, when given, is shared by all of them (e.g. one whose output a fault watch reads).
+ */
+export async function startTestCluster(count: number, env: Record<string, string> = {}, logger?: Logger): Promise<TestServer[]> {
   const shared = { REDIS_PREFIX: uniquePrefix(), ...env };
   const servers: TestServer[] = [];
-  for (let i = 0; i < count; i++) servers.push(await startTestServer(shared));
+  for (let i = 0; i < count; i++) servers.push(await startTestServer(shared, logger));
   return servers;
 }
