@@ -16,7 +16,14 @@ import ts from 'typescript';
 const root = path.resolve(import.meta.dirname, '..');
 const PROJECTS = ['tsconfig.json', 'web/tsconfig.json'];
 // Files whose exports a tool reads by path, never through an import.
-const LOADED_BY_TOOLS = new Set(['vitest.config.ts', 'vitest.cluster.config.ts', 'drizzle.config.ts', 'web/vite.config.ts', 'src/test/global-setup.ts', 'src/db/schema.ts']);
+const LOADED_BY_TOOLS = new Set([
+  'vitest.config.ts',
+  'vitest.cluster.config.ts',
+  'drizzle.config.ts',
+  'web/vite.config.ts',
+  'src/test/global-setup.ts',
+  'src/db/schema.ts',
+]);
 const isOurs = (rel: string) => /^(src|web|bench|scripts)\//.test(rel) || /^[^/]+\.config\.ts$/.test(rel);
 // Test files export nothing (Biome's noExportsInTest); they are where uses start.
 const isRoot = (rel: string) => LOADED_BY_TOOLS.has(rel) || rel.endsWith('.test.ts');
