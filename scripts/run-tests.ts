@@ -1,15 +1,16 @@
 /**
- * The vitest part of `npm test`, in two lanes that run at the same time:
+ * The vitest part of `npm test`, in three lanes that run at the same time, each one file at a
+ * time:
  *
- * - browser: `web/test`, one file at a time (each drives Chromium, whose fake media and
- *   `getStats()` figures suffer when two compete for the CPU);
- * - server: `src` on the single Redis, one file at a time, then the Redis-dependent files again
- *   on a Redis Cluster (vitest.cluster.config.ts).
+ * - browser: `web/test` (each file drives Chromium, whose fake media and `getStats()` figures
+ *   suffer when two compete for the CPU);
+ * - server: `src` on the single Redis;
+ * - cluster: the Redis-dependent files again, on a Redis Cluster (vitest.cluster.config.ts).
  *
- * Most test time is spent waiting (timeouts, sweeps, reconnections), so two lanes take about
- * the time of the longer one on a two-core machine. Each lane runs with a TEST_RUN_TAG of its own
- * (the given one plus a letter), so their databases and Redis keys never meet. The web client
- * is built once, first, as the tests' global setup would build it.
+ * Most test time is spent waiting (timeouts, sweeps, reconnections): one lane alone kept a
+ * two-core machine about a quarter busy. Each lane runs with a TEST_RUN_TAG of its own (the
+ * given one plus a letter), so their databases and Redis keys never meet. The web client is
+ * built once, first, as the tests' global setup would build it.
  *
  *   npm test               (typecheck, lint, then this)
  *   tsx scripts/run-tests.ts
@@ -27,12 +28,10 @@ const vitest = (args: string[], env: Record<string, string> = {}): Step => ({ ar
 
 const lanes: Lane[] = [
   { name: 'browser', steps: [vitest(['web/test', '--maxWorkers=1'], { TEST_RUN_TAG: `${tag}b` })] },
+  { name: 'server', steps: [vitest(['src', '--maxWorkers=1'], { TEST_RUN_TAG: `${tag}s` })] },
   {
-    name: 'server',
-    steps: [
-      vitest(['src', '--maxWorkers=1'], { TEST_RUN_TAG: `${tag}s` }),
-      vitest(['--config', 'vitest.cluster.config.ts', '--maxWorkers=1'], { TEST_RUN_TAG: `${tag}c`, TEST_REDIS: 'cluster' }),
-    ],
+    name: 'cluster',
+    steps: [vitest(['--config', 'vitest.cluster.config.ts', '--maxWorkers=1'], { TEST_RUN_TAG: `${tag}c`, TEST_REDIS: 'cluster' })],
   },
 ];
 
