@@ -6,14 +6,14 @@ import base from './vitest.config.js';
  * Cluster (three masters, three replicas) that the global setup starts for the run
  * (`TEST_REDIS=cluster`, set by `npm run test:cluster`). Left out: files that bring a Redis of
  * their own (a restarted server, a cluster whose master they kill), files that touch no Redis,
- * and the browser files, which drive the same HTTP and Socket.IO paths as the files here do
- * and run once, on the single Redis; web/test/calls.test.ts stays in, as the browser call on a
- * cluster.
+ * the few listed below whose subject is not Redis, and the browser files, which drive the same
+ * HTTP and Socket.IO paths as the files here. `npm test` runs one browser file on the cluster as
+ * well, in its browser lane (scripts/run-tests.ts): a call through the UI.
  */
 export default defineConfig({
   test: {
     ...base.test,
-    include: ['src/**/*.test.ts', 'web/test/calls.test.ts'],
+    include: ['src/**/*.test.ts'],
     exclude: [
       // Bring their own Redis.
       'src/resilience/redis-restart.test.ts',
@@ -22,6 +22,18 @@ export default defineConfig({
       'src/resilience/cluster-failover.test.ts',
       // Start `npm start`-like processes on REDIS_URL, to test the start-up itself.
       'src/main.test.ts',
+      // What these test does not change with where Redis is: HTTP parsing and hostile input
+      // (they reach Redis through the same calls the files here make), processes killed or
+      // restarted, and latency under floods, compared within one run on one machine. They run
+      // once, on the single Redis; here they would only add minutes and CPU contention.
+      'src/http/no-5xx.test.ts',
+      'src/http/hostile-input.test.ts',
+      'src/http/slow-requests.test.ts',
+      'src/resilience/crash.test.ts',
+      'src/resilience/rolling-restart.test.ts',
+      'src/rooms/flood-latency.test.ts',
+      'src/rooms/password-flood.test.ts',
+      'src/dm/flood.test.ts',
       // No Redis.
       'src/config/config.test.ts',
       'src/db/*.test.ts',

@@ -271,6 +271,7 @@ describe('room chat', () => {
       await s.stop();
     }
     const history = await owner.client.get(`/api/rooms/${name}/messages`);
+    expect(history.status, history.text).toBe(200);
     expect(history.body.messages).toHaveLength(100);
     expect(history.body.messages[0].body).toBe('#6');
     expect(history.body.messages[99].body).toBe('#105');
