@@ -163,10 +163,19 @@ export function createDmSockets(deps: DmSocketDeps) {
       const cooling = budget.coolingDown(result.user.id);
       if (cooling > 0) return next(REFUSALS.flooding(cooling));
       socket.data = { user: result.user, sessionId: result.session.id, token, expiresAt: result.session.expiresAt.getTime() };
-      next();
     } catch {
-      next(REFUSALS.unavailable());
+      return next(REFUSALS.unavailable());
     }
+    // The socket counts as online before its client hears `connect`: a tab that opens and then
+    // closes another must never make its user look offline in between. A socket that goes
+    // before `connection` leaves its entry to the sweep, after the presence timeout.
+    const { user } = socket.data;
+    const first = await presence.connect(user.id, socket.id).catch((err: Error) => {
+      logger.warn({ err: { message: err.message } }, 'presence connect failed');
+      return false;
+    });
+    next();
+    if (first) void announce(user.id, true);
   });
 
   nsp.on('connection', (socket) => {
@@ -179,11 +188,6 @@ export function createDmSockets(deps: DmSocketDeps) {
       logger.warn({ userId: user.id }, 'dm socket over its event budget: disconnected');
       socket.disconnect(true);
     });
-
-    presence
-      .connect(user.id, socket.id)
-      .then((first) => (first ? announce(user.id, true) : undefined))
-      .catch((err) => logger.warn({ err: { message: err.message } }, 'presence connect failed'));
 
     // Socket.IO passes the ack as the last argument, after however many the client sent: taking
     // the last argument as the ack, an emit with extra arguments or with no payload at all still
