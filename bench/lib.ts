@@ -1,9 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { Redis as RedisNode } from 'ioredis';
+import { connectRedis, createRedis, type Redis } from '../src/redis/client.js';
 import { freePort } from '../src/test/free-port.js';
 import { mapLimit } from '../src/test/map-limit.js';
+import { startRedisCluster, type TestRedisCluster } from '../src/test/redis-cluster.js';
 
 /** Shared plumbing for the benchmarks: child servers, memory readings, raw SSE clients, percentiles. */
 
@@ -80,6 +85,8 @@ export function percentile(sorted: number[], p: number): number {
 export class RawStream {
   readonly socket: net.Socket;
   count = 0;
+  /** The first bytes received, to say what a stream that never got its marker got instead. */
+  head = '';
   private tail = '';
   private onCount?: () => void;
 
@@ -116,6 +123,7 @@ export class RawStream {
   }
 
   private scan(chunk: string) {
+    if (this.head.length < 300) this.head += chunk.slice(0, 300 - this.head.length);
     const text = this.tail + chunk;
     let at = text.indexOf(this.marker);
     while (at >= 0) {
@@ -138,11 +146,22 @@ export async function openRawStreams(
   const streams: RawStream[] = [];
   for (let i = 0; i < paths.length; i += batch) {
     const opened = paths.slice(i, i + batch).map((p, j) => new RawStream(port, p, headersFor(i + j), marker));
-    await Promise.all(opened.map((s) => new Promise<void>((resolve) => s.whenCount(1, resolve))));
+    // A stream refused or cut (a busy machine can make Redis time out) fails the bench instead of hanging it.
+    let timer: NodeJS.Timeout | undefined;
+    const stuck = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const stuck = opened.filter((s) => s.count === 0);
+        reject(new Error(`${stuck.length} streams never got "${marker}"; one got: ${JSON.stringify(stuck[0]?.head)}`));
+      }, 60_000);
+    });
+    await Promise.race([Promise.all(opened.map((s) => new Promise<void>((resolve) => s.whenCount(1, resolve)))), stuck]).finally(() => clearTimeout(timer));
     streams.push(...opened);
   }
   return streams;
 }
+
+/** True in the file `node`/`tsx` was started with, so a bench can also be imported by another. */
+export const isMain = (url: string) => process.argv[1] !== undefined && url === pathToFileURL(path.resolve(process.argv[1])).href;
 
 export const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
@@ -188,11 +207,31 @@ export async function startParley(
     prefix,
     admin,
     async stop() {
-      server.kill('SIGTERM');
+      await stopChild(server);
       if (!options.joining) await admin.query(`DROP DATABASE IF EXISTS ${db}`);
       await admin.end();
     },
   };
+}
+
+/**
+ * Stops a server with SIGTERM and waits until it has exited, so that the Redis it used is never
+ * stopped under it and no server outlives the bench; one still running after `graceMs` is killed.
+ */
+async function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), graceMs);
+  });
+  if ((await Promise.race([exited, late])) === 'late') {
+    process.stderr.write(`server ${child.pid} still running ${graceMs} ms after SIGTERM; killing it\n`);
+    child.kill('SIGKILL');
+    await exited;
+  }
+  clearTimeout(timer);
 }
 
 /** Signs up `username` and returns the raw session token. */
@@ -233,6 +272,21 @@ export function pidOf(name: string): number | undefined {
   return undefined;
 }
 
+/** The pid of the redis-server serving `node` (`host:port`) on this machine: its process title names the address. */
+export function redisPidOf(node: string): number | undefined {
+  const port = node.split(':')[1];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const title = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (title.startsWith('redis-server') && new RegExp(`:${port}( |\\0|$)`).test(title)) return Number(entry);
+    } catch {
+      // The process went away while we looked.
+    }
+  }
+  return undefined;
+}
+
 /**
  * CPU used by each of `pids` (and by this process) between `start()` and
  * the returned `stop()`: where the machine's cores went during a measurement.
@@ -247,4 +301,109 @@ export function cpuMeter(pids: Record<string, number | undefined>) {
     used['load generator'] = (mine.user + mine.system) / 1e6;
     return used;
   };
+}
+
+/**
+ * The Redis a bench runs Parley on: the single server at BENCH_REDIS_URL, or a fresh six-node
+ * Redis Cluster on free loopback ports (src/test/redis-cluster.ts), gone again after `stop()`.
+ * `env` is what a Parley process needs to use it; `connect()` opens a client of the bench's own.
+ */
+export type BenchRedis = {
+  kind: 'single' | 'cluster';
+  env: Record<string, string>;
+  cluster?: TestRedisCluster;
+  connect(): Promise<Redis>;
+  stop(): Promise<void>;
+};
+
+/** BENCH_REDIS=cluster runs the Parley side of a bench on a Redis Cluster; anything else, on the single server. */
+export const BENCH_REDIS_KIND: BenchRedis['kind'] = process.env.BENCH_REDIS === 'cluster' ? 'cluster' : 'single';
+
+export async function startBenchRedis(kind: BenchRedis['kind']): Promise<BenchRedis> {
+  if (kind === 'single') {
+    return {
+      kind,
+      env: { REDIS_URL: BENCH_REDIS_URL },
+      connect: () => connected(createRedis(BENCH_REDIS_URL, 'bench')),
+      stop: async () => {},
+    };
+  }
+  // A node timeout as long as Redis's default: on a busy 2-core machine a node can go unanswered
+  // for a couple of seconds, and the tests' 2 s would then fail it over in the middle of a bench.
+  const cluster = await startRedisCluster({ nodeTimeoutMs: Number(process.env.BENCH_CLUSTER_NODE_TIMEOUT_MS ?? 15_000) });
+  const target = { cluster: cluster.nodes.map((n) => ({ host: n.split(':')[0]!, port: Number(n.split(':')[1]) })) };
+  return {
+    kind,
+    // REDIS_CLUSTER_NODES takes precedence over REDIS_URL (src/config/config.ts).
+    env: { REDIS_CLUSTER_NODES: cluster.nodes.join(',') },
+    cluster,
+    connect: () => connected(createRedis(target, 'bench')),
+    stop: () => cluster.stop(),
+  };
+}
+
+async function connected(redis: Redis): Promise<Redis> {
+  await connectRedis(redis);
+  return redis;
+}
+
+/** A plain connection to one node (`host:port`), for what goes to every node: INFO, CLIENT LIST, CONFIG RESETSTAT. */
+export async function nodeClient(node: string): Promise<RedisNode> {
+  const [host, port] = node.split(':') as [string, string];
+  const client = new RedisNode({ host, port: Number(port), connectionName: 'bench-admin', lazyConnect: true, maxRetriesPerRequest: 1 });
+  client.on('error', () => {});
+  await client.connect();
+  return client;
+}
+
+/** The masters of a cluster, `host:port`, sorted. */
+export async function clusterMasters(cluster: TestRedisCluster): Promise<string[]> {
+  const client = await nodeClient(cluster.nodes[0]!);
+  try {
+    const lines = ((await client.call('CLUSTER', 'NODES')) as string).trim().split('\n');
+    return lines
+      .map((l) => l.split(' '))
+      .filter((f) => f[2]!.split(',').includes('master') && !f[2]!.includes('fail'))
+      .map((f) => f[1]!.split('@')[0]!)
+      .sort();
+  } finally {
+    client.disconnect();
+  }
+}
+
+type Socket = { localPort: number; pid: number | undefined; bytesReceived: number };
+
+/** This machine's established TCP connections to 127.0.0.1:`port`, with their process and bytes received (`ss`). */
+export async function socketsTo(port: number): Promise<Socket[]> {
+  const { stdout } = await promisify(execFile)('ss', ['-tinpH', 'state', 'established', '(', 'dport', '=', `:${port}`, ')']);
+  const sockets: Socket[] = [];
+  for (const line of stdout.split('\n')) {
+    const head = /127\.0\.0\.1:(\d+)\s+127\.0\.0\.1:(\d+)/.exec(line);
+    if (head && Number(head[2]) === port) {
+      const pid = /pid=(\d+)/.exec(line)?.[1];
+      sockets.push({ localPort: Number(head[1]), pid: pid ? Number(pid) : undefined, bytesReceived: 0 });
+      continue;
+    }
+    const bytes = /bytes_received:(\d+)/.exec(line)?.[1];
+    if (bytes && sockets.length > 0) sockets[sockets.length - 1]!.bytesReceived = Number(bytes);
+  }
+  return sockets;
+}
+
+/** How many TCP connections process `pid` holds to the Redis servers at `nodes` (`host:port`, on loopback). */
+export async function redisConnectionsOf(pid: number | undefined, nodes: string[]): Promise<number> {
+  let count = 0;
+  for (const node of nodes) count += (await socketsTo(Number(node.split(':')[1]))).filter((s) => s.pid === pid).length;
+  return count;
+}
+
+/** The cluster's current epoch and masters: when either changed between two readings, a failover happened in between. */
+export async function clusterEpoch(cluster: TestRedisCluster): Promise<string> {
+  const client = await nodeClient(cluster.nodes[0]!);
+  try {
+    const epoch = /cluster_current_epoch:(\d+)/.exec((await client.call('CLUSTER', 'INFO')) as string)?.[1];
+    return `epoch ${epoch}, masters ${(await clusterMasters(cluster)).join(' ')}`;
+  } finally {
+    client.disconnect();
+  }
 }

@@ -70,7 +70,11 @@ async function until(what: string, timeoutMs: number, check: () => Promise<boole
   }
 }
 
-export async function startRedisCluster(): Promise<TestRedisCluster> {
+/**
+ * `nodeTimeoutMs` is how long a node may go unanswered before the others fail it over: short by
+ * default, for tests that kill a master and wait for its replica to take over.
+ */
+export async function startRedisCluster(options: { nodeTimeoutMs?: number } = {}): Promise<TestRedisCluster> {
   const dir = await mkdtemp(path.join(tmpdir(), 'parley-cluster-'));
   const taken = new Set<number>();
   const ports: number[] = [];
@@ -100,7 +104,7 @@ export async function startRedisCluster(): Promise<TestRedisCluster> {
           `nodes-${port}.conf`,
           // Failover within a few seconds of a master's death: tests wait for it.
           '--cluster-node-timeout',
-          '2000',
+          String(options.nodeTimeoutMs ?? 2000),
           '--dir',
           dir,
           '--save',
