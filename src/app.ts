@@ -12,7 +12,7 @@ import { authRoutes } from './auth/routes.js';
 import type { Config } from './config/config.js';
 import type { Database } from './db/client.js';
 import { createDirectMessages, type DirectMessages } from './dm/index.js';
-import { healthRoutes } from './health/routes.js';
+import { healthRoutes, readinessRoutes } from './health/routes.js';
 import { iceRoutes } from './ice/routes.js';
 import { chatRoutes } from './rooms/chat-routes.js';
 import { roomBudgets } from './rooms/flood-limits.js';
@@ -54,6 +54,8 @@ export type ParleyApp = {
   securityHeaders: Record<string, string>;
   /** Attaches what needs the HTTP server itself (the Socket.IO endpoint). */
   attach(server: HttpServer): void;
+  /** The start of a graceful stop: from now on `/api/ready` answers 503 `draining`. */
+  beginDraining(): void;
   /** Ends everything the app holds open (streams, timers); connections to MySQL and Redis belong to the caller. */
   close(): Promise<void>;
 };
@@ -106,7 +108,7 @@ export function createApp({ config, database, redis, logger, web }: AppDeps): Pa
   app.onError(createErrorHandler(logger));
   app.notFound(notFound);
 
-  app.use(requestLog(logger));
+  app.use(requestLog(logger, { trustProxy: config.trustProxyHops > 0 }));
   app.use(securityHeaders(security));
   app.use(clientIp({ trustProxyHops: config.trustProxyHops }));
 
@@ -119,6 +121,11 @@ export function createApp({ config, database, redis, logger, web }: AppDeps): Pa
   });
 
   app.route('/api/health', healthRoutes({ db, redis }));
+  let draining = false;
+  app.route(
+    '/api/ready',
+    readinessRoutes(() => draining),
+  );
 
   const sessionDeps = { db, cache: sessionCache, secure: config.secure, sessionDays: config.sessionDays };
   // Written by the /dm sockets, read by user search and the conversation list.
@@ -188,7 +195,11 @@ export function createApp({ config, database, redis, logger, web }: AppDeps): Pa
       dm.sockets.attach(server);
       addSecurityHeadersToEngine(server, dm.sockets.io, security);
     },
+    beginDraining() {
+      draining = true;
+    },
     async close() {
+      draining = true;
       clearInterval(sweep);
       await dm.close();
       await hub.close();

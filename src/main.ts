@@ -36,11 +36,14 @@ function shutdown(signal: string) {
   if (signalled) return;
   signalled = true;
   logger.info({ signal }, 'shutting down');
-  // Backstop: whatever happens, the process is gone within the grace period plus a second.
-  setTimeout(() => {
-    logger.warn('shutdown took too long; exiting');
-    process.exit(0);
-  }, config.shutdownTimeoutMs + 1000).unref();
+  // Backstop: whatever happens, the process is gone within the drain delay and the grace period plus a second.
+  setTimeout(
+    () => {
+      logger.warn('shutdown took too long; exiting');
+      process.exit(0);
+    },
+    config.shutdownDrainDelayMs + config.shutdownTimeoutMs + 1000,
+  ).unref();
   running.stop().then(
     () => {
       logger.info('stopped');

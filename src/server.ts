@@ -104,6 +104,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
+      // Readiness fails first. With a drain delay, this process goes on serving as before
+      // while proxies and orchestrators, which poll readiness, take it out of rotation.
+      parley.beginDraining();
+      if (config.shutdownDrainDelayMs > 0) await new Promise((r) => setTimeout(r, config.shutdownDrainDelayMs));
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Node goes on serving requests on kept-alive connections after close(). While this
       // process drains, no connection may carry another request: answers say `Connection:

@@ -68,6 +68,9 @@ const schema = z.object({
   SIGNUP_MAX_PER_IP: z.coerce.number().int().min(1).default(20),
   SIGNUP_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3600),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(8000),
+  // After SIGTERM, how long to keep serving as usual (only /api/ready says `draining`) before
+  // closing the listener and the open streams: time for a proxy or an orchestrator to notice.
+  SHUTDOWN_DRAIN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(500).max(600_000).default(15_000),
   HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
   DM_RATE_MAX: z.coerce.number().int().min(1).default(30),
@@ -163,6 +166,8 @@ export type Config = {
   loginLimits: { perIp: number; perUsername: number; windowSeconds: number };
   signupLimits: { perIp: number; windowSeconds: number };
   shutdownTimeoutMs: number;
+  /** SHUTDOWN_DRAIN_DELAY_MS: serving on after SIGTERM, with readiness failing, before the stop proper. */
+  shutdownDrainDelayMs: number;
   /** A request whose headers, or whole request, take longer than this to arrive is answered 408 and cut off. */
   http: { headersTimeoutMs: number; requestTimeoutMs: number };
   /** How many argon2 hashes or verifications run at once in this process. */
@@ -235,6 +240,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     },
     signupLimits: { perIp: e.SIGNUP_MAX_PER_IP, windowSeconds: e.SIGNUP_WINDOW_SECONDS },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    shutdownDrainDelayMs: e.SHUTDOWN_DRAIN_DELAY_MS,
     // Half the cores by default: hashing at full width starved everything else the process does.
     passwordHashConcurrency: e.PASSWORD_HASH_CONCURRENCY ?? Math.max(1, Math.floor(availableParallelism() / 2)),
     http: {

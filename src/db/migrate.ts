@@ -8,13 +8,23 @@ export const migrationsFolder = fileURLToPath(new URL(import.meta.url.includes('
 
 /**
  * Creates the database named in `url` when it does not exist yet, in utf8mb4
- * so every user's text (emoji included) round-trips.
+ * so every user's text (emoji included) round-trips. A database that exists
+ * is left alone without asking for CREATE: a managed MySQL's account often
+ * may use its one database and create no other.
  */
 export async function ensureDatabaseExists(url: string): Promise<void> {
   const u = new URL(url);
   const name = decodeURIComponent(u.pathname.replace(/^\//, ''));
   if (!/^[A-Za-z0-9_$-]{1,64}$/.test(name)) {
     throw new Error(`database name "${name}" in DATABASE_URL is not a plain identifier`);
+  }
+  try {
+    const existing = await mysql.createConnection({ uri: url, connectTimeout: 5000 });
+    await existing.end();
+    return;
+  } catch (err) {
+    // Anything but "no such database" (refused, bad password, no right to it) is the answer.
+    if ((err as { code?: string }).code !== 'ER_BAD_DB_ERROR') throw err;
   }
   u.pathname = '/';
   const conn = await mysql.createConnection({ uri: u.toString(), connectTimeout: 5000 });

@@ -37,3 +37,19 @@ export function healthRoutes(deps: HealthDeps) {
     return c.json({ ok, mysql, redis, error: { code: 'dependency_down', message: `${down} unreachable` } }, 503, { 'Cache-Control': 'no-store' });
   });
 }
+
+/**
+ * `GET /api/ready`: 200 while this process takes new work, 503 `draining` from the moment a
+ * graceful stop begins, so that a proxy's or an orchestrator's readiness check sends new
+ * requests elsewhere while open ones finish. It does not look at MySQL or Redis: every replica
+ * shares them, so an outage would make every replica unready at once, and the proxy would then
+ * answer with errors of its own instead of Parley's clear 503s (that is /api/health's job).
+ */
+export function readinessRoutes(isDraining: () => boolean) {
+  return new Hono().get('/', (c) => {
+    if (!isDraining()) return c.json({ ok: true }, 200, { 'Cache-Control': 'no-store' });
+    return c.json({ ok: false, error: { code: 'draining', message: 'this process is stopping; send new work to another' } }, 503, {
+      'Cache-Control': 'no-store',
+    });
+  });
+}
