@@ -126,7 +126,8 @@ export function createApp({ config, database, redis, logger, web }: AppDeps): Pa
   const presence = createPresence(redis, key, config.dm.presenceTimeoutMs);
   const dm = createDirectMessages({ config, database, redis, key, limiter, session: sessionDeps, logger, presence, rooms: state });
   app.use('/api/*', loadSession(sessionDeps));
-  // Streams here are ended directly too, in case the Redis announcement is lost.
+  // The /dm sockets on every process (through the adapter); this process's room and lobby
+  // streams directly too, in case the Redis announcement that ends them elsewhere is lost.
   const endSession = createSessionEnder({
     sessionCache,
     holders: [{ endSession: (sid) => dm.sockets.disconnectSession(sid) }, hub, lobby],
