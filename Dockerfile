@@ -18,6 +18,8 @@ COPY --from=build --chown=node:node /app/package.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 COPY --chown=node:node drizzle ./drizzle
+# The admin command (`npm run admin -- <command>`, docs/admin.md) runs dist/src/admin/main.js through this.
+COPY --chown=node:node bin ./bin
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \

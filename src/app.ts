@@ -7,6 +7,7 @@ import { createPasswordWork } from './auth/password-queue.js';
 import { createRateLimiter } from './auth/rate-limit.js';
 import { createSessionCache } from './auth/session-cache.js';
 import { deleteExpiredSessions } from './auth/session.js';
+import { createSessionEnder } from './auth/end-session.js';
 import { accountRoutes } from './auth/account-routes.js';
 import { authRoutes } from './auth/routes.js';
 import type { Config } from './config/config.js';
@@ -132,21 +133,14 @@ export function createApp({ config, database, redis, logger, web }: AppDeps): Pa
   const presence = createPresence(redis, key, config.dm.presenceTimeoutMs);
   const dm = createDirectMessages({ config, database, redis, key, limiter, session: sessionDeps, logger, presence, rooms: state });
   app.use('/api/*', loadSession(sessionDeps));
-  /**
-   * Ends a session whose row is gone, everywhere: every process's cache (the announcement,
-   * which also ends its room streams there), its /dm sockets on any process (through the
-   * adapter), and its room members. Streams here are ended directly too, in case the Redis
-   * announcement is lost.
-   */
-  async function endSession({ id: sid, userId }: { id: string; userId: number }) {
-    await sessionCache.revokeSession(sid);
-    dm.sockets.disconnectSession(sid);
-    hub.endSession(sid);
-    lobby.endSession(sid);
-    // Every member the session holds goes, in every room, whether or not it has a stream
-    // (or one still being opened, anywhere): each member-left ends that stream.
-    await state.leaveSession(userId, sid).catch((err) => logger.warn({ err: { message: err.message } }, 'could not remove an ended session’s members'));
-  }
+  // The /dm sockets on every process (through the adapter); this process's room and lobby
+  // streams directly too, in case the Redis announcement that ends them elsewhere is lost.
+  const endSession = createSessionEnder({
+    sessionCache,
+    holders: [{ endSession: (sid) => dm.sockets.disconnectSession(sid) }, hub, lobby],
+    rooms: state,
+    logger,
+  });
   app.route(
     '/api/auth',
     authRoutes({
@@ -163,7 +157,7 @@ export function createApp({ config, database, redis, logger, web }: AppDeps): Pa
   const authed = new Hono<AuthedEnv>();
   authed.use(requireUser());
   authed.route('/', userRoutes({ db, presence, logger, sessionCache, rooms: state }));
-  authed.route('/me', accountRoutes({ db, limiter, passwords, sessionCache, endSession, rooms: state, logger, config }));
+  authed.route('/me', accountRoutes({ db, limiter, passwords, sessionCache, endSession, rooms: state, lobby, logger, config }));
   const budgets = roomBudgets(config.rooms.limits);
   const peers = { perSession: config.rooms.peersPerSession, perUser: config.rooms.peersPerUser };
   const invites = createInvites(redis, key);

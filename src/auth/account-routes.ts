@@ -1,17 +1,20 @@
-import { eq, or } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Config } from '../config/config.js';
 import type { Db } from '../db/client.js';
-import { rooms, sessions, userBlocks, users } from '../db/schema.js';
+import { users } from '../db/schema.js';
 import type { AuthedEnv } from '../http/app-env.js';
 import { ApiError, unauthenticated } from '../http/errors.js';
 import { readJson } from '../http/read-json.js';
 import type { Logger } from '../logging/logger.js';
 import type { RoomState } from '../rooms/live-state.js';
+import type { Lobby } from '../rooms/lobby.js';
 import { findUserById } from '../users/store.js';
 import { newPasswordSchema } from '../users/validation.js';
 import { clearSessionCookie } from './cookie.js';
+import { deleteAccount } from './delete-account.js';
+import type { EndSession } from './end-session.js';
 import type { PasswordWork } from './password-queue.js';
 import type { RateLimiter } from './rate-limit.js';
 import { tooManyAttempts } from './routes.js';
@@ -24,17 +27,15 @@ const changePasswordSchema = z.object({ current: currentPassword, next: newPassw
 const deleteAccountSchema = z.object({ password: currentPassword });
 const publicIdSchema = z.string().regex(/^[0-9a-f]{32}$/);
 
-/** What a deleted account is shown as, wherever the other side of a conversation still sees it. */
-const DELETED_DISPLAY_NAME = 'Deleted user';
-
 type AccountRoutesDeps = {
   db: Db;
   limiter: RateLimiter;
   passwords: PasswordWork;
   sessionCache: SessionCache;
   /** Ends a session that was deleted from the table everywhere: caches, sockets, streams, room members. */
-  endSession: (session: { id: string; userId: number }) => Promise<void>;
+  endSession: EndSession;
   rooms: Pick<RoomState, 'close'>;
+  lobby: Pick<Lobby, 'roomDeleted'>;
   logger: Logger;
   config: Pick<Config, 'secure' | 'loginLimits'>;
 };
@@ -106,25 +107,7 @@ export function accountRoutes(deps: AccountRoutesDeps) {
       const input = await readJson(c, deleteAccountSchema);
       const me = c.var.user;
       await checkPassword(me.id, input.password, c.var.clientIp);
-      // The account's rooms close for whoever is in them, as if the owner had deleted each.
-      // Redis first, as in DELETE /api/rooms/:name: a retry after a failure finds what is left.
-      const owned = await db.select({ id: rooms.id, name: rooms.name }).from(rooms).where(eq(rooms.ownerId, me.id));
-      for (const room of owned) await deps.rooms.close(room.name);
-      // The row stays as a tombstone (see docs/api.md): no password can match an empty hash
-      // (login never checks a deleted account's hash anyway), the name stays taken, and what
-      // others see of the person is reduced to the name.
-      const ended = await db.transaction(async (tx) => {
-        await tx.delete(rooms).where(eq(rooms.ownerId, me.id));
-        await tx.update(users).set({ deletedAt: new Date(), displayName: DELETED_DISPLAY_NAME, passwordHash: '' }).where(eq(users.id, me.id));
-        await tx.delete(userBlocks).where(or(eq(userBlocks.blockerId, me.id), eq(userBlocks.blockedId, me.id)));
-        const rows = await tx.select({ id: sessions.id }).from(sessions).where(eq(sessions.userId, me.id));
-        await tx.delete(sessions).where(eq(sessions.userId, me.id));
-        return rows.map((r) => r.id);
-      });
-      await endAll(me.id, ended);
-      // Every process re-reads the user: cached sessions go, and the DM directory learns the
-      // account is gone, so messages to it are refused as to an unknown name.
-      await deps.sessionCache.revokeUser(me.id);
+      await deleteAccount({ db, rooms: deps.rooms, lobby: deps.lobby, endSession: deps.endSession, sessionCache: deps.sessionCache }, me.id);
       clearSessionCookie(c, config);
       return c.body(null, 204);
     });

@@ -10,7 +10,7 @@ import { createBlockCache } from './block-cache.js';
 import { createCalls } from './calls.js';
 import { blockRoutes, dmRoutes } from './routes.js';
 import { createDmService } from './service.js';
-import { createDmNamespace, createDmSockets } from './socket.js';
+import { createDmNamespace, createDmSockets, disconnectSessionSockets } from './socket.js';
 import { createUserDirectory } from './user-directory.js';
 import { createMessageWriter } from './writer.js';
 
@@ -137,4 +137,40 @@ function adapterConnection(redis: Redis, name: string, methods: string[], option
     target[method] = (...args: unknown[]) => original(...args).catch(() => undefined);
   }
   return connection;
+}
+
+/**
+ * Reaches the `/dm` sockets of every process from one that serves none (the admin command): the
+ * same namespace and adapter as a server's, never attached to an HTTP server. The adapter
+ * publishes without waiting; close() waits for what it published before closing.
+ */
+export function createDmRemote(redis: Redis, key: KeySpace) {
+  const pub = adapterConnection(redis, 'parley-admin-dm-pub', ['publish', 'spublish']);
+  const sub = adapterConnection(redis, 'parley-admin-dm-sub', ['subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe', 'ssubscribe', 'sunsubscribe'], {
+    sharded: true,
+  });
+  const sent: Array<Promise<unknown>> = [];
+  const target = pub as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  for (const method of ['publish', 'spublish']) {
+    const original = target[method]!;
+    target[method] = (...args: unknown[]) => {
+      const done = original(...args);
+      sent.push(done);
+      return done;
+    };
+  }
+  const { io, nsp } = createDmNamespace({ pub, sub, adapterKey: key('sio') });
+  return {
+    /** Ends a session's sockets wherever they are connected. */
+    endSession(sessionId: string): void {
+      disconnectSessionSockets(nsp, sessionId);
+    },
+    async close(): Promise<void> {
+      await Promise.all(sent);
+      // Not io.close(): it closes an engine that a server never attached does not have.
+      await Promise.allSettled([io.of('/').adapter.close(), nsp.adapter.close()]);
+      await closeRedis(pub);
+      await closeRedis(sub);
+    },
+  };
 }

@@ -31,6 +31,11 @@ type DmNamespace = Namespace<DmClientToServerEvents, DmServerToClientEvents, Rec
 
 const sessionRoom = (sessionId: string) => `session:${sessionId}`;
 
+/** Disconnects every socket of a session, on every process (through the namespace's adapter). */
+export function disconnectSessionSockets(nsp: Pick<Namespace, 'in'>, sessionId: string): void {
+  nsp.in(sessionRoom(sessionId)).disconnectSockets(true);
+}
+
 type DmNamespaceOptions = {
   pub: Redis;
   sub: Redis;
@@ -290,7 +295,7 @@ export function createDmSockets(deps: DmSocketDeps) {
     checkExpiredSessions,
     /** Disconnects every socket of a session, on every process (after logout). */
     disconnectSession(sessionId: string) {
-      nsp.in(sessionRoom(sessionId)).disconnectSockets(true);
+      disconnectSessionSockets(nsp, sessionId);
     },
     /**
      * For a graceful stop. Closing the transports, rather than disconnecting

@@ -51,6 +51,51 @@ const KEEP_ALIVE = Buffer.from(':\n\n');
 
 type Message = { s: number; t: LobbyEventType; n: string; d: string };
 
+/**
+ * Tells every process's lobby that a room was created or deleted, without serving any lobby
+ * stream: the lobby below publishes through it, and so does the admin command.
+ */
+export function createLobbyAnnouncer(redis: Redis, key: KeySpace, logger: Logger) {
+  const channel = key('lobby', 'ch');
+  const seqKey = key('lobby', 'seq');
+
+  async function publish(seq: number, type: LobbyEventType, name: string, data: unknown) {
+    const message: Message = { s: seq, t: type, n: name, d: JSON.stringify(data) };
+    await redis.publish(channel, JSON.stringify(message));
+  }
+
+  const warn = (what: string) => (err: Error) => logger.warn({ err: { message: err.message } }, `lobby: could not publish ${what}`);
+
+  return {
+    channel,
+    seqKey,
+    publish,
+    warn,
+
+    /** Tell every lobby that a room now exists. Never throws: the room exists either way. */
+    async roomCreated(row: RoomWithOwner): Promise<void> {
+      if (!isListed(row)) return;
+      try {
+        const seq = await redis.incr(seqKey);
+        await publish(seq, 'room-created', row.name, { room: toPublicRoom(row, 0) });
+      } catch (err) {
+        warn('room-created')(err as Error);
+      }
+    },
+
+    /** Tell every lobby that a room is gone. Never throws. */
+    async roomDeleted(row: RoomWithOwner): Promise<void> {
+      if (!isListed(row)) return;
+      try {
+        const seq = await redis.incr(seqKey);
+        await publish(seq, 'room-deleted', row.name, { name: row.name });
+      } catch (err) {
+        warn('room-deleted')(err as Error);
+      }
+    },
+  };
+}
+
 export function createLobby(deps: {
   db: Db;
   redis: Redis;
@@ -62,8 +107,8 @@ export function createLobby(deps: {
   securityHeaders?: Record<string, string>;
 }) {
   const { db, redis, subscriber, key, state, logger, options } = deps;
-  const channel = key('lobby', 'ch');
-  const seqKey = key('lobby', 'seq');
+  const announcer = createLobbyAnnouncer(redis, key, logger);
+  const { channel, seqKey, publish, warn } = announcer;
   const headers = eventStreamHeaders(deps.securityHeaders ?? {});
   const perUser = options.perUser ?? PER_USER;
   const perProcess = options.perProcess ?? PER_PROCESS;
@@ -107,13 +152,6 @@ export function createLobby(deps: {
     const frame = lobbyFrame(m.t, m.d);
     for (const stream of streams) stream.deliver(m.s, frame);
   }
-
-  async function publish(seq: number, type: LobbyEventType, name: string, data: unknown) {
-    const message: Message = { s: seq, t: type, n: name, d: JSON.stringify(data) };
-    await redis.publish(channel, JSON.stringify(message));
-  }
-
-  const warn = (what: string) => (err: Error) => logger.warn({ err: { message: err.message } }, `lobby: could not publish ${what}`);
 
   async function sendUpdate(name: string) {
     // The number first, then the count and the row (see above).
@@ -171,16 +209,7 @@ export function createLobby(deps: {
   tidy.unref();
 
   const lobby = {
-    /** Tell every lobby that a room now exists. Never throws: the room exists either way. */
-    async roomCreated(row: RoomWithOwner): Promise<void> {
-      if (!isListed(row)) return;
-      try {
-        const seq = await redis.incr(seqKey);
-        await publish(seq, 'room-created', row.name, { room: toPublicRoom(row, 0) });
-      } catch (err) {
-        warn('room-created')(err as Error);
-      }
-    },
+    roomCreated: announcer.roomCreated,
 
     /**
      * The hook for anything that changes a room's member count, capacity or lock:
@@ -202,13 +231,7 @@ export function createLobby(deps: {
     async roomDeleted(row: RoomWithOwner): Promise<void> {
       clearTimeout(pending.get(row.name));
       pending.delete(row.name);
-      if (!isListed(row)) return;
-      try {
-        const seq = await redis.incr(seqKey);
-        await publish(seq, 'room-deleted', row.name, { name: row.name });
-      } catch (err) {
-        warn('room-deleted')(err as Error);
-      }
+      await announcer.roomDeleted(row);
     },
 
     /** Serves a lobby stream on `res`: `rooms` first, then every change, live. */

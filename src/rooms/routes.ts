@@ -17,7 +17,8 @@ import { checkRoomPassword } from './room-password.js';
 import type { Invites } from './invites.js';
 import type { Lobby } from './lobby.js';
 import { listPublicRooms, mayEnter, toPublicRoom } from './public-room.js';
-import { deleteRoom, findRoomByName, insertRoom, type RoomWithOwner } from './store.js';
+import { closeAndDeleteRoom } from './delete-room.js';
+import { findRoomByName, insertRoom, type RoomWithOwner } from './store.js';
 
 const CREATE_LIMIT = { max: 30, windowSeconds: 3600 };
 
@@ -152,11 +153,7 @@ export function roomRoutes({ db, state, limiter, floods, budgets, passwords, pee
       if (room.ownerId !== c.var.user.id) {
         throw new ApiError(403, 'not_room_owner', 'Only the room’s owner can delete it.');
       }
-      // Redis first: if MySQL then fails the client gets a 503 and can simply retry,
-      // whereas the other order could leave a deleted room live in Redis.
-      await state.close(room.name);
-      await deleteRoom(db, room.id);
-      await lobby.roomDeleted(room);
+      await closeAndDeleteRoom({ db, state, lobby }, room);
       return c.body(null, 204);
     });
 }

@@ -22,15 +22,20 @@ export async function findRoomByName(db: Db, name: string): Promise<RoomWithOwne
   return rows[0];
 }
 
-/** The newest listed rooms first (calls' private rooms are never listed). */
-export async function listRooms(db: Db, limit: number): Promise<RoomWithOwner[]> {
-  return db
+/** The newest listed rooms first (calls' private rooms are never listed); all of them without `limit`. */
+export async function listRooms(db: Db, limit?: number): Promise<RoomWithOwner[]> {
+  const query = db
     .select(roomColumns)
     .from(rooms)
     .innerJoin(users, eq(users.id, rooms.ownerId))
     .where(isNull(rooms.guestId))
-    .orderBy(desc(rooms.createdAt), desc(rooms.id))
-    .limit(limit);
+    .orderBy(desc(rooms.createdAt), desc(rooms.id));
+  return limit === undefined ? query : query.limit(limit);
+}
+
+/** Every room `ownerId` owns, calls' private rooms included. */
+export async function listRoomsOwnedBy(db: Db, ownerId: number): Promise<RoomWithOwner[]> {
+  return db.select(roomColumns).from(rooms).innerJoin(users, eq(users.id, rooms.ownerId)).where(eq(rooms.ownerId, ownerId));
 }
 
 export async function insertRoom(
