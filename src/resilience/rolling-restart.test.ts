@@ -3,25 +3,27 @@ import type { Browser, Page } from 'playwright-core';
 import { io as connect } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { audioOver, callStats, launchBrowser, twoInACall, waitFor, type UserPage } from '../../web/test/browser.js';
-import { startBalancer } from '../test/balancer.js';
 import { TestClient } from '../test/client.js';
 import { freePort } from '../test/free-port.js';
 import { uniquePrefix, uniqueUsername, workerDatabaseUrl, type TestServer } from '../test/harness.js';
 import { runParleyProcess, waitForListening, type ParleyProcess } from '../test/process.js';
+import { startCaddy, type RunningProxy } from '../test/proxies.js';
 import { TEST_REDIS_URL } from '../test/services.js';
 import { connected, retryingDmSender } from '../test/dm-sender.js';
 
 /**
  * Scenario 7 of docs/reliability.md: a rolling restart. Two Parley processes
- * behind the test balancer, each on a fixed port; everything is made through
- * the balancer, so it all lands on process 1 first. Process 1 is stopped with
+ * behind Caddy with the project's own Caddyfile (deploy/caddy), each on a fixed
+ * port. Here Caddy sends everything to the first process that is up (its `first`
+ * policy instead of the default spreading), so that everything lands on process
+ * 1 first and the test knows where every client is. Process 1 is stopped with
  * SIGTERM and started again, then process 2 the same way: each time every
  * client moves to the other process by itself, without a reload.
  */
 
 const PRESENCE_TIMEOUT_MS = 3000;
 
-let lb: Awaited<ReturnType<typeof startBalancer>>;
+let lb: RunningProxy;
 let env: Record<string, string>;
 const ports: number[] = [];
 const procs: ParleyProcess[] = [];
@@ -35,12 +37,15 @@ async function start(i: number) {
 
 beforeAll(async () => {
   ports.push(await freePort(), await freePort());
-  lb = await startBalancer(ports);
+  lb = await startCaddy(ports, { policies: { LB_POLICY: 'first', DM_LB_POLICY: 'first' } });
   env = {
     DATABASE_URL: workerDatabaseUrl(),
     REDIS_URL: TEST_REDIS_URL,
     REDIS_PREFIX: uniquePrefix(),
     ORIGIN: lb.origin,
+    TRUST_PROXY: '1',
+    // As in docker-compose.yml: readiness fails, and Caddy stops sending new work, before the process closes.
+    SHUTDOWN_DRAIN_DELAY_MS: '1500',
     SIGNUP_MAX_PER_IP: '100000',
     DM_RATE_MAX: '100000',
     // Short, so that the stopped process's presence entries expire during the test: nobody may
@@ -157,7 +162,8 @@ describe('rolling restart of two processes', () => {
     const figures: string[] = [];
     for (const i of [0, 1]) {
       const label = `process ${i + 1}`;
-      expect(lb.connectionsTo(ports[i]!)).toBeGreaterThan(0);
+      // The clients' streams are on this process now.
+      expect(procs[i]!.stdout()).toContain('/events"');
       for (const page of dmPages) await recordStatus(page, '.dm > p.status');
       for (const page of roomPages) await recordStatus(page, '.room-screen > p.status');
       reconnects.length = 0;
@@ -174,8 +180,8 @@ describe('rolling restart of two processes', () => {
       const code = await procs[i]!.exit;
       const stoppedAfter = Date.now() - sigterm;
       expect(code, procs[i]!.stderr()).toBe(0);
-      // Well within the 8 s grace period: kept-alive connections do not hold the stop up.
-      expect(stoppedAfter).toBeLessThan(4000);
+      // The drain delay, then well within the 8 s grace period: kept-alive connections do not hold the stop up.
+      expect(stoppedAfter).toBeLessThan(4500);
 
       // Every client has left for the other process before this one comes back: otherwise a
       // client whose reconnection (0.5-1.5 s of backoff) came after the restart would be back on
