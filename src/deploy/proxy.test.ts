@@ -96,8 +96,13 @@ describe.each([
     // Made by the proxy (Caddy: a UUID; nginx: 32 hex digits), not by Parley.
     expect(id).toMatch(name === 'caddy' ? /^[0-9a-f-]{36}$/ : /^[0-9a-f]{32}$/);
     await waitFor('the id in the proxy’s log', async () => proxy.log().includes(id!), 3000);
-    const parleyLine = procs.flatMap((p) => p.stdout().split('\n')).find((l) => l.includes(`"reqId":"${id}"`));
-    expect(JSON.parse(parleyLine!)).toMatchObject({ msg: 'request', path: '/api/health', status: 200 });
+    // A child's output reaches this process a moment after its answer may have.
+    const parleyLine = await waitFor(
+      'the id in Parley’s log',
+      async () => procs.flatMap((p) => p.stdout().split('\n')).find((l) => l.includes(`"reqId":"${id}"`)),
+      3000,
+    );
+    expect(JSON.parse(parleyLine)).toMatchObject({ msg: 'request', path: '/api/health', status: 200 });
   });
 
   it('carries room event streams unbuffered, from either process to the other', async () => {
@@ -120,9 +125,14 @@ describe.each([
       await streams.at(-1)!.next((e) => e.event === 'welcome');
     }
     // Four streams open at once: the proxy put some on each process.
-    const after = servedBy(/\/events$/);
-    expect(after[0]! - before[0]!).toBeGreaterThan(0);
-    expect(after[1]! - before[1]!).toBeGreaterThan(0);
+    await waitFor(
+      'streams on both processes',
+      async () => {
+        const after = servedBy(/\/events$/);
+        return after[0]! > before[0]! && after[1]! > before[1]!;
+      },
+      3000,
+    );
     // Every member signals every other: each signal is one small event, which a buffering proxy would hold back.
     for (let i = 0; i < members.length; i++) {
       for (let j = 0; j < members.length; j++) {

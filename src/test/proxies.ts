@@ -33,12 +33,15 @@ async function untilAnswers(origin: string, child: ChildProcess, output: () => s
   throw new Error(`the proxy did not answer: ${output()}`);
 }
 
-/** Stops the proxy, without waiting for the clients it still holds (a test's idle connections). */
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
+/**
+ * Stops the proxy without waiting for the clients it still holds (a test's idle connections):
+ * SIGTERM is nginx's fast shutdown, which also ends its workers; Caddy's SIGTERM would wait.
+ */
+function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     child.once('exit', () => resolve());
-    child.kill('SIGKILL');
+    child.kill(signal);
   });
 }
 
@@ -74,7 +77,7 @@ export async function startCaddy(
     origin,
     log: () => output,
     close: async () => {
-      await stop(child);
+      await stop(child, 'SIGKILL');
       rmSync(home, { recursive: true, force: true });
     },
   };
@@ -131,7 +134,7 @@ export async function startNginx(backends: number[], options: { port?: number } 
     origin,
     log: () => read('access.log'),
     close: async () => {
-      await stop(child);
+      await stop(child, 'SIGTERM');
       rmSync(dir, { recursive: true, force: true });
     },
   };
