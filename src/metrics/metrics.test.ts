@@ -80,6 +80,11 @@ describe('the metrics endpoint', () => {
     expect(moved(before, after, 'parley_http_requests_total', { method: 'GET', route: '/api/rooms/:name', status: '404' })).toBe(1);
     expect(moved(before, after, 'parley_http_requests_total', { method: 'GET', route: 'other', status: '404' })).toBe(1);
     expect(moved(before, after, 'parley_http_request_duration_seconds_count', { method: 'POST', route: '/api/auth/signup', status: '201' })).toBe(1);
+    const signup = { method: 'POST', route: '/api/auth/signup', status: '201' };
+    expect(moved(before, after, 'parley_http_request_duration_seconds_bucket', { ...signup, le: '+Inf' })).toBe(1);
+    // A signup hashes a password: tens of milliseconds, never under a millisecond.
+    expect(moved(before, after, 'parley_http_request_duration_seconds_bucket', { ...signup, le: '0.001' })).toBe(0);
+    expect(moved(before, after, 'parley_http_request_duration_seconds_sum', signup)).toBeGreaterThan(0.001);
     expect(after.some((s) => Object.values(s.labels).some((v) => v.includes(room)))).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { SIGNAL_TYPES, type SignalType } from '../rooms/protocol.js';
 import { limitLabel } from './limits.js';
+import { createRequestMetrics } from './request-metrics.js';
 
 /**
  * What one Parley process counts for Prometheus, in a registry of its own: tests run
@@ -8,15 +9,14 @@ import { limitLabel } from './limits.js';
  * app's metrics (same names). The modules that count are handed the narrow part they use
  * (a callback, or an object of two), never the registry.
  *
- * The hot paths (every request, every signal) touch label children made once and kept,
- * so counting costs a map lookup and an addition.
+ * The hot paths stay cheap: requests are counted by hand (request-metrics.ts), and each
+ * signal type's counter child is made once and kept.
  */
 
 /** Gauges read when Prometheus scrapes, from what the process holds anyway. */
 type Sources = { roomStreams(): number; lobbyStreams(): number; dmSockets(): number };
 
 type Child = { inc(): void };
-type Timed = { count: Child; duration: { observe(seconds: number): void } };
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const BATCH_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
@@ -25,20 +25,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
   const registers = [registry];
 
-  const requests = new Counter({
-    name: 'parley_http_requests_total',
-    help: 'HTTP requests answered, by method, matched route pattern and status. Event streams count once, when they open.',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers,
-  });
-  const durations = new Histogram({
-    name: 'parley_http_request_duration_seconds',
-    help: 'Time to answer an HTTP request (for an event stream: until it opened), by method, route and status.',
-    labelNames: ['method', 'route', 'status'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers,
-  });
-  const timed = new Map<string, Timed>();
+  const http = createRequestMetrics(registry, LATENCY_BUCKETS);
 
   let sources: Sources | undefined;
   new Gauge({
@@ -113,19 +100,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
 
   return {
     registry,
-    http: {
-      observe(method: string, route: string, status: number, seconds: number): void {
-        const key = `${method} ${status} ${route}`;
-        let t = timed.get(key);
-        if (!t) {
-          const labels = { method, route, status: String(status) };
-          t = { count: requests.labels(labels), duration: durations.labels(labels) };
-          timed.set(key, t);
-        }
-        t.count.inc();
-        t.duration.observe(seconds);
-      },
-    },
+    http,
     /** A signal of `type` was relayed. */
     signalRelayed(type: SignalType): void {
       signalByType.get(type)?.inc();
