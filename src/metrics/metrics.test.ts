@@ -197,6 +197,19 @@ describe('without METRICS_PORT', () => {
   });
 });
 
+describe('a metrics port already taken', () => {
+  it('stops the start with a message naming METRICS_PORT', async () => {
+    const squatter = new NetServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const taken = (squatter.address() as { port: number }).port;
+    try {
+      await expect(startTestServer({ METRICS_PORT: String(taken) })).rejects.toThrow(/cannot serve metrics on 127\.0\.0\.1:\d+ .*METRICS_PORT/);
+    } finally {
+      squatter.close();
+    }
+  });
+});
+
 describe('a stopped server', () => {
   it('closes its metrics port', async () => {
     const other = await startTestServer({ METRICS_PORT: '0' });

@@ -51,7 +51,10 @@ export function createRequestMetrics(registry: Registry, bounds: readonly number
       return { name: DURATION, help: durations.help, type: 'histogram', aggregator: 'sum', values };
     },
   };
-  // The registry reads only name, type and get() of what it is given.
+  // The registry reads only name, type and get() of what it is given (and reset(), on resetMetrics()).
+  const reset = () => entries.clear();
+  Object.assign(requests, { reset });
+  Object.assign(durations, { reset });
   registry.registerMetric(requests as unknown as Metric);
   registry.registerMetric(durations as unknown as Metric);
 
