@@ -33,6 +33,8 @@ import { csrf } from './http/middleware/csrf.js';
 import { requestLog } from './http/middleware/request-log.js';
 import { addSecurityHeadersToEngine, securityHeaders, securityHeaderValues } from './http/middleware/security-headers.js';
 import type { Logger } from './logging/logger.js';
+import { httpMetrics } from './metrics/http.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { createPresence } from './presence/presence.js';
 import { closeRedis, duplicateRedis, keySpace, type Redis } from './redis/client.js';
 import { userRoutes } from './users/routes.js';
@@ -42,6 +44,8 @@ type AppDeps = {
   database: Database;
   redis: Redis;
   logger: Logger;
+  /** What the app counts for Prometheus; served, or not, by the caller (src/server.ts). A registry of its own when not given. */
+  metrics?: Metrics;
   /** The web client's routes (src/web/routes.ts); none in tests that need only the API. */
   web?: Hono;
 };
@@ -65,12 +69,14 @@ const MAX_BODY_BYTES = 128 * 1024;
 const SESSION_SWEEP_MS = 60 * 60 * 1000;
 
 /** The composition root: builds the whole HTTP app from its dependencies, with no globals. */
-export function createApp({ config, database, redis, logger, web }: AppDeps): ParleyApp {
+export function createApp({ config, database, redis, logger, web, metrics = createMetrics() }: AppDeps): ParleyApp {
   const db = database.db;
   const key = keySpace(config.redisPrefix);
-  const limiter = createRateLimiter(redis, key);
-  const floods = createFloodLimiter(redis, key);
-  const passwords = createPasswordWork({ concurrency: config.passwordHashConcurrency });
+  const limiter = createRateLimiter(redis, key, metrics.refused);
+  const floods = createFloodLimiter(redis, key, { onRefused: metrics.refused });
+  const passwords = createPasswordWork({ concurrency: config.passwordHashConcurrency, onRefused: metrics.refused });
+  const onRedisError = () => metrics.dependencyFailed('redis');
+  redis.on('error', onRedisError);
   const dummyHash = createDummyHash();
   // The dummy hash is awaited only on login; keep its rejection from going unhandled meanwhile.
   dummyHash.catch((err) => logger.error({ err }, 'could not prepare the dummy password hash'));
@@ -80,14 +86,16 @@ export function createApp({ config, database, redis, logger, web }: AppDeps): Pa
   // streams: sharded channels only (see hub.ts), on the node that owns each room's slot.
   const roomSubscriber = duplicateRedis(redis, 'parley-room-sub', { sharded: true });
   roomSubscriber.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis room subscriber error'));
+  roomSubscriber.on('error', onRedisError);
   roomSubscriber.connect().catch(() => {});
   // Session announcements and the lobby: classic channels, which every process hears wherever they are published.
   const subscriber = duplicateRedis(redis, 'parley-sub');
   subscriber.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis subscriber error'));
+  subscriber.on('error', onRedisError);
   subscriber.connect().catch(() => {});
   const security = securityHeaderValues({ secure: config.secure });
   const hub = createRoomHub({ subscriber: roomSubscriber, state, logger, options: config.rooms, securityHeaders: security });
-  const lobby = createLobby({ db, redis, subscriber, key, state, logger, options: config.rooms, securityHeaders: security });
+  const lobby = createLobby({ db, redis, subscriber, key, state, logger, options: config.rooms, securityHeaders: security, onRefused: metrics.refused });
   // Every join and every removal made here (leaves, timeouts, logouts) updates the lobby's count.
   state.onCountChanged((room) => lobby.roomUpdated(room));
   const sessionCache = createSessionCache({ publisher: redis, channel: key('sessions'), ttlMs: config.sessionCacheMs, logger });
@@ -106,9 +114,10 @@ export function createApp({ config, database, redis, logger, web }: AppDeps): Pa
   });
 
   const app = new Hono<AppEnv>();
-  app.onError(createErrorHandler(logger));
+  app.onError(createErrorHandler(logger, metrics.dependencyFailed));
   app.notFound(notFound);
 
+  app.use(httpMetrics(metrics.http));
   app.use(requestLog(logger, { trustProxy: config.trustProxyHops > 0 }));
   app.use(securityHeaders(security));
   app.use(clientIp({ trustProxyHops: config.trustProxyHops }));
@@ -131,7 +140,8 @@ export function createApp({ config, database, redis, logger, web }: AppDeps): Pa
   const sessionDeps = { db, cache: sessionCache, secure: config.secure, sessionDays: config.sessionDays };
   // Written by the /dm sockets, read by user search and the conversation list.
   const presence = createPresence(redis, key, config.dm.presenceTimeoutMs);
-  const dm = createDirectMessages({ config, database, redis, key, limiter, session: sessionDeps, logger, presence, rooms: state });
+  const dm = createDirectMessages({ config, database, redis, key, limiter, session: sessionDeps, logger, presence, rooms: state, metrics });
+  metrics.watch({ roomStreams: () => hub.size, lobbyStreams: () => lobby.size, dmSockets: () => dm.sockets.size });
   app.use('/api/*', loadSession(sessionDeps));
   // The /dm sockets on every process (through the adapter); this process's room and lobby
   // streams directly too, in case the Redis announcement that ends them elsewhere is lost.
@@ -166,7 +176,7 @@ export function createApp({ config, database, redis, logger, web }: AppDeps): Pa
   authed.route('/rooms', ownerRoutes({ db, state, floods, passwords, removalBanS: config.rooms.removalBanS, lobby }));
   authed.route('/lobby', lobbyRoutes({ lobby }));
   authed.route('/rooms', chatRoutes({ db, state, limiter }));
-  authed.route('/rooms', signallingRoutes({ db, state, hub, floods, budgets }));
+  authed.route('/rooms', signallingRoutes({ db, state, hub, floods, budgets, onRelayed: metrics.signalRelayed }));
   authed.route('/ice-servers', iceRoutes({ ice: config.ice }));
   authed.route('/dm', dm.routes);
   authed.route('/users', dm.blockRoutes);
@@ -195,6 +205,7 @@ export function createApp({ config, database, redis, logger, web }: AppDeps): Pa
     async close() {
       draining = true;
       clearInterval(sweep);
+      redis.off('error', onRedisError);
       await dm.close();
       await hub.close();
       lobby.close();

@@ -27,6 +27,9 @@ const running = await startServer(config, logger).catch((err: unknown) => {
   process.exit(1);
 });
 logger.info({ port: running.port, origin: config.origin }, `Parley is listening on ${config.host}:${running.port}`);
+if (running.metricsPort !== undefined) {
+  logger.info({ metricsPort: running.metricsPort }, `Metrics are served on ${config.metrics!.host}:${running.metricsPort}/metrics`);
+}
 
 // A safety net: a stray rejected promise (from a library or a bug) is logged, not fatal.
 process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));

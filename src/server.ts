@@ -8,6 +8,8 @@ import { redactUrl, type Config } from './config/config.js';
 import { createDatabase, type Database } from './db/client.js';
 import { ensureDatabaseExists, runMigrations } from './db/migrate.js';
 import type { Logger } from './logging/logger.js';
+import { createMetrics } from './metrics/metrics.js';
+import { startMetricsServer } from './metrics/server.js';
 import { closeRedis, connectRedis, createRedis, type Redis } from './redis/client.js';
 
 /** A dependency that could not be reached at start, with a one-line explanation for the operator. */
@@ -16,6 +18,8 @@ export class StartupError extends Error {}
 export type RunningServer = {
   server: Server;
   port: number;
+  /** The port `/metrics` is served on (METRICS_PORT), when it is. */
+  metricsPort: number | undefined;
   parley: ParleyApp;
   database: Database;
   redis: Redis;
@@ -73,7 +77,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   }
   redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
 
-  const parley = createApp({ config, database, redis, logger, web: await webRoutes() });
+  // The process's own metrics (CPU, memory, event loop) only when someone can read them.
+  const metrics = createMetrics({ defaultMetrics: config.metrics !== undefined });
+  const parley = createApp({ config, database, redis, logger, metrics, web: await webRoutes() });
+  const release = async () => {
+    await parley.close();
+    await closeRedis(redis);
+    await database.close().catch(() => {});
+  };
   const server = await new Promise<Server>((resolve, reject) => {
     // What serve() does, plus an errorHandler so that requests the adapter cannot turn into a
     // URL are answered in the error shape (src/http/client-error.ts).
@@ -91,15 +102,23 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     s.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);
   }).catch(async (err) => {
-    await parley.close();
-    await closeRedis(redis);
-    await database.close().catch(() => {});
+    await release();
     throw new StartupError(`cannot listen on ${config.host}:${config.port} (${reason(err)}). Set PORT or HOST.`);
   });
+  let metricsServer: Server | undefined;
+  if (config.metrics) {
+    const { host, port } = config.metrics;
+    metricsServer = await startMetricsServer(metrics.registry, host, port).catch(async (err) => {
+      await new Promise((resolve) => server.close(resolve));
+      await release();
+      throw new StartupError(`cannot serve metrics on ${host}:${port} (${reason(err)}). Set METRICS_PORT or METRICS_HOST.`);
+    });
+  }
   parley.attach(server);
   // Requests too malformed to reach the app still get an answer in the error shape.
   server.on('clientError', (err, socket) => answerClientError(err, socket, parley.securityHeaders));
   const port = (server.address() as AddressInfo).port;
+  const metricsPort = metricsServer ? (metricsServer.address() as AddressInfo).port : undefined;
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -126,8 +145,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       }
       await closeRedis(redis);
       await database.close().catch(() => {});
+      // Last, so that a scrape can still see the drain.
+      if (metricsServer) {
+        const closedMetrics = new Promise((resolve) => metricsServer.close(resolve));
+        metricsServer.closeAllConnections();
+        await closedMetrics;
+      }
     })();
     return stopping;
   };
-  return { server, port, parley, database, redis, stop };
+  return { server, port, metricsPort, parley, database, redis, stop };
 }

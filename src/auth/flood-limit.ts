@@ -37,7 +37,14 @@ return {count, ttl}
 export type Budget = { max: number; windowMs: number };
 type BudgetState = { allowed: boolean; retryAfterSeconds: number };
 export type FloodLimiter = { take(name: string, budget: Budget, cost?: number): Promise<BudgetState> };
-type FloodLimiterOptions = { syncMs?: number; refusalDelayMs?: number; maxHeldPerName?: number; maxHeld?: number };
+type FloodLimiterOptions = {
+  syncMs?: number;
+  refusalDelayMs?: number;
+  maxHeldPerName?: number;
+  maxHeld?: number;
+  /** Hears of every refusal, by the budget's name (for metrics). */
+  onRefused?: (name: string) => void;
+};
 
 /**
  * What this process knows of one budget in the current window: units spent (Redis's count plus
@@ -47,13 +54,13 @@ type FloodLimiterOptions = { syncMs?: number; refusalDelayMs?: number; maxHeldPe
 type Known = { spent: number; pending: number; sent: number; shared: boolean; until: number };
 type Waiter = { resolve: (s: BudgetState) => void; reject: (e: unknown) => void };
 type Take = { cost: number; waiter?: Waiter };
-type Batch = { known: Known; budget: Budget; takes: Take[] };
+type Batch = { name: string; known: Known; budget: Budget; takes: Take[] };
 type TakeCommand = (key: string, windowMs: number, cost: number) => Promise<[number, number]>;
 
 const SWEEP_EVERY_MS = 10_000;
 
 export function createFloodLimiter(redis: Redis, key: KeySpace, options: FloodLimiterOptions = {}): FloodLimiter {
-  const { syncMs = 100, refusalDelayMs = 1000, maxHeldPerName = 32, maxHeld = 1000 } = options;
+  const { syncMs = 100, refusalDelayMs = 1000, maxHeldPerName = 32, maxHeld = 1000, onRefused } = options;
   if (!('parleyFloodTake' in redis)) redis.defineCommand('parleyFloodTake', { numberOfKeys: 1, lua: TAKE });
   const command = (redis as unknown as { parleyFloodTake: TakeCommand }).parleyFloodTake.bind(redis);
   const known = new Map<string, Known>();
@@ -67,7 +74,8 @@ export function createFloodLimiter(redis: Redis, key: KeySpace, options: FloodLi
 
   const retryAfter = (k: Known, now: number) => Math.max(1, Math.ceil((k.until - now) / 1000));
 
-  function refuse(redisKey: string, k: Known): Promise<BudgetState> {
+  function refuse(name: string, redisKey: string, k: Known): Promise<BudgetState> {
+    onRefused?.(name);
     const mine = heldByName.get(redisKey) ?? 0;
     const delay = Math.min(refusalDelayMs, k.until - Date.now());
     if (delay <= 0 || mine >= maxHeldPerName || held >= maxHeld) {
@@ -94,7 +102,7 @@ export function createFloodLimiter(redis: Redis, key: KeySpace, options: FloodLi
     soon = later = undefined;
     const current = batches;
     batches = new Map();
-    for (const [redisKey, { known: k, budget, takes }] of current) {
+    for (const [redisKey, { name, known: k, budget, takes }] of current) {
       const total = takes.reduce((sum, t) => sum + t.cost, 0);
       command(redisKey, budget.windowMs, total).then(
         ([count, ttl]) => {
@@ -108,7 +116,7 @@ export function createFloodLimiter(redis: Redis, key: KeySpace, options: FloodLi
             before += t.cost;
             if (!t.waiter) continue;
             if (before <= budget.max) t.waiter.resolve({ allowed: true, retryAfterSeconds: 0 });
-            else refuse(redisKey, k).then(t.waiter.resolve);
+            else refuse(name, redisKey, k).then(t.waiter.resolve);
           }
         },
         (err) => {
@@ -138,13 +146,13 @@ export function createFloodLimiter(redis: Redis, key: KeySpace, options: FloodLi
         known.set(redisKey, k);
       }
       const inWindow = now < k.until;
-      if (inWindow && k.spent >= budget.max) return refuse(redisKey, k);
+      if (inWindow && k.spent >= budget.max) return refuse(name, redisKey, k);
       const fast = inWindow && !k.shared && k.spent + cost <= budget.max / 2;
       k.spent += cost;
       k.pending += cost;
       let batch = batches.get(redisKey);
       if (!batch) {
-        batch = { known: k, budget, takes: [] };
+        batch = { name, known: k, budget, takes: [] };
         batches.set(redisKey, batch);
       }
       if (fast) {

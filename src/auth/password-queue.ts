@@ -20,12 +20,13 @@ export type PasswordWork = {
   readonly waiting: number;
 };
 
-type PasswordWorkOptions = { concurrency: number; perLane?: number; maxQueued?: number };
+/** `onRefused` hears of each 429 of a full lane (for metrics). */
+type PasswordWorkOptions = { concurrency: number; perLane?: number; maxQueued?: number; onRefused?: (name: string) => void };
 
 type Job = () => void;
 type Lane = { jobs: Job[]; running: number; lastServed: number };
 
-export function createPasswordWork({ concurrency, perLane = 16, maxQueued = 128 }: PasswordWorkOptions): PasswordWork {
+export function createPasswordWork({ concurrency, perLane = 16, maxQueued = 128, onRefused }: PasswordWorkOptions): PasswordWork {
   const lanes = new Map<string, Lane>();
   let running = 0;
   let waiting = 0;
@@ -49,6 +50,7 @@ export function createPasswordWork({ concurrency, perLane = 16, maxQueued = 128 
   function run<T>(name: string, work: () => Promise<T>): Promise<T> {
     const lane = lanes.get(name) ?? { jobs: [], running: 0, lastServed: 0 };
     if (lane.jobs.length >= perLane) {
+      onRefused?.('password-queue');
       throw new ApiError(429, 'too_many_attempts', 'Too many password checks at once; try again in a moment.', { 'Retry-After': '1' });
     }
     if (waiting >= maxQueued) {

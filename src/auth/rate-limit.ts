@@ -32,10 +32,11 @@ export type RateLimiter = {
 };
 
 type Waiter = { resolve: (s: LimitState) => void; reject: (e: unknown) => void };
-type Group = { limit: Limit; waiters: Waiter[] };
+type Group = { name: string; limit: Limit; waiters: Waiter[] };
 type HitCommand = (key: string, windowSeconds: number, by: number) => Promise<[number, number]>;
 
-export function createRateLimiter(redis: Redis, key: KeySpace): RateLimiter {
+/** `onRefused` hears of every hit over its limit, by the name it was counted under (for metrics). */
+export function createRateLimiter(redis: Redis, key: KeySpace, onRefused?: (name: string) => void): RateLimiter {
   // EVALSHA with a fallback to EVAL: the script's text crosses the wire once.
   if (!('parleyRateHit' in redis)) redis.defineCommand('parleyRateHit', { numberOfKeys: 1, lua: HIT });
   const hitCommand = (redis as unknown as { parleyRateHit: HitCommand }).parleyRateHit.bind(redis);
@@ -52,7 +53,9 @@ export function createRateLimiter(redis: Redis, key: KeySpace): RateLimiter {
           // The group's hits took the counts count-n+1 … count, in the order they arrived.
           group.waiters.forEach((w, i) => {
             const mine = count - n + i + 1;
-            w.resolve({ allowed: mine <= group.limit.max, count: mine, retryAfterSeconds: Math.max(1, ttl) });
+            const allowed = mine <= group.limit.max;
+            if (!allowed) onRefused?.(group.name);
+            w.resolve({ allowed, count: mine, retryAfterSeconds: Math.max(1, ttl) });
           });
         },
         (err) => {
@@ -69,7 +72,7 @@ export function createRateLimiter(redis: Redis, key: KeySpace): RateLimiter {
         if (groups.size === 0) setImmediate(flush);
         let group = groups.get(redisKey);
         if (!group) {
-          group = { limit, waiters: [] };
+          group = { name, limit, waiters: [] };
           groups.set(redisKey, group);
         }
         group.waiters.push({ resolve, reject });

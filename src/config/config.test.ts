@@ -37,6 +37,14 @@ describe('parseConfig', () => {
     expect(parseConfig({ PORT: '8080', ORIGIN: '' }).origin).toBe('http://localhost:8080');
   });
 
+  it('serves metrics only when METRICS_PORT is set, on HOST unless METRICS_HOST says otherwise', () => {
+    expect(parseConfig({}).metrics).toBeUndefined();
+    expect(parseConfig({ HOST: '10.0.0.5', METRICS_PORT: '9091' }).metrics).toEqual({ port: 9091, host: '10.0.0.5' });
+    expect(parseConfig({ METRICS_PORT: '9091', METRICS_HOST: '127.0.0.1' }).metrics).toEqual({ port: 9091, host: '127.0.0.1' });
+    // 0 picks a free port (tests), even with PORT=0 too.
+    expect(parseConfig({ PORT: '0', METRICS_PORT: '0' }).metrics?.port).toBe(0);
+  });
+
   it('normalises ORIGIN and turns on secure cookies for https', () => {
     const c = parseConfig({ ORIGIN: 'https://talk.example.org/some/path' });
     expect(c.origin).toBe('https://talk.example.org');
@@ -61,6 +69,9 @@ describe('parseConfig', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ REDIS_PREFIX: 'has space' }, 'REDIS_PREFIX'],
     [{ REDIS_PREFIX: 'p{tag}:' }, 'REDIS_PREFIX'],
+    [{ METRICS_PORT: 'nine' }, 'METRICS_PORT'],
+    [{ METRICS_PORT: '70000' }, 'METRICS_PORT'],
+    [{ PORT: '3000', METRICS_PORT: '3000' }, 'METRICS_PORT'],
   ])('refuses %o, naming the variable', (env, name) => {
     expect(() => parseConfig(env)).toThrow(ConfigError);
     expect(() => parseConfig(env)).toThrow(name);

@@ -44,6 +44,9 @@ const schema = z.object({
     .default('parley:'),
   PORT: port.default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
+  // Prometheus metrics, on a port of their own; unset: not served at all.
+  METRICS_PORT: port.optional(),
+  METRICS_HOST: z.string().min(1).optional(),
   ORIGIN: z.string().url().optional(),
   // How many reverse proxies in front of Parley may be trusted to append the
   // client address to X-Forwarded-For. 0 (the default) ignores the header, so
@@ -154,6 +157,8 @@ export type Config = {
   redisPrefix: string;
   port: number;
   host: string;
+  /** Where `/metrics` is served (src/metrics/server.ts), never on the public port; undefined: nowhere. */
+  metrics: { port: number; host: string } | undefined;
   /** The public origin, e.g. `https://parley.example.org`, without a trailing slash. */
   origin: string;
   /** True when the public origin is https: cookies get `Secure` and HSTS is sent. */
@@ -219,6 +224,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   if (e.TURN_URLS.length > 0 && !e.TURN_SECRET) {
     throw new ConfigError('invalid configuration: TURN_URLS needs TURN_SECRET (the static-auth-secret coturn uses)');
   }
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT !== 0 && e.METRICS_PORT === e.PORT) {
+    throw new ConfigError('invalid configuration: METRICS_PORT must differ from PORT (metrics are never served on the public port)');
+  }
   const origin = new URL(e.ORIGIN ?? `http://localhost:${e.PORT}`).origin;
   return {
     databaseUrl: e.DATABASE_URL,
@@ -227,6 +235,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     redisPrefix: e.REDIS_PREFIX,
     port: e.PORT,
     host: e.HOST,
+    metrics: e.METRICS_PORT === undefined ? undefined : { port: e.METRICS_PORT, host: e.METRICS_HOST ?? e.HOST },
     origin,
     secure: origin.startsWith('https:'),
     trustProxyHops: e.TRUST_PROXY,

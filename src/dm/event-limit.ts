@@ -12,7 +12,14 @@ type EventLimit = {
   take(userId: number): Promise<boolean>;
 };
 
-export function createEventLimit(limiter: RateLimiter, name: string, limit: { max: number; windowSeconds: number }, maxUsers = 100_000): EventLimit {
+/** `onRefused` hears of the refusals decided here, without the limiter (whose own refusals it reports itself). */
+export function createEventLimit(
+  limiter: RateLimiter,
+  name: string,
+  limit: { max: number; windowSeconds: number },
+  options: { maxUsers?: number; onRefused?: (name: string) => void } = {},
+): EventLimit {
+  const { maxUsers = 100_000, onRefused } = options;
   const windowMs = limit.windowSeconds * 1000;
   const local = new Map<number, { count: number; endsAt: number }>();
 
@@ -33,7 +40,10 @@ export function createEventLimit(limiter: RateLimiter, name: string, limit: { ma
 
   return {
     async take(userId) {
-      if (!takeLocally(userId, Date.now())) return false;
+      if (!takeLocally(userId, Date.now())) {
+        onRefused?.(name);
+        return false;
+      }
       const state = await limiter.hit(`${name}:${userId}`, limit);
       return state.allowed;
     },

@@ -3,6 +3,7 @@ import type { SessionDeps } from '../auth/middleware.js';
 import type { Config } from '../config/config.js';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../logging/logger.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { Presence } from '../presence/presence.js';
 import { closeRedis, duplicateRedis, type KeySpace, type Redis } from '../redis/client.js';
 import type { RoomState } from '../rooms/live-state.js';
@@ -26,22 +27,25 @@ type DirectMessagesDeps = {
   presence: Presence;
   /** Calls run in private rooms: they are created, closed and counted here. */
   rooms: RoomState;
+  metrics: Pick<Metrics, 'dmWriter' | 'refused' | 'dependencyFailed'>;
 };
 
 /** Wires the direct-message capability: storage, group commit, presence, the `/dm` namespace and its REST routes. */
 export function createDirectMessages(deps: DirectMessagesDeps) {
-  const { config, database, redis, key, logger, presence } = deps;
+  const { config, database, redis, key, logger, presence, metrics } = deps;
   const pool = database.pool;
   const directory = createUserDirectory(pool);
-  const writer = createMessageWriter(pool);
+  const writer = createMessageWriter(pool, { observe: metrics.dmWriter });
   const blocks = createBlockCache({ pool, redis, channel: key('dm', 'blocks') });
   // The Socket.IO adapter's Redis connections: its own pair, so room streams and DMs do not
   // share listeners. The adapter calls publish and (un)subscribe without handling failures;
   // here a failure during a Redis outage is dropped instead of becoming an unhandled
   // rejection. What is lost is a live notification, never a stored message.
-  const adapterPub = adapterConnection(redis, 'parley-dm-pub', ['publish', 'spublish']);
+  const onRedisError = () => metrics.dependencyFailed('redis');
+  const adapterPub = adapterConnection(redis, 'parley-dm-pub', ['publish', 'spublish'], { onError: onRedisError });
   const adapterSub = adapterConnection(redis, 'parley-dm-sub', ['subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe', 'ssubscribe', 'sunsubscribe'], {
     sharded: true,
+    onError: onRedisError,
   });
 
   // First the namespace, which notifies; then what notifies; then the handlers, which need those.
@@ -63,6 +67,7 @@ export function createDirectMessages(deps: DirectMessagesDeps) {
     sendLimit: { max: config.dm.rateMax, windowSeconds: 10 },
     typingLimit: { max: config.dm.typingRateMax, windowSeconds: 10 },
     readLimit: { max: config.dm.readRateMax, windowSeconds: 10 },
+    onRefused: metrics.refused,
   });
   const calls = createCalls({
     redis,
@@ -89,6 +94,7 @@ export function createDirectMessages(deps: DirectMessagesDeps) {
     // Ten times what the per-user limits let through in their 10 s window: no client that
     // keeps to them comes near, and a flood is cut off after a bounded number of events.
     socketBudget: { maxEvents: 10 * (config.dm.rateMax + config.dm.typingRateMax + config.dm.readRateMax), windowMs: 10_000 },
+    onRefused: metrics.refused,
     logger,
   });
   // A reconnection to Redis may be to a Redis that restarted empty: put this process's
@@ -127,9 +133,9 @@ export function createDirectMessages(deps: DirectMessagesDeps) {
 
 export type DirectMessages = ReturnType<typeof createDirectMessages>;
 
-function adapterConnection(redis: Redis, name: string, methods: string[], options: { sharded?: boolean } = {}): Redis {
-  const connection = duplicateRedis(redis, name, options);
-  connection.on('error', () => {});
+function adapterConnection(redis: Redis, name: string, methods: string[], options: { sharded?: boolean; onError: () => void }): Redis {
+  const connection = duplicateRedis(redis, name, { sharded: options.sharded });
+  connection.on('error', options.onError);
   connection.connect().catch(() => {});
   const target = connection as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
   for (const method of methods) {
@@ -145,9 +151,12 @@ function adapterConnection(redis: Redis, name: string, methods: string[], option
  * publishes without waiting; close() waits for what it published before closing.
  */
 export function createDmRemote(redis: Redis, key: KeySpace) {
-  const pub = adapterConnection(redis, 'parley-admin-dm-pub', ['publish', 'spublish']);
+  // A short-lived command: a failed publish shows as sockets left connected, not as a metric.
+  const ignore = () => {};
+  const pub = adapterConnection(redis, 'parley-admin-dm-pub', ['publish', 'spublish'], { onError: ignore });
   const sub = adapterConnection(redis, 'parley-admin-dm-sub', ['subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe', 'ssubscribe', 'sunsubscribe'], {
     sharded: true,
+    onError: ignore,
   });
   const sent: Array<Promise<unknown>> = [];
   const target = pub as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;

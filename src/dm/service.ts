@@ -32,6 +32,8 @@ type DmServiceDeps = {
   sendLimit: { max: number; windowSeconds: number };
   typingLimit: { max: number; windowSeconds: number };
   readLimit: { max: number; windowSeconds: number };
+  /** Hears of the typing and read-marker refusals the event limits decide in this process (metrics). */
+  onRefused?: (name: string) => void;
 };
 
 const fail = (code: DmErrorCode, message: string): DmAck<never> => ({ ok: false, error: { code, message } });
@@ -60,8 +62,8 @@ export function toWireMessage(m: StoredMessage, from: string, to: string): Direc
 export function createDmService(deps: DmServiceDeps) {
   const { pool, writer, directory, limiter, logger, notify, blocks } = deps;
   // Counted before anything is looked up, so that a flood is refused at the door.
-  const typingLimit = createEventLimit(limiter, 'dm-typing', deps.typingLimit);
-  const readLimit = createEventLimit(limiter, 'dm-read', deps.readLimit);
+  const typingLimit = createEventLimit(limiter, 'dm-typing', deps.typingLimit, { onRefused: deps.onRefused });
+  const readLimit = createEventLimit(limiter, 'dm-read', deps.readLimit, { onRefused: deps.onRefused });
 
   /** Turns storage and Redis outages into `unavailable`; anything else is a bug, logged. */
   function failure(err: unknown, what: string): DmAck<never> {

@@ -95,6 +95,8 @@ type DmSocketDeps = {
   directory: UserDirectory;
   /** Events one socket may emit per window before it is disconnected as a flood. */
   socketBudget: { maxEvents: number; windowMs: number };
+  /** Hears of each flood refusal: a socket cut off over its budget, a handshake refused while its user cools down. */
+  onRefused?: (name: string) => void;
   logger: Logger;
 };
 
@@ -166,7 +168,10 @@ export function createDmSockets(deps: DmSocketDeps) {
       const result = await resolveSessionToken(deps.session, token, true);
       if (!result) return next(REFUSALS.unauthenticated());
       const cooling = budget.coolingDown(result.user.id);
-      if (cooling > 0) return next(REFUSALS.flooding(cooling));
+      if (cooling > 0) {
+        deps.onRefused?.('dm-socket-flood');
+        return next(REFUSALS.flooding(cooling));
+      }
       socket.data = { user: result.user, sessionId: result.session.id, token, expiresAt: result.session.expiresAt.getTime() };
     } catch {
       return next(REFUSALS.unavailable());
@@ -190,6 +195,7 @@ export function createDmSockets(deps: DmSocketDeps) {
     socket.use((_packet, next) => {
       if (budget.take(socket.id, user.id)) return next();
       if (!socket.connected) return;
+      deps.onRefused?.('dm-socket-flood');
       logger.warn({ userId: user.id }, 'dm socket over its event budget: disconnected');
       socket.disconnect(true);
     });
@@ -272,6 +278,10 @@ export function createDmSockets(deps: DmSocketDeps) {
 
   return {
     io,
+    /** Sockets connected to `/dm` on this process. */
+    get size() {
+      return nsp.sockets.size;
+    },
     attach(server: HttpServer) {
       io.attach(server);
       io.engine.on('connection', (conn: { transport: Transport; on(event: 'upgrade', fn: (t: Transport) => void): void }) => {

@@ -11,7 +11,16 @@ import { writeMessages, type NewMessage, type WriteOutcome } from './store.js';
  * failed, in which case nothing of that batch was stored).
  */
 
-type Pending = { message: NewMessage; resolve: (o: WriteOutcome) => void; reject: (e: unknown) => void };
+/** `at`: when the message entered the writer (performance.now()), for the commit-time metric. */
+type Pending = { message: NewMessage; at: number; resolve: (o: WriteOutcome) => void; reject: (e: unknown) => void };
+
+/** What the writer reports for metrics (src/metrics/metrics.ts). */
+type WriterObserver = {
+  committed(batchSize: number): void;
+  /** Once per message of a committed batch: seconds from write() to the commit. */
+  waited(seconds: number): void;
+  failed(err: unknown): void;
+};
 
 export type MessageWriter = {
   write(message: NewMessage): Promise<WriteOutcome>;
@@ -20,7 +29,8 @@ export type MessageWriter = {
   readonly stats: { batches: number; messages: number };
 };
 
-export function createMessageWriter(pool: Pool, options: { maxBatch?: number; maxInFlight?: number } = {}): MessageWriter {
+export function createMessageWriter(pool: Pool, options: { maxBatch?: number; maxInFlight?: number; observe?: WriterObserver } = {}): MessageWriter {
+  const { observe } = options;
   const maxBatch = options.maxBatch ?? 1000;
   const maxInFlight = options.maxInFlight ?? 1;
   let queue: Pending[] = [];
@@ -41,9 +51,15 @@ export function createMessageWriter(pool: Pool, options: { maxBatch?: number; ma
       )
         .then(
           (outcomes) => {
+            if (observe) {
+              const now = performance.now();
+              observe.committed(batch.length);
+              for (const p of batch) observe.waited((now - p.at) / 1000);
+            }
             for (const [i, p] of batch.entries()) p.resolve(outcomes[i]!);
           },
           (err) => {
+            observe?.failed(err);
             for (const p of batch) p.reject(err);
           },
         )
@@ -62,7 +78,7 @@ export function createMessageWriter(pool: Pool, options: { maxBatch?: number; ma
   return {
     write(message) {
       return new Promise<WriteOutcome>((resolve, reject) => {
-        queue.push({ message, resolve, reject });
+        queue.push({ message, at: performance.now(), resolve, reject });
         // Let every message that arrives in this tick join the same batch.
         if (queue.length === 1) setImmediate(pump);
         else if (queue.length >= maxBatch) pump();

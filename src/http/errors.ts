@@ -26,8 +26,13 @@ function errorBody(code: string, message: string): ErrorBody {
   return { error: { code, message } };
 }
 
-/** The app's one error handler: client errors as their code, everything else logged and hidden. */
-export function createErrorHandler(logger: Logger) {
+type DependencyFailure = (which: 'mysql' | 'redis', err: unknown) => void;
+
+/**
+ * The app's one error handler: client errors as their code, everything else logged and hidden.
+ * `onDependencyFailure` hears of each 500 or 503 caused by MySQL or Redis (metrics).
+ */
+export function createErrorHandler(logger: Logger, onDependencyFailure?: DependencyFailure) {
   return function onError(err: Error, c: Context): Response {
     if (err instanceof ApiError) {
       return c.json(errorBody(err.code, err.message), err.status, err.headers);
@@ -37,6 +42,8 @@ export function createErrorHandler(logger: Logger) {
       const status = err.status;
       if (status < 500) return c.json(errorBody('bad_request', err.message || 'Bad request'), status);
     }
+    const which = onDependencyFailure && failedDependency(err);
+    if (which) onDependencyFailure(which, err);
     if (isDependencyDown(err)) {
       logger.warn({ err: { message: err.message }, method: c.req.method, path: c.req.path }, 'dependency unavailable');
       return c.json(errorBody('unavailable', 'A service Parley depends on is unavailable; try again shortly.'), 503, {
@@ -94,4 +101,27 @@ export function isDependencyDown(err: unknown): boolean {
     e = (e as { cause?: unknown }).cause;
   }
   return false;
+}
+
+const REDIS_ERROR_NAMES = new Set(['ReplyError', 'MaxRetriesPerRequestError', 'ClusterAllFailedError', 'AbortError']);
+
+/**
+ * Which store an error came from, when it can be told: MySQL errors (mysql2's, also when
+ * drizzle wraps them as their cause) carry `sqlMessage`, an `ER_`/`PROTOCOL_` code or
+ * `fatal`; ioredis's have their own names and messages. Anything else is undefined.
+ */
+export function failedDependency(err: unknown): 'mysql' | 'redis' | undefined {
+  let e: unknown = err;
+  for (let depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
+    const { code, name, message, sqlMessage, fatal } = e as { code?: unknown; name?: unknown; message?: unknown; sqlMessage?: unknown; fatal?: unknown };
+    if (typeof sqlMessage === 'string' || typeof fatal === 'boolean') return 'mysql';
+    if (typeof code === 'string' && /^(ER_|PROTOCOL_|POOL_)/.test(code)) return 'mysql';
+    if (typeof name === 'string' && REDIS_ERROR_NAMES.has(name)) return 'redis';
+    if (typeof message === 'string') {
+      if (message.includes('Pool is closed') || message.includes('Queue limit reached')) return 'mysql';
+      if (message.includes("Stream isn't writeable") || message === 'Connection is closed.' || CLUSTER_TRANSIENT.test(message)) return 'redis';
+    }
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
 }

@@ -105,6 +105,8 @@ export function createLobby(deps: {
   logger: Logger;
   options: LobbyOptions;
   securityHeaders?: Record<string, string>;
+  /** Hears of each stream refused over the per-user limit (metrics). */
+  onRefused?: (name: string) => void;
 }) {
   const { db, redis, subscriber, key, state, logger, options } = deps;
   const announcer = createLobbyAnnouncer(redis, key, logger);
@@ -238,6 +240,7 @@ export function createLobby(deps: {
     async open(res: ServerResponse, user: { id: number }, sessionId: string): Promise<void> {
       if (closed || subscriber.status !== 'ready') throw Object.assign(new Error('Connection is closed.'), { code: 'ECONNREFUSED' });
       if ((byUser.get(user.id) ?? 0) >= perUser) {
+        deps.onRefused?.('lobby-streams');
         throw new ApiError(429, 'too_many_streams', `You have ${perUser} room lists open already; close a tab first.`, { 'Retry-After': '10' });
       }
       if (streams.size >= perProcess) {

@@ -12,7 +12,7 @@ import { requireRoom, roomNotFound } from './routes.js';
 import { parseRoomName } from './names.js';
 import { findRoomByName } from './store.js';
 import type { RoomHub } from './hub.js';
-import { PEER_ID_PATTERN, SIGNAL_TYPES, peerIdSchema, stateDataSchema } from './protocol.js';
+import { PEER_ID_PATTERN, SIGNAL_TYPES, peerIdSchema, stateDataSchema, type SignalType } from './protocol.js';
 import { isEventId } from './events.js';
 import type { RoomState } from './live-state.js';
 
@@ -63,10 +63,18 @@ function nestedDeeperThan(value: unknown, max: number): boolean {
 
 const notAMember = () => new ApiError(403, 'not_a_member', 'That peer is not yours, or has left the room.');
 
-type SignallingDeps = { db: Db; state: RoomState; hub: RoomHub; floods: FloodLimiter; budgets: RoomBudgets };
+type SignallingDeps = {
+  db: Db;
+  state: RoomState;
+  hub: RoomHub;
+  floods: FloodLimiter;
+  budgets: RoomBudgets;
+  /** Hears of each signal relayed (metrics). */
+  onRelayed?: (type: SignalType) => void;
+};
 
 /** The room event stream and signal posting: `/api/rooms/:name/events` and `/signal`. */
-export function signallingRoutes({ db, state, hub, floods, budgets }: SignallingDeps) {
+export function signallingRoutes({ db, state, hub, floods, budgets, onRelayed }: SignallingDeps) {
   return new Hono<AuthedEnv>()
     .get('/:name/events', async (c) => {
       const room = await requireRoom(db, c.req.param('name'));
@@ -109,6 +117,7 @@ export function signallingRoutes({ db, state, hub, floods, budgets }: Signalling
       if (result === 'peer_not_found') throw new ApiError(404, 'peer_not_found', 'No member of this room has that peerId.');
       if (result === 'not_in_call') throw new ApiError(409, 'not_in_call', 'Only a member in the call may send an offer: post state {inCall: true} first.');
       if (result === 'peer_not_in_call') throw new ApiError(409, 'peer_not_in_call', 'That member is not in the call.');
+      onRelayed?.(signal.type);
       return c.body(null, 202);
     });
 }
