@@ -35,7 +35,25 @@ export async function ensureDatabaseExists(url: string): Promise<void> {
   }
 }
 
-/** Applies every migration in `drizzle/` that this database has not seen yet. */
+const MIGRATION_LOCK = 'parley_migrations';
+const MIGRATION_LOCK_WAIT_S = 120;
+
+/**
+ * Applies every migration in `drizzle/` that this database has not seen yet. Replicas that start
+ * together (compose starts both at once) take turns under a named lock: the first migrates, the
+ * others then find nothing left to do, instead of creating the same tables at the same time.
+ */
 export async function runMigrations(database: Database): Promise<void> {
-  await migrate(database.db, { migrationsFolder });
+  const holder = await database.pool.getConnection();
+  try {
+    const [rows] = await holder.query<mysql.RowDataPacket[]>('SELECT GET_LOCK(?, ?) AS got', [MIGRATION_LOCK, MIGRATION_LOCK_WAIT_S]);
+    if (Number(rows[0]?.got) !== 1) throw new Error(`another process held the migration lock for over ${MIGRATION_LOCK_WAIT_S} s`);
+    try {
+      await migrate(database.db, { migrationsFolder });
+    } finally {
+      await holder.query('SELECT RELEASE_LOCK(?)', [MIGRATION_LOCK]).catch(() => {});
+    }
+  } finally {
+    holder.release();
+  }
 }

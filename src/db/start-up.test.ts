@@ -51,3 +51,17 @@ describe('an account limited to one existing database', () => {
     }
   });
 });
+
+describe('replicas starting together on a new database', () => {
+  it('take turns to migrate it, and all start', async () => {
+    const fresh = `${TEST_DB_PREFIX}together`;
+    await root.query(`DROP DATABASE IF EXISTS \`${fresh}\``);
+    try {
+      const started = await Promise.allSettled([0, 1, 2].map(() => startTestServer({ DATABASE_URL: databaseUrl(fresh) })));
+      for (const s of started) if (s.status === 'fulfilled') await s.value.stop();
+      expect(started.map((s) => (s.status === 'rejected' ? String(s.reason) : 'started'))).toEqual(['started', 'started', 'started']);
+    } finally {
+      await root.query(`DROP DATABASE IF EXISTS \`${fresh}\``);
+    }
+  });
+});
