@@ -3,7 +3,8 @@
  * time:
  *
  * - browser: `web/test` (each file drives Chromium, whose fake media and `getStats()` figures
- *   suffer when two compete for the CPU), then web/test/calls.test.ts on a Redis Cluster;
+ *   suffer when two compete for the CPU) and the two server files listed in IN_BROWSER_LANE,
+ *   then web/test/calls.test.ts on a Redis Cluster;
  * - server: `src` on the single Redis, then the Redis-dependent files again on a Redis Cluster
  *   (vitest.cluster.config.ts).
  *
@@ -32,11 +33,15 @@ const vitest = (args: string[], env: Record<string, string> = {}): Step => ({ ar
 // the lanes, since the other lane's load lands on one measurement and not the other.
 const TIMING = ['src/dm/flood.test.ts', 'src/rooms/flood-latency.test.ts', 'src/rooms/password-flood.test.ts'];
 
+// Server files that drive Chromium or real proxies through process restarts: they run in the
+// browser lane, which keeps the two lanes about as long as each other.
+const IN_BROWSER_LANE = ['src/resilience/rolling-restart.test.ts', 'src/deploy/proxy.test.ts'];
+
 const lanes: Lane[] = [
   {
     name: 'browser',
     steps: [
-      vitest(['web/test', '--maxWorkers=1'], { TEST_RUN_TAG: `${tag}b` }),
+      vitest(['web/test', ...IN_BROWSER_LANE, '--maxWorkers=1'], { TEST_RUN_TAG: `${tag}b` }),
       // A call through the UI with the servers on a Redis Cluster.
       vitest(['web/test/calls.test.ts'], { TEST_RUN_TAG: `${tag}d`, TEST_REDIS: 'cluster' }),
     ],
@@ -44,7 +49,7 @@ const lanes: Lane[] = [
   {
     name: 'server',
     steps: [
-      vitest(['src', '--maxWorkers=1', ...TIMING.flatMap((f) => ['--exclude', f])], { TEST_RUN_TAG: `${tag}s` }),
+      vitest(['src', '--maxWorkers=1', ...[...TIMING, ...IN_BROWSER_LANE].flatMap((f) => ['--exclude', f])], { TEST_RUN_TAG: `${tag}s` }),
       vitest(['--config', 'vitest.cluster.config.ts', '--maxWorkers=1'], { TEST_RUN_TAG: `${tag}c`, TEST_REDIS: 'cluster' }),
     ],
   },

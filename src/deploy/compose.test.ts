@@ -1,7 +1,8 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
 /**
@@ -27,21 +28,33 @@ type Service = {
 };
 type Config = { services: Record<string, Service> };
 
-function config(...args: string[]): Config {
-  const out = execFileSync(compose[0]!, [...compose.slice(1), ...args, 'config'], {
+async function config(...args: string[]): Promise<Config> {
+  const { stdout } = await promisify(execFile)(compose[0]!, [...compose.slice(1), ...args, 'config'], {
     cwd: root,
     encoding: 'utf8',
     // What a fresh checkout has: no .env, none of the variables set.
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
   });
-  return parse(out) as Config;
+  return parse(stdout) as Config;
 }
+
+// Compose 1 takes seconds to start: the three variants are read at once.
+let plain: Config;
+let cluster: Config;
+let monitoring: Config;
+beforeAll(async () => {
+  [plain, cluster, monitoring] = await Promise.all([
+    config(),
+    config('-f', 'docker-compose.yml', '-f', 'docker-compose.cluster.yml'),
+    config('--profile', 'monitoring'),
+  ]);
+});
 
 const sources = (s: Service) => (s.volumes ?? []).map((v) => (typeof v === 'string' ? v.split(':')[0]! : v.source));
 
 describe('docker-compose.yml', () => {
   it('runs two replicas behind Caddy, which alone is published, with proxy trust, metrics and a drain delay', () => {
-    const { services } = config();
+    const { services } = plain;
     // (Compose 1 lists the services of every profile; Compose 2 only those that run.)
     const running = Object.keys(services).filter((s) => !services[s]!.profiles?.length);
     expect(running.sort()).toEqual(['app1', 'app2', 'coturn', 'mysql', 'proxy', 'redis']);
@@ -59,7 +72,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('with docker-compose.cluster.yml, runs Redis as a six-node cluster that the replicas wait for', () => {
-    const { services } = config('-f', 'docker-compose.yml', '-f', 'docker-compose.cluster.yml');
+    const { services } = cluster;
     const nodes = Object.keys(services).filter((s) => /^redis(-\d)?$/.test(s));
     expect(nodes).toHaveLength(6);
     for (const name of ['app1', 'app2']) {
@@ -71,7 +84,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('with the monitoring profile, adds Prometheus and Grafana, whose files exist', () => {
-    const { services } = config('--profile', 'monitoring');
+    const { services } = monitoring;
     expect(services.prometheus?.profiles).toEqual(['monitoring']);
     expect(services.grafana?.profiles).toEqual(['monitoring']);
     for (const s of ['prometheus', 'grafana']) {
