@@ -3,6 +3,7 @@ import { useEffect } from 'preact/hooks';
 import type { RoomSession } from './room-session.js';
 import { ParticipantTile } from './ParticipantTile.js';
 import { qualityOf, type Quality } from './quality.js';
+import { VerifyCall } from './VerifyCall.js';
 import './call-stage.css';
 
 /** How often connection quality is read: often enough to notice trouble, rarely enough to cost nothing. */
@@ -47,7 +48,15 @@ export function CallStage({ session }: { session: RoomSession }) {
         m.peerId === self ? (
           <ParticipantTile key={m.peerId} member={m} self stream={session.localStream.value} muted={session.muted.value} />
         ) : (
-          <ParticipantTile key={m.peerId} member={m} self={false} stream={streams.get(m.peerId)} muted={m.muted} quality={qualities.value.get(m.peerId)} />
+          <ParticipantTile
+            key={m.peerId}
+            member={m}
+            self={false}
+            stream={streams.get(m.peerId)}
+            muted={m.muted}
+            quality={qualities.value.get(m.peerId)}
+            verify={<VerifyCall session={session} member={m} where="tile" />}
+          />
         ),
       )}
     </ul>

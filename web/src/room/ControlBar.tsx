@@ -2,6 +2,7 @@ import { MessageSquare, Mic, MicOff, PhoneOff, Users } from 'lucide-preact';
 import { CallTimer } from './CallTimer.js';
 import { DevicesSpot } from './DevicesSpot.js';
 import type { RoomSession } from './room-session.js';
+import { VerifyCall } from './VerifyCall.js';
 import './ControlBar.css';
 
 export type Panels = { people: boolean; chat: boolean };
@@ -9,7 +10,9 @@ type PanelProps = { people: number; unseen: number; panels: Panels; panelIds: { 
 
 /**
  * The bar at the foot of the room, as in Meet: the time in the call on the left; mute, devices and
- * leave (red) in the middle while in the call; the People and Chat panels' toggles on the right.
+ * leave (red) in the middle while in the call, with Verify between them when one other person is
+ * in it (with more, each one's tile has its own; so on a phone, where a room's bar has no room
+ * for it beside People and Chat); the People and Chat panels' toggles on the right.
  * Icon buttons, each named in words (visually hidden) with the same words as a tooltip. Without
  * `panels` (a call from a conversation, which has no People or Chat panel) only the call's controls.
  */
@@ -17,8 +20,9 @@ export function ControlBar(props: { session: RoomSession } & (PanelProps | { pan
   const { session } = props;
   const inCall = session.inCall.value;
   const muted = session.muted.value;
+  const others = [...session.members.value.values()].filter((m) => m.inCall && m.peerId !== session.peerId.value);
   return (
-    <div class="control-bar" role="toolbar" aria-label="Call controls">
+    <div class={`control-bar${props.panels ? ' with-panels' : ''}`} role="toolbar" aria-label="Call controls">
       <div class="control-side">
         <span class="control-room" aria-hidden="true">
           {session.title.value}
@@ -39,6 +43,7 @@ export function ControlBar(props: { session: RoomSession } & (PanelProps | { pan
             <span class="control-label">{muted ? 'Unmute' : 'Mute'}</span>
           </button>
           <DevicesSpot session={session} where="bar" />
+          {others.length === 1 ? <VerifyCall session={session} member={others[0]!} where="bar" /> : null}
           <button type="button" class="control leave" title="Leave call" onClick={() => session.leaveCall()}>
             <PhoneOff aria-hidden="true" size={22} />
             <span class="control-label">Leave call</span>

@@ -1,5 +1,6 @@
 import { useComputed, useSignal } from '@preact/signals';
 import { MicOff, Volume2 } from 'lucide-preact';
+import type { ComponentChildren } from 'preact';
 import { useEffect } from 'preact/hooks';
 import type { Member } from '../lib/types.js';
 import { peerVolume, setPeerVolume } from './call-audio.js';
@@ -18,10 +19,18 @@ function initials(name: string): string {
 
 /**
  * One person on the call stage: initials, name and @username, a ring while they speak, a muted
- * mark, how good their connection is and (for others) their volume. `self` is this tab.
+ * mark, how good their connection is and (for others) their volume and `verify`, the way to the
+ * code of the connection to them. `self` is this tab.
  */
-export function ParticipantTile(props: { member: Member; stream: MediaStream | null | undefined; self: boolean; muted: boolean; quality?: Quality }) {
-  const { member, stream, self, muted, quality } = props;
+export function ParticipantTile(props: {
+  member: Member;
+  stream: MediaStream | null | undefined;
+  self: boolean;
+  muted: boolean;
+  quality?: Quality;
+  verify?: ComponentChildren;
+}) {
+  const { member, stream, self, muted, quality, verify } = props;
   // The level changes many times a second: it is bound to the DOM through signals (the ring's class,
   // the meter's value) and never read during render, so the tile itself re-renders only when its
   // person, mute or quality changes.
@@ -58,6 +67,7 @@ export function ParticipantTile(props: { member: Member; stream: MediaStream | n
             </span>
           </span>
         ) : null}
+        {verify}
       </span>
       {self ? null : (
         <label class="tile-volume">

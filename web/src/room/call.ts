@@ -1,4 +1,5 @@
 import type { SignalType } from '../lib/types.js';
+import { callCode } from './call-code.js';
 import { PeerLink } from './peer-link.js';
 
 /**
@@ -11,6 +12,8 @@ type CallEvents = {
   signal(to: string, type: SignalType, data: unknown): void;
   onRemoteStream(peerId: string, stream: MediaStream): void;
   onPeerState(peerId: string, state: RTCPeerConnectionState): void;
+  /** The code of the connection to `peerId` (call-code.ts) is new, or gone (undefined) with that connection. */
+  onCallCode(peerId: string, code: number[] | undefined): void;
 };
 
 const RELAY_ONLY_KEY = 'parley:ice-relay-only';
@@ -20,6 +23,8 @@ export class Call {
   readonly links = new Map<string, PeerLink>();
   // Per peer: links replaced by a fresh one since that peer last connected (see PeerLink.onStuck).
   private readonly freshStarts = new Map<string, number>();
+  // Per peer: codes asked for, so that a hash that finishes after a later one is dropped.
+  private readonly codeRequests = new Map<string, number>();
   muted = false;
   startedAt = 0;
 
@@ -62,6 +67,7 @@ export class Call {
             if (this.links.get(peerId) === mine || state !== 'closed') this.events.onPeerState(peerId, state);
           },
           onStuck: () => this.startAfresh(peerId, mine),
+          onDescriptions: (local, remote) => void this.reportCode(peerId, mine, local, remote),
         },
         this.freshStarts.get(peerId) ?? 0,
       );
@@ -69,6 +75,14 @@ export class Call {
       this.links.set(peerId, link);
     }
     return link;
+  }
+
+  private async reportCode(peerId: string, link: PeerLink, local: string, remote: string) {
+    const request = (this.codeRequests.get(peerId) ?? 0) + 1;
+    this.codeRequests.set(peerId, request);
+    const code = await callCode(local, remote);
+    if (this.links.get(peerId) !== link || this.codeRequests.get(peerId) !== request) return;
+    this.events.onCallCode(peerId, code);
   }
 
   async handleSignal(from: string, type: SignalType, data: unknown): Promise<void> {
@@ -91,13 +105,17 @@ export class Call {
     this.freshStarts.set(peerId, (this.freshStarts.get(peerId) ?? 0) + 1);
     this.links.delete(peerId);
     stuck.close();
+    this.events.onCallCode(peerId, undefined);
     this.events.signal(peerId, 'hangup', null);
     this.connect(peerId);
   }
 
   drop(peerId: string): void {
-    this.links.get(peerId)?.close();
+    const link = this.links.get(peerId);
+    if (!link) return;
+    link.close();
     this.links.delete(peerId);
+    this.events.onCallCode(peerId, undefined);
   }
 
   setMuted(muted: boolean): void {

@@ -15,6 +15,13 @@ type LinkCallbacks = {
   onTrack(stream: MediaStream): void;
   onState(state: RTCPeerConnectionState): void;
   /**
+   * An exchange of descriptions completed: the SDP this side and the other side's set, from which
+   * the call's code is made (call-code.ts). The DTLS fingerprints in them change only when the
+   * connection is replaced, but each exchange is reported, so a code always describes the
+   * descriptions in force.
+   */
+  onDescriptions(local: string, remote: string): void;
+  /**
    * Nothing came of an exchange this side offered: the other side's connection never sent a
    * candidate. The call replaces this link with a fresh one on both sides (see renegotiate).
    */
@@ -68,6 +75,11 @@ export class PeerLink {
     };
     pc.ontrack = ({ track, streams }) => {
       cb.onTrack(streams[0] ?? new MediaStream([track]));
+    };
+    pc.onsignalingstatechange = () => {
+      const local = pc.currentLocalDescription?.sdp;
+      const remote = pc.currentRemoteDescription?.sdp;
+      if (pc.signalingState === 'stable' && local && remote) cb.onDescriptions(local, remote);
     };
     pc.onconnectionstatechange = () => {
       const state = pc.connectionState;

@@ -58,6 +58,8 @@ export class RoomSession {
   readonly callError = signal('');
   readonly peerStates = signal<ReadonlyMap<string, RTCPeerConnectionState>>(new Map());
   readonly remoteStreams = signal<ReadonlyMap<string, MediaStream>>(new Map());
+  /** Per connection, the code two people compare to check it (call-code.ts): five numbers, 0–63. */
+  readonly callCodes = signal<ReadonlyMap<string, readonly number[]>>(new Map());
   readonly localStream = signal<MediaStream | null>(null);
   /** Set when the browser refused to autoplay remote audio: one click lets it play. */
   readonly audioBlocked = signal(false);
@@ -374,6 +376,13 @@ export class RoomSession {
         next.set(who, state);
         this.peerStates.value = next;
       },
+      onCallCode: (who, code) => {
+        if (this.call !== call || (!code && !this.callCodes.value.has(who))) return;
+        const next = new Map(this.callCodes.value);
+        if (code) next.set(who, code);
+        else next.delete(who);
+        this.callCodes.value = next;
+      },
     });
     this.call = call;
     const early = this.earlyMicrophone;
@@ -444,6 +453,7 @@ export class RoomSession {
     this.localStream.value = null;
     this.remoteStreams.value = new Map();
     this.peerStates.value = new Map();
+    this.callCodes.value = new Map();
     this.audioBlocked.value = false;
   }
 
