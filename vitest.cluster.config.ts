@@ -37,6 +37,11 @@ export default defineConfig({
       'src/health/ready.test.ts',
       'src/logging/request-id.test.ts',
       'src/rooms/flood-latency.test.ts',
+      // A load run (its subject is throughput; bench:cluster measures the cluster), and the
+      // account flows, whose time goes to argon2 and whose Redis calls are the rate limiter's
+      // (src/auth/rate-limit.test.ts runs here).
+      'src/resilience/load.test.ts',
+      'src/auth/auth.test.ts',
       'src/rooms/password-flood.test.ts',
       'src/dm/flood.test.ts',
       // No Redis.
