@@ -129,6 +129,11 @@ try {
         polling: 100,
       });
       await shoot(ann, 'call', size, theme);
+      // The code both people compare (on a phone the button is on Bob's tile).
+      await ann.getByRole('button', { name: 'Verify call with Bob Marley' }).first().click();
+      await ann.getByRole('dialog').waitFor({ timeout: WAIT_MS });
+      await shoot(ann, 'call-code', size, theme);
+      await ann.keyboard.press('Escape');
       // Mid-call: the Devices menu, then Home with the call bar, then another room's link (asks first).
       await ann.getByRole('button', { name: 'Devices' }).click();
       await ann.getByRole('dialog', { name: 'Microphone and speaker' }).waitFor({ timeout: WAIT_MS });
