@@ -3,7 +3,7 @@ import type { Locator } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { callCode } from '../src/room/call-code.js';
 import { CODE_SYMBOLS } from '../src/room/code-symbols.js';
-import { callStats, connectedTo, openPage, signUp, useBrowserAndServer, waitFor, type UserPage } from './browser.js';
+import { callStats, connectedTo, intoOneCall, openPage, useBrowserAndServer, waitFor, type UserPage } from './browser.js';
 
 /**
  * A call's code in real browsers (docs/security.md): both people in a call are shown the same
@@ -45,20 +45,6 @@ async function wordsIn(dialog: Locator): Promise<string[]> {
   return words.allInnerTexts();
 }
 
-async function intoOneCall(ann: UserPage, bob: UserPage): Promise<void> {
-  await signUp(ann, 'ann', 'Ann');
-  await signUp(bob, 'bob', 'Bob');
-  const room = `code-${Math.random().toString(36).slice(2, 10)}`;
-  await ann.getByLabel('Room name').fill(room);
-  await ann.getByRole('button', { name: 'Create room' }).click();
-  await ann.waitForURL(`**/r/${room}`);
-  await bob.goto(`/r/${room}`);
-  for (const page of [ann, bob]) {
-    await page.getByRole('button', { name: 'Join call' }).click();
-    await page.getByRole('button', { name: 'Leave call' }).waitFor();
-  }
-}
-
 const bar = (page: UserPage) => page.getByRole('toolbar', { name: 'Call controls' });
 const stage = (page: UserPage) => page.getByRole('list', { name: 'In the call', exact: true });
 
@@ -69,7 +55,7 @@ describe('the code of a call', () => {
     const annSent = postedDescriptions(ann);
     const bobSent = postedDescriptions(bob);
     try {
-      await intoOneCall(ann, bob);
+      await intoOneCall(ann, bob, 'code');
       await connectedTo(ann, 1);
       await connectedTo(bob, 1);
       // Two people: Verify is in the control bar; every other person's tile has one too.
@@ -139,7 +125,7 @@ describe('the code of a call', () => {
       return route.continue({ postData: JSON.stringify(body) });
     });
     try {
-      await intoOneCall(ann, bob);
+      await intoOneCall(ann, bob, 'code');
       await waitFor('both sides have exchanged descriptions', async () => annSent.length > 0 && bobForwarded.length > 0);
       expect(bobForwarded.at(-1)).toContain(forged);
       expect(bobForwarded.at(-1)).not.toBe(bobMade.at(-1));
