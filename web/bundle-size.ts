@@ -6,14 +6,16 @@ import type { Plugin } from 'vite';
  * - first load, 60 KB: the JS and CSS the page itself names (its script, the chunks it preloads
  *   and its style sheets), which is what the browser must fetch before the sign-in screen or
  *   Home can show;
- * - total, 80 KB: every JS and CSS file, screens fetched when first opened included (a room, a
- *   call, Settings, creating an account). Those cost a person nothing until they open them, and
- *   code split into chunks compresses a little worse than one file, so the total may exceed the
- *   first load by up to 20 KB; past that the client has grown by a whole screen's worth, which
- *   should be a decision rather than drift.
+ * - total, 100 KB: every JS and CSS file, screens fetched when first opened included (a room, a
+ *   call, Settings, creating an account, and what a call fetches only when used: screen share and
+ *   camera, sending files). Those cost a person nothing until they open them, and code split into
+ *   chunks compresses a little worse than one file. The total was 80 KB until screen share,
+ *   camera and files came (issue 15, docs/performance.md): they are a call's features, fetched
+ *   in a call, so they were given 20 KB more rather than squeezed into what the first load needs.
+ *   Past 100 KB the client has grown by another screen's worth, which should again be a decision.
  */
 export const FIRST_LOAD_LIMIT_BYTES = 60 * 1024;
-export const TOTAL_LIMIT_BYTES = 80 * 1024;
+export const TOTAL_LIMIT_BYTES = 100 * 1024;
 type Limits = { firstLoad: number; total: number };
 const LIMITS: Limits = { firstLoad: FIRST_LOAD_LIMIT_BYTES, total: TOTAL_LIMIT_BYTES };
 

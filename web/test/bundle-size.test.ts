@@ -9,7 +9,7 @@ import { FIRST_LOAD_LIMIT_BYTES, TOTAL_LIMIT_BYTES, bundleSize, describeBundle, 
  * The web client's size budgets (web/bundle-size.ts): what the page loads
  * first (its script, preloaded chunks and style sheets), gzipped, at most
  * 60 KB; everything, screens fetched when first opened included, at most
- * 80 KB. `npm run build` prints both and fails over either; this builds the
+ * 100 KB. `npm run build` prints both and fails over either; this builds the
  * client as `npm run build` does into a directory of its own and measures it,
  * so CI fails when it grows.
  */
@@ -45,7 +45,7 @@ afterAll(async () => {
 });
 
 describe('web bundle size', () => {
-  it('the first load is at most 60 KB gzipped and the whole client at most 80 KB; screens opened later are not in the first load', async () => {
+  it('the first load is at most 60 KB gzipped and the whole client at most 100 KB; screens opened later are not in the first load', async () => {
     // The build's own check (the bundleSize plugin in web/vite.config.ts) throws when it is over.
     await productionBuild(outDir);
     const m = measureBundle(await filesUnder(outDir));
