@@ -27,6 +27,8 @@ export const CHROMIUM_ARGS = [
   '--no-first-run',
   '--no-sandbox',
   '--autoplay-policy=no-user-gesture-required',
+  // Screen sharing picks the whole (fake) screen without asking.
+  '--auto-select-desktop-capture-source=Entire screen',
 ];
 
 export function launchBrowser(): Promise<Browser> {
@@ -61,7 +63,7 @@ export type UserPage = Page & { problems: string[]; username: string };
 export async function openPage(browser: Browser, server: TestServer, options: { relayOnly?: boolean; bypassCSP?: boolean } = {}): Promise<UserPage> {
   const context: BrowserContext = await browser.newContext({
     baseURL: server.baseUrl,
-    permissions: ['microphone'],
+    permissions: ['microphone', 'camera'],
     bypassCSP: options.bypassCSP ?? false,
     viewport: { width: 1100, height: 900 },
   });
@@ -91,7 +93,17 @@ export async function signUp(page: UserPage, stem: string, displayName?: string)
   return username;
 }
 
-type PeerStats = { peerId: string; state: string; bytesReceived: number; audioEnergy: number; localCandidate?: string; remoteCandidate?: string };
+type PeerStats = {
+  peerId: string;
+  state: string;
+  bytesReceived: number;
+  audioEnergy: number;
+  localCandidate?: string;
+  remoteCandidate?: string;
+  framesDecoded: number;
+  frameWidth?: number;
+  videoCaps: number[];
+};
 
 export function callStats(page: Page): Promise<PeerStats[]> {
   return page.evaluate(() => (window as unknown as { __parley: { stats(): Promise<PeerStats[]> } }).__parley.stats());

@@ -30,7 +30,7 @@ export function securityHeaderValues(options: { secure: boolean }): Record<strin
     'Cross-Origin-Opener-Policy': 'same-origin',
     'Cross-Origin-Resource-Policy': 'same-origin',
     'Origin-Agent-Cluster': '?1',
-    'Permissions-Policy': 'microphone=(self), camera=(), geolocation=()',
+    'Permissions-Policy': 'microphone=(self), camera=(self), display-capture=(self), fullscreen=(self), geolocation=()',
     'Referrer-Policy': 'same-origin',
     ...(options.secure ? { 'Strict-Transport-Security': 'max-age=31536000; includeSubDomains' } : {}),
     'X-Content-Type-Options': 'nosniff',

@@ -1,16 +1,19 @@
-import { MessageSquare, Mic, MicOff, PhoneOff, Users } from 'lucide-preact';
+import { MessageSquare, Mic, MicOff, MonitorUp, MonitorX, PhoneOff, Users, Video, VideoOff } from 'lucide-preact';
 import { CallTimer } from './CallTimer.js';
 import { DevicesSpot } from './DevicesSpot.js';
 import type { RoomSession } from './room-session.js';
 import { VerifyCall } from './VerifyCall.js';
 import './ControlBar.css';
 
+/** Phones' browsers cannot capture the screen: there, Present is not offered (watching works). */
+const canShareScreen = typeof navigator !== 'undefined' && typeof navigator.mediaDevices?.getDisplayMedia === 'function';
+
 export type Panels = { people: boolean; chat: boolean };
 type PanelProps = { people: number; unseen: number; panels: Panels; panelIds: { people: string; chat: string }; toggle(panel: keyof Panels): void };
 
 /**
- * The bar at the foot of the room, as in Meet: the time in the call on the left; mute, devices and
- * leave (red) in the middle while in the call, with Verify between them when one other person is
+ * The bar at the foot of the room, as in Meet: the time in the call on the left; mute, devices,
+ * camera, present and leave (red) in the middle while in the call, with Verify between them when one other person is
  * in it (with more, each one's tile has its own; so on a phone, where a room's bar has no room
  * for it beside People and Chat); the People and Chat panels' toggles on the right.
  * Icon buttons, each named in words (visually hidden) with the same words as a tooltip. Without
@@ -20,6 +23,8 @@ export function ControlBar(props: { session: RoomSession } & (PanelProps | { pan
   const { session } = props;
   const inCall = session.inCall.value;
   const muted = session.muted.value;
+  const camera = session.camera.value !== null;
+  const sharing = session.screen.value !== null;
   const others = [...session.members.value.values()].filter((m) => m.inCall && m.peerId !== session.peerId.value);
   return (
     <div class={`control-bar${props.panels ? ' with-panels' : ''}`} role="toolbar" aria-label="Call controls">
@@ -43,6 +48,28 @@ export function ControlBar(props: { session: RoomSession } & (PanelProps | { pan
             <span class="control-label">{muted ? 'Unmute' : 'Mute'}</span>
           </button>
           <DevicesSpot session={session} where="bar" />
+          <button
+            type="button"
+            class="control camera"
+            aria-pressed={camera}
+            title={camera ? 'Turn camera off' : 'Turn camera on'}
+            onClick={() => void session.toggleCamera()}
+          >
+            {camera ? <Video aria-hidden="true" size={22} /> : <VideoOff aria-hidden="true" size={22} />}
+            <span class="control-label">Camera</span>
+          </button>
+          {canShareScreen ? (
+            <button
+              type="button"
+              class="control share"
+              aria-pressed={sharing}
+              title={sharing ? 'Stop presenting' : 'Present your screen, a window or a tab'}
+              onClick={() => void session.toggleScreen()}
+            >
+              {sharing ? <MonitorX aria-hidden="true" size={22} /> : <MonitorUp aria-hidden="true" size={22} />}
+              <span class="control-label">{sharing ? 'Stop presenting' : 'Present'}</span>
+            </button>
+          ) : null}
           {others.length === 1 ? <VerifyCall session={session} member={others[0]!} where="bar" /> : null}
           <button type="button" class="control leave" title="Leave call" onClick={() => session.leaveCall()}>
             <PhoneOff aria-hidden="true" size={22} />

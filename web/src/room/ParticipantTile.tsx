@@ -6,6 +6,7 @@ import type { Member } from '../lib/types.js';
 import { peerVolume, setPeerVolume } from './call-audio.js';
 import type { Quality } from './quality.js';
 import { useLevel } from './use-level.js';
+import { VideoView } from './VideoView.js';
 import './participant-tile.css';
 
 /** Above this level a person counts as speaking: the fake tone and speech pass it, room noise does not. */
@@ -29,8 +30,10 @@ export function ParticipantTile(props: {
   muted: boolean;
   quality?: Quality;
   verify?: ComponentChildren;
+  /** Their camera while it is on: it fills the tile, and the name and marks sit on it. */
+  camera?: MediaStream | null;
 }) {
-  const { member, stream, self, muted, quality, verify } = props;
+  const { member, stream, self, muted, quality, verify, camera } = props;
   // The level changes many times a second: it is bound to the DOM through signals (the ring's class,
   // the meter's value) and never read during render, so the tile itself re-renders only when its
   // person, mute or quality changes.
@@ -46,10 +49,21 @@ export function ParticipantTile(props: {
   const name = member.user.displayName;
   const descId = `quality-${member.peerId}`;
   return (
-    <li class={tileClass} data-peer={member.peerId} data-speaking={speakingAttr} aria-label={`${name}${self ? ' (you)' : ''}`}>
-      <span class="tile-avatar" aria-hidden="true">
-        {initials(name)}
-      </span>
+    <li
+      class={tileClass}
+      data-peer={member.peerId}
+      data-speaking={speakingAttr}
+      data-video={camera ? 'camera' : undefined}
+      aria-label={`${name}${self ? ' (you)' : ''}`}
+    >
+      {camera ? (
+        // Your own camera is shown as a mirror, as every call app does: moving left moves left.
+        <VideoView stream={camera} class="tile-video" mirror={self} label={self ? 'Your camera' : `Camera of ${name}`} />
+      ) : (
+        <span class="tile-avatar" aria-hidden="true">
+          {initials(name)}
+        </span>
+      )}
       <span class="tile-name">
         <bdi>{name}</bdi>
         {self ? ' (you)' : null} <span class="handle">@{member.user.username}</span>

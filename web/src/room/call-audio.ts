@@ -6,7 +6,8 @@ import { canChooseSpeaker, mediaDevices } from './media-devices.js';
 /**
  * Plays the call's remote audio from the shell, outside any screen: an
  * <audio> that left the document would pause, and the call goes on while the
- * person reads other screens. One element per remote member.
+ * person reads other screens. One element per remote member, and one more for
+ * a screen they share with sound (a tab's audio).
  */
 let audioBox: HTMLElement | undefined;
 const playing = new Map<string, HTMLAudioElement>();
@@ -19,16 +20,24 @@ export function peerVolume(peerId: string): number {
 
 export function setPeerVolume(peerId: string, volume: number): void {
   volumes.set(peerId, volume);
-  const audio = playing.get(peerId);
-  if (audio) audio.volume = volume;
+  for (const key of [peerId, screenKey(peerId)]) {
+    const audio = playing.get(key);
+    if (audio) audio.volume = volume;
+  }
 }
+
+const SCREEN = ':screen';
+const screenKey = (peerId: string) => `${peerId}${SCREEN}`;
 
 export function mountCallAudio(box: HTMLElement): void {
   audioBox = box;
   mediaDevices.start();
   effect(() => {
     const session = roomSession.value;
-    const streams = session?.remoteStreams.value ?? new Map<string, MediaStream>();
+    const streams = new Map(session?.remoteStreams.value ?? []);
+    for (const [who, media] of session?.remoteMedia.value ?? []) {
+      if (media.screen && media.screen.getAudioTracks().length > 0) streams.set(screenKey(who), media.screen);
+    }
     for (const [who, audio] of playing) {
       if (streams.get(who) === audio.srcObject) continue;
       audio.srcObject = null;
@@ -39,8 +48,10 @@ export function mountCallAudio(box: HTMLElement): void {
       if (playing.has(who)) continue;
       const audio = document.createElement('audio');
       audio.autoplay = true;
-      audio.dataset.peer = who;
-      audio.volume = peerVolume(who);
+      const peer = who.endsWith(SCREEN) ? who.slice(0, -SCREEN.length) : who;
+      audio.dataset.peer = peer;
+      if (peer !== who) audio.dataset.screen = '';
+      audio.volume = peerVolume(peer);
       audio.srcObject = stream;
       box.appendChild(audio);
       playing.set(who, audio);

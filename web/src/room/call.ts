@@ -1,16 +1,26 @@
 import type { SignalType } from '../lib/types.js';
 import { callCode } from './call-code.js';
 import { PeerLink } from './peer-link.js';
+import { capSender, videoCap, type VideoKind } from './video-caps.js';
 
 /**
- * The audio call of one room: a small mesh, one PeerLink per other member
- * in the call. The caller who joins the call connects to everyone already
- * in it; those answer. Leaving closes every connection and stops the
- * microphone.
+ * The call of one room: a small mesh, one PeerLink per other member in the
+ * call. The caller who joins the call connects to everyone already in it;
+ * those answer. Each side sends its microphone, and its camera and screen
+ * while they are on: turning one on or off adds or removes tracks, and the
+ * links renegotiate. Leaving closes every connection and stops every track.
+ *
+ * Which remote stream is a camera and which a screen: each offer and answer
+ * this side sends carries `media`, its video streams' ids (the msid in the
+ * SDP) with their kinds. The server relays signal data as it is; a stream
+ * not named there is the microphone, or a camera when it has video.
  */
 type CallEvents = {
   signal(to: string, type: SignalType, data: unknown): void;
+  /** The stream of `peerId`'s microphone (what the call's audio plays). */
   onRemoteStream(peerId: string, stream: MediaStream): void;
+  /** `peerId` turned a camera or screen on (a stream), or off (undefined). */
+  onRemoteMedia(peerId: string, kind: VideoKind, stream: MediaStream | undefined): void;
   onPeerState(peerId: string, state: RTCPeerConnectionState): void;
   /** The code of the connection to `peerId` (call-code.ts) is new, or gone (undefined) with that connection. */
   onCallCode(peerId: string, code: number[] | undefined): void;
@@ -18,8 +28,14 @@ type CallEvents = {
 
 const RELAY_ONLY_KEY = 'parley:ice-relay-only';
 
+export type MediaLabels = Record<string, VideoKind>;
+
 export class Call {
   local: MediaStream | null = null;
+  camera: MediaStream | null = null;
+  screen: MediaStream | null = null;
+  // Per peer: the kinds of the video streams it sends, from its last offer or answer.
+  private readonly remoteLabels = new Map<string, MediaLabels>();
   readonly links = new Map<string, PeerLink>();
   // Per peer: links replaced by a fresh one since that peer last connected (see PeerLink.onStuck).
   private readonly freshStarts = new Map<string, number>();
@@ -48,6 +64,7 @@ export class Call {
   connect(peerId: string): void {
     if (!this.active || this.links.has(peerId)) return;
     this.link(peerId).start();
+    this.capAll();
   }
 
   private link(peerId: string): PeerLink {
@@ -57,17 +74,21 @@ export class Call {
         this.selfId,
         peerId,
         this.rtcConfig,
-        () => this.local,
+        () => [this.local, this.camera, this.screen].filter((m): m is MediaStream => m !== null),
         {
-          signal: (type, data) => this.events.signal(peerId, type, data),
-          onTrack: (stream) => this.events.onRemoteStream(peerId, stream),
+          signal: (type, data) =>
+            this.events.signal(peerId, type, type === 'offer' || type === 'answer' ? { ...(data as object), media: this.labels() } : data),
+          onTrack: (stream) => this.remoteTrack(peerId, stream),
           onState: (state) => {
             if (state === 'connected') this.freshStarts.delete(peerId);
             // A replaced link's own 'closed' is not news: its successor reports from now on.
             if (this.links.get(peerId) === mine || state !== 'closed') this.events.onPeerState(peerId, state);
           },
           onStuck: () => this.startAfresh(peerId, mine),
-          onDescriptions: (local, remote) => void this.reportCode(peerId, mine, local, remote),
+          onDescriptions: (local, remote) => {
+            void this.reportCode(peerId, mine, local, remote);
+            void this.capLink(mine);
+          },
         },
         this.freshStarts.get(peerId) ?? 0,
       );
@@ -85,8 +106,28 @@ export class Call {
     this.events.onCallCode(peerId, code);
   }
 
+  /** What this side's video streams are, for the other side to tell a screen from a camera. */
+  private labels(): MediaLabels {
+    const out: MediaLabels = {};
+    if (this.camera) out[this.camera.id] = 'camera';
+    if (this.screen) out[this.screen.id] = 'screen';
+    return out;
+  }
+
+  private remoteTrack(peerId: string, stream: MediaStream) {
+    const named = this.remoteLabels.get(peerId)?.[stream.id];
+    const kind: VideoKind | undefined = named ?? (stream.getVideoTracks().length > 0 ? 'camera' : undefined);
+    if (!kind) return this.events.onRemoteStream(peerId, stream);
+    this.events.onRemoteMedia(peerId, kind, stream);
+    // The other side stopped sending it: the renegotiation removes its tracks from the stream.
+    stream.onremovetrack = () => {
+      if (stream.getVideoTracks().length === 0) this.events.onRemoteMedia(peerId, kind, undefined);
+    };
+  }
+
   async handleSignal(from: string, type: SignalType, data: unknown): Promise<void> {
     if (type === 'hangup') return this.drop(from);
+    if ((type === 'offer' || type === 'answer') && data && typeof data === 'object') this.rememberLabels(from, (data as { media?: unknown }).media);
     // Not in the call: offers are declined, so the caller stops trying.
     if (!this.active) {
       if (type === 'offer') this.events.signal(from, 'hangup', null);
@@ -106,8 +147,24 @@ export class Call {
     this.links.delete(peerId);
     stuck.close();
     this.events.onCallCode(peerId, undefined);
+    this.forgetMedia(peerId);
     this.events.signal(peerId, 'hangup', null);
     this.connect(peerId);
+  }
+
+  /** A connection gone: what came over it is gone with it (a fresh one brings its own). */
+  private forgetMedia(peerId: string) {
+    this.remoteLabels.delete(peerId);
+    this.events.onRemoteMedia(peerId, 'camera', undefined);
+    this.events.onRemoteMedia(peerId, 'screen', undefined);
+  }
+
+  /** Keeps the well-formed part of a peer's `media`: stream ids with a kind this side knows. */
+  private rememberLabels(peerId: string, media: unknown) {
+    if (!media || typeof media !== 'object') return;
+    const labels: MediaLabels = {};
+    for (const [id, kind] of Object.entries(media).slice(0, 8)) if (kind === 'camera' || kind === 'screen') labels[id] = kind;
+    this.remoteLabels.set(peerId, labels);
   }
 
   drop(peerId: string): void {
@@ -116,6 +173,79 @@ export class Call {
     link.close();
     this.links.delete(peerId);
     this.events.onCallCode(peerId, undefined);
+    this.forgetMedia(peerId);
+    // One peer fewer: the others may each get a larger share of the uplink.
+    this.capAll();
+  }
+
+  // ---- camera and screen -----------------------------------------------------------
+  /** Turns the camera on (`deviceId`, '' for the default) or off; every link renegotiates. */
+  async setCamera(on: boolean, deviceId = ''): Promise<void> {
+    if (!this.active) return;
+    if (!on) return this.stopVideo('camera');
+    if (this.camera) return;
+    const stream = await navigator.mediaDevices.getUserMedia({
+      video: { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 24 }, ...(deviceId ? { deviceId: { exact: deviceId } } : {}) },
+      audio: false,
+    });
+    if (!this.active || this.camera) return stopAll(stream);
+    for (const t of stream.getVideoTracks()) t.contentHint = 'motion';
+    this.camera = stream;
+    this.sendToAll();
+  }
+
+  /**
+   * Shares a screen, window or tab the person picks (with the tab's sound when the browser
+   * offers it). The browser's own "Stop sharing" ends the track, which ends the share here too.
+   */
+  async startScreen(onEnded: () => void): Promise<void> {
+    if (!this.active || this.screen) return;
+    const stream = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: 15, max: 30 } }, audio: true });
+    if (!this.active || this.screen) return stopAll(stream);
+    const video = stream.getVideoTracks()[0];
+    if (!video) return stopAll(stream);
+    video.contentHint = 'detail';
+    video.addEventListener('ended', () => {
+      if (this.screen !== stream) return;
+      this.stopVideo('screen');
+      onEnded();
+    });
+    this.screen = stream;
+    this.sendToAll();
+  }
+
+  stopScreen(): void {
+    this.stopVideo('screen');
+  }
+
+  private stopVideo(kind: VideoKind) {
+    const stream = kind === 'camera' ? this.camera : this.screen;
+    if (!stream) return;
+    if (kind === 'camera') this.camera = null;
+    else this.screen = null;
+    const tracks = stream.getTracks();
+    for (const link of this.links.values()) link.stopSending(tracks);
+    stopAll(stream);
+  }
+
+  private sendToAll() {
+    for (const link of this.links.values()) link.sendLocal();
+    this.capAll();
+  }
+
+  private capAll() {
+    for (const link of this.links.values()) void this.capLink(link);
+  }
+
+  /** Caps each video sender of `link` for the number of people in the call now (video-caps.ts). */
+  private async capLink(link: PeerLink) {
+    const peers = this.links.size;
+    for (const sender of link.pc.getSenders()) {
+      const track = sender.track;
+      if (track?.kind !== 'video') continue;
+      const kind: VideoKind = this.screen?.getTracks().includes(track) ? 'screen' : 'camera';
+      await capSender(sender, videoCap(kind, peers));
+    }
   }
 
   setMuted(muted: boolean): void {
@@ -137,7 +267,8 @@ export class Call {
       return;
     }
     track.enabled = !this.muted;
-    await Promise.all([...this.links.values()].map((l) => l.replaceTrack(track)));
+    const old = this.local.getAudioTracks()[0];
+    if (old) await Promise.all([...this.links.values()].map((l) => l.replaceTrack(old, track)));
     if (!this.local) return track.stop();
     for (const old of this.local.getTracks()) old.stop();
     this.local = next;
@@ -145,10 +276,16 @@ export class Call {
 
   stop(): void {
     for (const peerId of [...this.links.keys()]) this.drop(peerId);
-    for (const t of this.local?.getTracks() ?? []) t.stop();
+    for (const m of [this.local, this.camera, this.screen]) if (m) stopAll(m);
     this.local = null;
+    this.camera = null;
+    this.screen = null;
     this.startedAt = 0;
   }
+}
+
+function stopAll(stream: MediaStream) {
+  for (const t of stream.getTracks()) t.stop();
 }
 
 /** The chosen microphone; when it is gone (unplugged since it was chosen), the default one. */
@@ -187,6 +324,11 @@ export type PeerStats = {
   packetsLost: number;
   /** Seconds, from inbound-rtp. */
   jitter?: number;
+  /** Video frames decoded from this peer (cameras and screens together), and the largest frame received. */
+  framesDecoded: number;
+  frameWidth?: number;
+  /** The bitrate cap (bit/s) of each video this side sends to this peer (video-caps.ts). */
+  videoCaps: number[];
 };
 
 /** Per connection: its state, audio received, and the kind of ICE candidates in use. */
@@ -199,6 +341,8 @@ export async function callStats(call: Call | undefined) {
     let packetsReceived = 0;
     let packetsLost = 0;
     let jitter: number | undefined;
+    let framesDecoded = 0;
+    let frameWidth: number | undefined;
     let pairId: string | undefined;
     report.forEach((s) => {
       if (s.type === 'inbound-rtp' && s.kind === 'audio') {
@@ -207,6 +351,10 @@ export async function callStats(call: Call | undefined) {
         packetsReceived += s.packetsReceived ?? 0;
         packetsLost += s.packetsLost ?? 0;
         if (typeof s.jitter === 'number') jitter = Math.max(jitter ?? 0, s.jitter);
+      }
+      if (s.type === 'inbound-rtp' && s.kind === 'video') {
+        framesDecoded += s.framesDecoded ?? 0;
+        if (typeof s.frameWidth === 'number') frameWidth = Math.max(frameWidth ?? 0, s.frameWidth);
       }
       if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
     });
@@ -224,6 +372,12 @@ export async function callStats(call: Call | undefined) {
       packetsReceived,
       packetsLost,
       jitter,
+      framesDecoded,
+      frameWidth,
+      videoCaps: link.pc
+        .getSenders()
+        .filter((x) => x.track?.kind === 'video')
+        .map((x) => x.getParameters().encodings?.[0]?.maxBitrate ?? 0),
     });
   }
   return out;

@@ -12,7 +12,8 @@ import type { SignalType } from '../lib/types.js';
  */
 type LinkCallbacks = {
   signal(type: SignalType, data: unknown): void;
-  onTrack(stream: MediaStream): void;
+  /** A remote track arrived, with the stream the other side sent it in (its msid). */
+  onTrack(stream: MediaStream, track: MediaStreamTrack): void;
   onState(state: RTCPeerConnectionState): void;
   /**
    * An exchange of descriptions completed: the SDP this side and the other side's set, from which
@@ -60,7 +61,8 @@ export class PeerLink {
     selfId: string,
     readonly peerId: string,
     config: RTCConfiguration,
-    private readonly local: () => MediaStream | null,
+    /** What this side sends: the microphone, and the camera and screen while they are on. */
+    private readonly local: () => MediaStream[],
     private readonly cb: LinkCallbacks,
     /** How many links to this peer were replaced by a fresh one before this one connected. */
     private readonly freshStarts = 0,
@@ -74,7 +76,7 @@ export class PeerLink {
       if (candidate) cb.signal('candidate', candidate.toJSON());
     };
     pc.ontrack = ({ track, streams }) => {
-      cb.onTrack(streams[0] ?? new MediaStream([track]));
+      cb.onTrack(streams[0] ?? new MediaStream([track]), track);
     };
     pc.onsignalingstatechange = () => {
       const local = pc.currentLocalDescription?.sdp;
@@ -165,10 +167,29 @@ export class PeerLink {
   }
 
   private attachLocal() {
-    const stream = this.local();
-    if (this.localAttached || !stream) return;
+    if (this.localAttached) return;
     this.localAttached = true;
-    for (const track of stream.getTracks()) this.pc.addTrack(track, stream);
+    this.sendLocal();
+  }
+
+  /**
+   * Sends every local track not sent yet (a camera or screen turned on), once this side has
+   * started or answered: before that, a track added here would make this side offer while the
+   * other side's offer is on its way. Each added track marks the connection as needing
+   * negotiation, and onnegotiationneeded offers it; a collision is settled as any other.
+   */
+  sendLocal(): void {
+    if (!this.localAttached || this.closed) return;
+    const sent = new Set(this.pc.getSenders().map((s) => s.track));
+    for (const stream of this.local()) {
+      for (const track of stream.getTracks()) if (!sent.has(track)) this.pc.addTrack(track, stream);
+    }
+  }
+
+  /** Stops sending `tracks` (a camera or screen turned off): the renegotiation that follows tells the other side. */
+  stopSending(tracks: readonly MediaStreamTrack[]): void {
+    if (this.closed) return;
+    for (const sender of this.pc.getSenders()) if (sender.track && tracks.includes(sender.track)) this.pc.removeTrack(sender);
   }
 
   private restartIce() {
@@ -224,11 +245,9 @@ export class PeerLink {
     }
   }
 
-  /** Sends `track` instead of the current microphone, without renegotiating. */
-  async replaceTrack(track: MediaStreamTrack): Promise<void> {
-    for (const transceiver of this.pc.getTransceivers()) {
-      if (transceiver.receiver.track.kind === track.kind && transceiver.currentDirection !== 'stopped') await transceiver.sender.replaceTrack(track);
-    }
+  /** Sends `track` in place of `old` (a microphone switched mid-call), without renegotiating. */
+  async replaceTrack(old: MediaStreamTrack, track: MediaStreamTrack): Promise<void> {
+    for (const sender of this.pc.getSenders()) if (sender.track === old) await sender.replaceTrack(track);
   }
 
   close(): void {

@@ -5,6 +5,7 @@ import type { ChatMessage, Member, Room, RoomEventData, SignalType, User } from 
 import { personText } from '../lib/person.js';
 import { forgetInvite, holdsInvite } from '../invites/pending-invites.js';
 import { Call, callStats, openMicrophone, rtcConfiguration } from './call.js';
+import type { VideoKind } from './video-caps.js';
 import { mediaDevices } from './media-devices.js';
 
 /** How long joining the call waits for the room's stream to open before it goes on regardless. */
@@ -61,6 +62,13 @@ export class RoomSession {
   /** Per connection, the code two people compare to check it (call-code.ts): five numbers, 0–63. */
   readonly callCodes = signal<ReadonlyMap<string, readonly number[]>>(new Map());
   readonly localStream = signal<MediaStream | null>(null);
+  /** This tab's camera and screen while they are on. */
+  readonly camera = signal<MediaStream | null>(null);
+  readonly screen = signal<MediaStream | null>(null);
+  /** Per other member: their camera and screen while they send them; `since` orders the screens (the latest is shown large). */
+  readonly remoteMedia = signal<ReadonlyMap<string, RemoteMedia>>(new Map());
+  /** When this tab's screen share started (0: not sharing), to compare with others' `since`. */
+  screenSince = 0;
   /** Set when the browser refused to autoplay remote audio: one click lets it play. */
   readonly audioBlocked = signal(false);
 
@@ -376,6 +384,10 @@ export class RoomSession {
         next.set(who, state);
         this.peerStates.value = next;
       },
+      onRemoteMedia: (who, kind, stream) => {
+        if (this.call !== call) return;
+        this.setRemoteMedia(who, kind, stream);
+      },
       onCallCode: (who, code) => {
         if (this.call !== call || (!code && !this.callCodes.value.has(who))) return;
         const next = new Map(this.callCodes.value);
@@ -429,6 +441,63 @@ export class RoomSession {
     if (this.call?.active && !this.ownCallStateSeen) this.call.connect(who);
   }
 
+  private setRemoteMedia(who: string, kind: VideoKind, stream: MediaStream | undefined) {
+    const before = this.remoteMedia.value.get(who) ?? {};
+    if (before[kind] === stream) return;
+    const entry: RemoteMedia = { ...before, [kind]: stream };
+    if (kind === 'screen') entry.since = stream ? Date.now() : undefined;
+    const next = new Map(this.remoteMedia.value);
+    if (entry.camera || entry.screen) next.set(who, entry);
+    else next.delete(who);
+    this.remoteMedia.value = next;
+  }
+
+  /** Turns this tab's camera on or off; every connection renegotiates to add or drop it. */
+  async toggleCamera(): Promise<void> {
+    const call = this.call;
+    if (!call?.active) return;
+    const on = !call.camera;
+    try {
+      await call.setCamera(on);
+    } catch (err) {
+      this.callError.value = mediaError(err, 'camera');
+    }
+    if (this.call !== call) return;
+    this.camera.value = call.camera;
+    this.emit('announce', call.camera ? 'Camera on.' : 'Camera off.');
+  }
+
+  /** Starts sharing a screen, window or tab, or stops. */
+  async toggleScreen(): Promise<void> {
+    const call = this.call;
+    if (!call?.active) return;
+    if (call.screen) {
+      call.stopScreen();
+      this.screenStopped();
+      return;
+    }
+    try {
+      await call.startScreen(() => {
+        if (this.call === call) this.screenStopped();
+      });
+    } catch (err) {
+      // Closing the browser's picker is a change of mind, not a failure.
+      if ((err as DOMException).name !== 'NotAllowedError' && (err as DOMException).name !== 'AbortError') {
+        this.callError.value = `Your screen could not be shared: ${(err as Error).message}`;
+      }
+    }
+    if (this.call !== call || !call.screen) return;
+    this.screenSince = Date.now();
+    this.screen.value = call.screen;
+    this.emit('announce', 'You are presenting.');
+  }
+
+  private screenStopped() {
+    this.screen.value = null;
+    this.screenSince = 0;
+    this.emit('announce', 'You stopped presenting.');
+  }
+
   private dropPeer(who: string) {
     this.call?.drop(who);
     if (this.remoteStreams.value.has(who)) {
@@ -451,6 +520,10 @@ export class RoomSession {
     this.muted.value = false;
     this.startedAt.value = 0;
     this.localStream.value = null;
+    this.camera.value = null;
+    this.screen.value = null;
+    this.screenSince = 0;
+    this.remoteMedia.value = new Map();
     this.remoteStreams.value = new Map();
     this.peerStates.value = new Map();
     this.callCodes.value = new Map();
@@ -534,6 +607,17 @@ export class RoomSession {
     this.forgetMarker();
     this.leaveQuietly();
   }
+}
+
+export type RemoteMedia = { camera?: MediaStream; screen?: MediaStream; since?: number };
+
+/** Words for a camera that would not open. */
+function mediaError(err: unknown, what: 'camera'): string {
+  const name = (err as DOMException).name;
+  if (name === 'NotAllowedError') return `Parley may not use your ${what}. Allow it in the browser’s site settings, then try again.`;
+  if (name === 'NotFoundError' || name === 'OverconstrainedError') return `No ${what} was found.`;
+  if (name === 'NotReadableError') return `Your ${what} is in use by another program.`;
+  return `The ${what} could not be opened: ${(err as Error).message}`;
 }
 
 // ---- people, not tabs: one person may hold several peers (tabs) in a room ------------------
