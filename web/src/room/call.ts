@@ -28,7 +28,7 @@ type CallEvents = {
 
 const RELAY_ONLY_KEY = 'parley:ice-relay-only';
 
-export type MediaLabels = Record<string, VideoKind>;
+type MediaLabels = Record<string, VideoKind>;
 
 export class Call {
   local: MediaStream | null = null;

@@ -609,7 +609,7 @@ export class RoomSession {
   }
 }
 
-export type RemoteMedia = { camera?: MediaStream; screen?: MediaStream; since?: number };
+type RemoteMedia = { camera?: MediaStream; screen?: MediaStream; since?: number };
 
 /** Words for a camera that would not open. */
 function mediaError(err: unknown, what: 'camera'): string {

@@ -18,7 +18,7 @@ const BUDGETS: Record<VideoKind, Budget> = {
   screen: { uplink: 3_000_000, floor: 300_000, ceiling: 1_500_000 },
 };
 
-export type VideoCap = { maxBitrate: number; scaleResolutionDownBy?: number; maxFramerate?: number };
+type VideoCap = { maxBitrate: number; scaleResolutionDownBy?: number; maxFramerate?: number };
 
 /** The cap for one sender of `kind` to each of `peers` people. */
 export function videoCap(kind: VideoKind, peers: number): VideoCap {
