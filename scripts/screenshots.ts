@@ -1,6 +1,7 @@
 /**
  * Pictures of every screen for the README and for review: sign-in, Home, Messages, a room before
- * joining and with two people in a call (on a phone also its chat), a call from a conversation
+ * joining and with two people in a call (on a phone also its chat; with a screen presented; with
+ * cameras on), a call from a conversation
  * (ringing, calling, in the call, its line in the thread), an invite (the dialog, the card in the
  * conversation), at desktop (1280×800) and
  * phone (390×844) width, in light and dark.
@@ -33,7 +34,7 @@ const problems: string[] = [];
 
 /** A person with a browser context of their own, signed up through the API. */
 async function person(username: string, displayName: string): Promise<Page> {
-  const context: BrowserContext = await browser.newContext({ baseURL: parley.base, permissions: ['microphone'], deviceScaleFactor: 1 });
+  const context: BrowserContext = await browser.newContext({ baseURL: parley.base, permissions: ['microphone', 'camera'], deviceScaleFactor: 1 });
   const res = await context.request.post('/api/auth/signup', {
     data: { username, password: 'correct horse battery', displayName },
     headers: { origin: parley.base },
@@ -129,6 +130,21 @@ try {
         polling: 100,
       });
       await shoot(ann, 'call', size, theme);
+      // Bob turns his camera on and presents his screen: his screen is the large tile.
+      await bob.getByRole('button', { name: 'Camera' }).click();
+      await bob.getByRole('button', { name: 'Present' }).click();
+      await ann.locator('figure.presentation video').waitFor({ timeout: WAIT_MS });
+      await ann.waitForFunction(`window.__parley.stats().then((s) => s[0]?.framesDecoded > 30)`, undefined, { timeout: WAIT_MS, polling: 100 });
+      await shoot(ann, 'call-presenting', size, theme);
+      // He stops; with both cameras on, the tiles show them.
+      await bob.getByRole('button', { name: 'Stop presenting' }).first().click();
+      await ann.locator('figure.presentation').waitFor({ state: 'detached', timeout: WAIT_MS });
+      await ann.getByRole('button', { name: 'Camera' }).click();
+      await ann.locator('.call-stage li[data-video] video').nth(1).waitFor({ timeout: WAIT_MS });
+      await ann.waitForTimeout(1000);
+      await shoot(ann, 'call-camera', size, theme);
+      await ann.getByRole('button', { name: 'Camera' }).click();
+      await bob.getByRole('button', { name: 'Camera' }).click();
       // The code both people compare (on a phone the button is on Bob's tile).
       await ann.getByRole('button', { name: 'Verify call with Bob Marley' }).first().click();
       await ann.getByRole('dialog').waitFor({ timeout: WAIT_MS });

@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniquePrefix, type TestServer } from '../../src/test/harness.js';
-import { audioOver, connectedTo, launchBrowser, openPage, signUp, startWebServer, waitFor, type UserPage } from './browser.js';
+import { audioOver, callStats, connectedTo, launchBrowser, openPage, signUp, startWebServer, waitFor, type UserPage } from './browser.js';
 
 /**
  * Calls from a conversation in real browsers, on two Parley processes of one deployment: Ann
@@ -108,6 +108,12 @@ describe('calls from a conversation, on two processes', () => {
     }
     // No room settings, link, People or chat in a two-person call.
     for (const name of ['Copy link', 'People', 'Chat', 'Room settings']) expect(await ann.getByRole('button', { name }).count(), name).toBe(0);
+    // A call from a conversation presents a screen as a room's call does: Bob sees it large, with frames.
+    await ann.getByRole('button', { name: 'Present' }).click();
+    await bobA.getByText('Ann is presenting', { exact: true }).waitFor({ timeout: 20_000 });
+    await waitFor('frames of Ann’s screen at Bob', async () => ((await callStats(bobA))[0]?.framesDecoded ?? 0) > 10, 20_000);
+    await ann.getByRole('button', { name: 'Stop presenting' }).first().click();
+    await bobA.locator('figure.presentation').waitFor({ state: 'detached', timeout: 15_000 });
 
     // A reload mid-call: still the call with Ann, connected again, and Leave call still hangs up.
     await bobA.reload();
