@@ -125,45 +125,48 @@ export class Call {
 
   /**
    * Switches microphone mid-call ('' is the default one): the new track replaces the old on every
-   * connection's sender (RTCRtpSender.replaceTrack, no new offer), and keeps the mute.
+   * connection's sender (RTCRtpSender.replaceTrack, no new offer), and keeps the mute. Also
+   * how a changed audio setting (noise suppression, noise gate) takes effect mid-call.
    */
   async switchMicrophone(deviceId: string): Promise<void> {
     if (!this.local) return;
-    const next = await navigator.mediaDevices.getUserMedia({ audio: audioConstraints(deviceId || undefined), video: false });
+    const next = await openMicrophone(deviceId || undefined);
     const track = next.getAudioTracks()[0];
     // The call ended while the microphone was opening: nothing may keep it on.
-    if (!track || !this.local) {
-      for (const t of next.getTracks()) t.stop();
-      return;
-    }
+    if (!track || !this.local) return stopStream(next);
     track.enabled = !this.muted;
     await Promise.all([...this.links.values()].map((l) => l.replaceTrack(track)));
-    if (!this.local) return track.stop();
-    for (const old of this.local.getTracks()) old.stop();
+    if (!this.local) return stopStream(next);
+    stopStream(this.local);
     this.local = next;
   }
 
   stop(): void {
     for (const peerId of [...this.links.keys()]) this.drop(peerId);
-    for (const t of this.local?.getTracks() ?? []) t.stop();
+    if (this.local) stopStream(this.local);
     this.local = null;
     this.startedAt = 0;
   }
 }
 
-/** The chosen microphone; when it is gone (unplugged since it was chosen), the default one. */
+/**
+ * Opening the microphone and processing it (noise suppression, the noise gate: microphone.ts)
+ * are a chunk of their own, fetched with the first call.
+ */
+let microphone: typeof import('./microphone.js') | undefined;
+
+/** The chosen microphone as the audio settings say; when it is gone (unplugged since it was chosen), the default one. */
 export async function openMicrophone(deviceId?: string): Promise<MediaStream> {
-  try {
-    return await navigator.mediaDevices.getUserMedia({ audio: audioConstraints(deviceId), video: false });
-  } catch (err) {
-    if (!deviceId || !['OverconstrainedError', 'NotFoundError'].includes((err as DOMException).name)) throw err;
-    return navigator.mediaDevices.getUserMedia({ audio: audioConstraints(), video: false });
-  }
+  microphone ??= await import('./microphone.js');
+  return microphone.openMicrophone(deviceId);
 }
 
-function audioConstraints(deviceId?: string): MediaTrackConstraints | boolean {
-  const base = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
-  return deviceId ? { ...base, deviceId: { exact: deviceId } } : base;
+/** Stops every track of `stream` and, for a gated one, the microphone behind it. */
+export function stopStream(stream: MediaStream): void {
+  for (const t of stream.getTracks()) {
+    t.stop();
+    microphone?.release(t);
+  }
 }
 
 /** The RTCConfiguration from the server's ICE servers; relay-only when this browser is set so (for testing TURN). */
