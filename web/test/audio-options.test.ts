@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { TestServer } from '../../src/test/harness.js';
-import { audioOver, connectedTo, intoOneCall, openPage, useBrowserAndServer, waitFor, type UserPage } from './browser.js';
+import { audioOver, connectedTo, intoOneCall, openPage, seriousViolations, useBrowserAndServer, waitFor, type UserPage } from './browser.js';
 
 /**
  * Push-to-talk and the noise gate, heard from the far side: the energy of the audio Bob receives
@@ -14,8 +14,8 @@ const env = useBrowserAndServer();
 
 type Probe = { streams: MediaStream[]; pcs: RTCPeerConnection[] };
 
-async function annWith(browser: Browser, server: TestServer, settings: Record<string, string>): Promise<UserPage> {
-  const page = await openPage(browser, server);
+async function annWith(browser: Browser, server: TestServer, settings: Record<string, string>, bypassCSP = false): Promise<UserPage> {
+  const page = await openPage(browser, server, { bypassCSP });
   await page.context().addInitScript((settings: Record<string, string>) => {
     for (const [k, v] of Object.entries(settings)) if (localStorage.getItem(k) === null) localStorage.setItem(k, v);
     const probe: Probe = { streams: [], pcs: [] };
@@ -59,7 +59,8 @@ const soundAt = (bob: UserPage, what: string) => waitFor(what, async () => (awai
 
 describe('audio options', () => {
   it('push to talk: silence until Space is held, sound while held, silence after; a space typed in the chat does not talk', async () => {
-    const ann = await annWith(env.browser, env.server, { 'parley:push-to-talk': 'on' });
+    // Without the CSP (axe is added as a script): the gate's test below keeps it, and so shows that its worklet loads under it.
+    const ann = await annWith(env.browser, env.server, { 'parley:push-to-talk': 'on' }, true);
     const bob = await openPage(env.browser, env.server);
     try {
       await intoOneCall(ann, bob, 'ptt');
@@ -104,6 +105,16 @@ describe('audio options', () => {
       await talk.waitFor();
       await ann.keyboard.up('Space');
       await silentAt(bob, 'silence once the window lost focus');
+
+      // The talk button and the Devices menu's choices pass axe; the menu shows push-to-talk on.
+      await ann.getByRole('button', { name: 'Devices' }).click();
+      const dialog = ann.getByRole('dialog', { name: 'Microphone and speaker' });
+      expect(await dialog.getByRole('checkbox', { name: 'Push to talk' }).isChecked()).toBe(true);
+      expect(await dialog.getByRole('checkbox', { name: 'Noise gate' }).isChecked()).toBe(false);
+      expect(await seriousViolations(ann)).toEqual([]);
+      // Turned off mid-call: Mute is back, and the microphone stays muted until unmuted.
+      await dialog.getByRole('checkbox', { name: 'Push to talk' }).uncheck();
+      await ann.getByRole('button', { name: 'Unmute' }).waitFor();
       expect(ann.problems).toEqual([]);
     } finally {
       await ann.context().close();
