@@ -6,7 +6,8 @@ import './call-bar.css';
 
 /**
  * The ongoing call on every other screen, as Meet and Discord keep it in view:
- * the room (a link back to it), how long the call has lasted, mute and leave.
+ * the room (a link back to it), how long the call has lasted, mute and leave (with push-to-talk
+ * on, in place of mute: whether Space is held).
  * Hidden on the call's own room screen, which has these controls already.
  */
 export function CallBar() {
@@ -24,9 +25,13 @@ export function CallBar() {
       </a>
       <CallTimer class="call-bar-timer" startedAt={session.startedAt.value} />
       <span class="call-bar-actions">
-        <button type="button" aria-pressed={muted} onClick={() => session.toggleMute()}>
-          {muted ? 'Unmute' : 'Mute'}
-        </button>
+        {session.pushToTalk.value ? (
+          <span class="call-bar-talk">{muted ? 'Hold Space to talk' : 'Talking'}</span>
+        ) : (
+          <button type="button" aria-pressed={muted} onClick={() => session.toggleMute()}>
+            {muted ? 'Unmute' : 'Mute'}
+          </button>
+        )}
         <button type="button" class="leave" onClick={() => leave(session)}>
           Leave call
         </button>

@@ -36,17 +36,21 @@ export function ControlBar(props: { session: RoomSession } & (PanelProps | { pan
       </div>
       {inCall ? (
         <div class="control-main">
-          <button
-            type="button"
-            class={`control${muted ? ' off' : ''}`}
-            data-focus="mute"
-            aria-pressed={muted}
-            title={muted ? 'Unmute your microphone' : 'Mute your microphone'}
-            onClick={() => session.toggleMute()}
-          >
-            {muted ? <MicOff aria-hidden="true" size={22} /> : <Mic aria-hidden="true" size={22} />}
-            <span class="control-label">{muted ? 'Unmute' : 'Mute'}</span>
-          </button>
+          {session.pushToTalk.value ? (
+            <TalkButton session={session} />
+          ) : (
+            <button
+              type="button"
+              class={`control${muted ? ' off' : ''}`}
+              data-focus="mute"
+              aria-pressed={muted}
+              title={muted ? 'Unmute your microphone' : 'Mute your microphone'}
+              onClick={() => session.toggleMute()}
+            >
+              {muted ? <MicOff aria-hidden="true" size={22} /> : <Mic aria-hidden="true" size={22} />}
+              <span class="control-label">{muted ? 'Unmute' : 'Mute'}</span>
+            </button>
+          )}
           <DevicesSpot session={session} where="bar" />
           <button
             type="button"
@@ -79,6 +83,35 @@ export function ControlBar(props: { session: RoomSession } & (PanelProps | { pan
       ) : null}
       {props.panels ? <PanelToggles {...props} /> : null}
     </div>
+  );
+}
+
+/**
+ * With push-to-talk on (push-to-talk.ts), in place of Mute: what Space does, and "Talking" while
+ * it is held. Held down with a pointer (a phone has no Space bar), the button talks too.
+ */
+function TalkButton({ session }: { session: RoomSession }) {
+  const talking = !session.muted.value;
+  const hold = (on: boolean) => () => {
+    if (on === talking) return;
+    session.setMuted(!on);
+  };
+  return (
+    <button
+      type="button"
+      class={`control talk${talking ? ' talking' : ''}`}
+      data-focus="mute"
+      aria-pressed={talking}
+      title="Push to talk: hold Space, or hold this button"
+      onPointerDown={hold(true)}
+      onPointerUp={hold(false)}
+      onPointerLeave={hold(false)}
+      onPointerCancel={hold(false)}
+      onContextMenu={(e) => e.preventDefault()}
+    >
+      {talking ? <Mic aria-hidden="true" size={22} /> : <MicOff aria-hidden="true" size={22} />}
+      <span class="control-label">{talking ? 'Talking' : 'Hold Space to talk'}</span>
+    </button>
   );
 }
 

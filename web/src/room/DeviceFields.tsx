@@ -2,6 +2,7 @@ import { useSignal } from '@preact/signals';
 import { Volume2 } from 'lucide-preact';
 import { useId } from 'preact/hooks';
 import { audioContext } from '../lib/sound.js';
+import { audioSettings, setAudioSetting } from './audio-settings.js';
 import { canChooseSpeaker, mediaDevices, playTestTone } from './media-devices.js';
 import './device-fields.css';
 
@@ -9,9 +10,11 @@ import './device-fields.css';
  * The microphone and speaker selects, shared by the device check (before joining) and the
  * devices menu (mid-call). Choosing stores the choice at once; `onMicrophone` lets the menu move
  * the running call to it as well. Where the browser cannot choose an output (no setSinkId), the
- * speaker select is left out: the system's output is the only one there is.
+ * speaker select is left out: the system's output is the only one there is. Under them, how the
+ * microphone is sent (audio-settings.ts); `onAudio` lets the menu open the microphone again with
+ * a changed noise setting, saying `words` once it is in use.
  */
-export function DeviceFields(props: { onMicrophone?: (id: string) => void }) {
+export function DeviceFields(props: { onMicrophone?: (id: string) => void; onAudio?: (words: string) => void }) {
   const id = useId();
   const testing = useSignal(false);
   const testProblem = useSignal('');
@@ -77,7 +80,58 @@ export function DeviceFields(props: { onMicrophone?: (id: string) => void }) {
         <p class="hint">Sound plays through your system’s output: this browser lists no speakers to choose from.</p>
       )}
       {!canChooseSpeaker && <p class="hint">Sound plays through your system’s output: this browser cannot send it elsewhere.</p>}
+      <AudioChoices onAudio={props.onAudio} />
     </div>
+  );
+}
+
+/** Noise suppression, the noise gate and push-to-talk: check boxes, each with a line on what it does. */
+function AudioChoices(props: { onAudio?: (words: string) => void }) {
+  const id = useId();
+  const noise = (key: 'noiseSuppression' | 'noiseGate', name: string) => (e: Event) => {
+    const on = (e.currentTarget as HTMLInputElement).checked;
+    setAudioSetting(key, on);
+    props.onAudio?.(`${name} ${on ? 'on' : 'off'}.`);
+  };
+  return (
+    <fieldset class="device-audio">
+      <legend>Your microphone’s sound</legend>
+      <label class="check">
+        <input
+          type="checkbox"
+          name="noise-suppression"
+          checked={audioSettings.noiseSuppression.value}
+          onChange={noise('noiseSuppression', 'Noise suppression')}
+        />
+        Noise suppression
+      </label>
+      <label class="check">
+        <input
+          type="checkbox"
+          name="noise-gate"
+          aria-describedby={`${id}-gate`}
+          checked={audioSettings.noiseGate.value}
+          onChange={noise('noiseGate', 'Noise gate')}
+        />
+        Noise gate
+      </label>
+      <p class="hint" id={`${id}-gate`}>
+        Sends sound only while you speak louder than the room’s hum.
+      </p>
+      <label class="check">
+        <input
+          type="checkbox"
+          name="push-to-talk"
+          aria-describedby={`${id}-ptt`}
+          checked={audioSettings.pushToTalk.value}
+          onChange={(e) => setAudioSetting('pushToTalk', e.currentTarget.checked)}
+        />
+        Push to talk
+      </label>
+      <p class="hint" id={`${id}-ptt`}>
+        Your microphone is off except while you hold Space (not while typing).
+      </p>
+    </fieldset>
   );
 }
 

@@ -10,7 +10,8 @@ import './device-menu.css';
 /**
  * Mid-call: "Devices" opens a small non-modal dialog with the microphone and speaker selects.
  * A new microphone takes over the call at once (its track replaces the old one on every
- * connection, the mute kept); a new speaker plays every remote voice. Escape, "Close" or a click
+ * connection, the mute kept); a new speaker plays every remote voice; a changed noise setting
+ * opens the microphone again the same way. Escape, "Close" or a click
  * outside closes it; Escape and "Close" give focus back to the button.
  */
 export function DeviceMenu({ session }: { session: RoomSession }) {
@@ -77,7 +78,10 @@ export function DeviceMenu({ session }: { session: RoomSession }) {
           </div>
           {mediaDevices.microphones.value.length > 0 ? (
             <>
-              <DeviceFields onMicrophone={(mic) => void session.switchMicrophone(mic)} />
+              <DeviceFields
+                onMicrophone={(mic) => void session.switchMicrophone(mic)}
+                onAudio={(words) => void session.switchMicrophone(mediaDevices.microphoneId.value, words)}
+              />
               <div class="device-level">
                 <span id={`${id}-level`}>Microphone level</span>
                 <meter min={0} max={1} value={level} aria-labelledby={`${id}-level`} />

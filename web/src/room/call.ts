@@ -188,7 +188,7 @@ export class Call {
       video: { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 24 }, ...(deviceId ? { deviceId: { exact: deviceId } } : {}) },
       audio: false,
     });
-    if (!this.active || this.camera) return stopAll(stream);
+    if (!this.active || this.camera) return stopStream(stream);
     for (const t of stream.getVideoTracks()) t.contentHint = 'motion';
     this.camera = stream;
     this.sendToAll();
@@ -201,9 +201,9 @@ export class Call {
   async startScreen(onEnded: () => void): Promise<void> {
     if (!this.active || this.screen) return;
     const stream = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: 15, max: 30 } }, audio: true });
-    if (!this.active || this.screen) return stopAll(stream);
+    if (!this.active || this.screen) return stopStream(stream);
     const video = stream.getVideoTracks()[0];
-    if (!video) return stopAll(stream);
+    if (!video) return stopStream(stream);
     video.contentHint = 'detail';
     video.addEventListener('ended', () => {
       if (this.screen !== stream) return;
@@ -225,7 +225,7 @@ export class Call {
     else this.screen = null;
     const tracks = stream.getTracks();
     for (const link of this.links.values()) link.stopSending(tracks);
-    stopAll(stream);
+    stopStream(stream);
   }
 
   private sendToAll() {
@@ -255,28 +255,26 @@ export class Call {
 
   /**
    * Switches microphone mid-call ('' is the default one): the new track replaces the old on every
-   * connection's sender (RTCRtpSender.replaceTrack, no new offer), and keeps the mute.
+   * connection's sender (RTCRtpSender.replaceTrack, no new offer), and keeps the mute. Also
+   * how a changed audio setting (noise suppression, noise gate) takes effect mid-call.
    */
   async switchMicrophone(deviceId: string): Promise<void> {
     if (!this.local) return;
-    const next = await navigator.mediaDevices.getUserMedia({ audio: audioConstraints(deviceId || undefined), video: false });
+    const next = await openMicrophone(deviceId || undefined);
     const track = next.getAudioTracks()[0];
     // The call ended while the microphone was opening: nothing may keep it on.
-    if (!track || !this.local) {
-      for (const t of next.getTracks()) t.stop();
-      return;
-    }
+    if (!track || !this.local) return stopStream(next);
     track.enabled = !this.muted;
     const old = this.local.getAudioTracks()[0];
     if (old) await Promise.all([...this.links.values()].map((l) => l.replaceTrack(old, track)));
-    if (!this.local) return track.stop();
-    for (const old of this.local.getTracks()) old.stop();
+    if (!this.local) return stopStream(next);
+    stopStream(this.local);
     this.local = next;
   }
 
   stop(): void {
     for (const peerId of [...this.links.keys()]) this.drop(peerId);
-    for (const m of [this.local, this.camera, this.screen]) if (m) stopAll(m);
+    for (const m of [this.local, this.camera, this.screen]) if (m) stopStream(m);
     this.local = null;
     this.camera = null;
     this.screen = null;
@@ -284,23 +282,24 @@ export class Call {
   }
 }
 
-function stopAll(stream: MediaStream) {
-  for (const t of stream.getTracks()) t.stop();
-}
+/**
+ * Opening the microphone and processing it (noise suppression, the noise gate: microphone.ts)
+ * are a chunk of their own, fetched with the first call.
+ */
+let microphone: typeof import('./microphone.js') | undefined;
 
-/** The chosen microphone; when it is gone (unplugged since it was chosen), the default one. */
+/** The chosen microphone as the audio settings say; when it is gone (unplugged since it was chosen), the default one. */
 export async function openMicrophone(deviceId?: string): Promise<MediaStream> {
-  try {
-    return await navigator.mediaDevices.getUserMedia({ audio: audioConstraints(deviceId), video: false });
-  } catch (err) {
-    if (!deviceId || !['OverconstrainedError', 'NotFoundError'].includes((err as DOMException).name)) throw err;
-    return navigator.mediaDevices.getUserMedia({ audio: audioConstraints(), video: false });
-  }
+  microphone ??= await import('./microphone.js');
+  return microphone.openMicrophone(deviceId);
 }
 
-function audioConstraints(deviceId?: string): MediaTrackConstraints | boolean {
-  const base = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
-  return deviceId ? { ...base, deviceId: { exact: deviceId } } : base;
+/** Stops every track of `stream` and, for a gated one, the microphone behind it. */
+export function stopStream(stream: MediaStream): void {
+  for (const t of stream.getTracks()) {
+    t.stop();
+    microphone?.release(t);
+  }
 }
 
 /** The RTCConfiguration from the server's ICE servers; relay-only when this browser is set so (for testing TURN). */

@@ -4,12 +4,18 @@ import { audioContext, chime } from '../lib/sound.js';
 import type { ChatMessage, Member, Room, RoomEventData, SignalType, User } from '../lib/types.js';
 import { personText } from '../lib/person.js';
 import { forgetInvite, holdsInvite } from '../invites/pending-invites.js';
-import { Call, callStats, openMicrophone, rtcConfiguration } from './call.js';
+import { Call, callStats, openMicrophone, rtcConfiguration, stopStream } from './call.js';
 import type { VideoKind } from './video-caps.js';
 import { mediaDevices } from './media-devices.js';
 
 /** How long joining the call waits for the room's stream to open before it goes on regardless. */
 const WELCOME_WAIT_MS = 3000;
+/**
+ * The least time between two mute states sent to the room. Push-to-talk mutes and unmutes with
+ * every press of Space, and the server allows 60 states per person per 10 s (ROOM_STATE_MAX):
+ * at one per 500 ms a person uses at most 20 of them, the rest left for joining and leaving.
+ */
+const STATE_GAP_MS = 500;
 
 type SessionPhase = 'joining' | 'password' | 'joined' | 'failed' | 'closed';
 
@@ -55,6 +61,8 @@ export class RoomSession {
   readonly status = signal('');
   readonly inCall = signal(false);
   readonly muted = signal(false);
+  /** Push-to-talk holds this call's microphone (push-to-talk.ts): muted except while Space is held. */
+  readonly pushToTalk = signal(false);
   readonly startedAt = signal(0);
   readonly callError = signal('');
   readonly peerStates = signal<ReadonlyMap<string, RTCPeerConnectionState>>(new Map());
@@ -84,6 +92,11 @@ export class RoomSession {
   private welcomed: Promise<void> = Promise.resolve();
   private onWelcome: () => void = () => {};
   private outgoing = Promise.resolve();
+  // The mute state last sent to the room, and when, and the timer of the next: see setMuted.
+  private sentMuted = false;
+  private sentAt = 0;
+  private stateTimer: ReturnType<typeof setTimeout> | undefined;
+  private stopPushToTalk: (() => void) | undefined;
   private readonly listeners = new Set<SessionListener>();
 
   constructor(
@@ -186,9 +199,7 @@ export class RoomSession {
     const early = this.earlyMicrophone;
     this.earlyMicrophone = undefined;
     void early?.then(
-      (s) => {
-        for (const t of s.getTracks()) t.stop();
-      },
+      (s) => stopStream(s),
       () => {},
     );
   }
@@ -417,16 +428,22 @@ export class RoomSession {
     // event, and offerIfLater could not tell who came first: both sides offered, and now and
     // then Chromium's polite side never gathered a candidate after rolling its offer back.
     await Promise.race([this.welcomed, new Promise((r) => setTimeout(r, WELCOME_WAIT_MS))]);
+    // With push-to-talk on, the call starts muted. Its module is fetched here, not on the first load.
+    const talk = await import('./push-to-talk.js').catch(() => undefined);
     if (this.call !== call) return call.stop();
+    const muted = talk?.pushToTalkOn() ?? false;
+    call.setMuted(muted);
     this.ownCallStateSeen = false;
-    this.signal(undefined, 'state', { inCall: true, muted: false });
+    this.signal(undefined, 'state', { inCall: true, muted });
+    [this.sentMuted, this.sentAt] = [muted, Date.now()];
     for (const m of this.members.value.values()) if (m.inCall && m.peerId !== this.peerId.value) call.connect(m.peerId);
     this.localStream.value = call.local;
-    this.muted.value = false;
+    this.muted.value = muted;
     this.startedAt.value = call.startedAt;
     this.inCall.value = true;
     this.remember(true);
     this.emit('announce', 'You joined the call.');
+    this.stopPushToTalk = talk?.watchPushToTalk(this);
   }
 
   /**
@@ -516,6 +533,10 @@ export class RoomSession {
     if (!this.call) return;
     this.call.stop();
     this.call = undefined;
+    this.stopPushToTalk?.();
+    this.stopPushToTalk = undefined;
+    clearTimeout(this.stateTimer);
+    this.stateTimer = undefined;
     this.inCall.value = false;
     this.muted.value = false;
     this.startedAt.value = 0;
@@ -540,19 +561,39 @@ export class RoomSession {
   }
 
   toggleMute(): void {
-    if (!this.call) return;
-    this.call.setMuted(!this.call.muted);
-    this.muted.value = this.call.muted;
-    this.signal(undefined, 'state', { inCall: true, muted: this.call.muted });
+    if (this.call) this.setMuted(!this.call.muted);
   }
 
-  /** Another microphone mid-call ('' is the default); the mute stays as it was. */
-  async switchMicrophone(deviceId: string): Promise<void> {
+  /**
+   * Mutes or unmutes at once; the room learns it at most once per STATE_GAP_MS, the latest state
+   * winning (a press and release of Space within that time sends nothing).
+   */
+  setMuted(muted: boolean): void {
+    if (!this.call) return;
+    this.call.setMuted(muted);
+    this.muted.value = muted;
+    if (this.stateTimer) return;
+    this.stateTimer = setTimeout(
+      () => {
+        this.stateTimer = undefined;
+        if (!this.call || this.call.muted === this.sentMuted) return;
+        [this.sentMuted, this.sentAt] = [this.call.muted, Date.now()];
+        this.signal(undefined, 'state', { inCall: true, muted: this.sentMuted });
+      },
+      Math.max(0, this.sentAt + STATE_GAP_MS - Date.now()),
+    );
+  }
+
+  /**
+   * Another microphone mid-call ('' is the default), or the same one opened again with changed
+   * audio settings; the mute stays as it was. `words` are announced once it is in use.
+   */
+  async switchMicrophone(deviceId: string, words = 'Microphone changed.'): Promise<void> {
     if (!this.call) return;
     try {
       await this.call.switchMicrophone(deviceId);
       this.localStream.value = this.call.local;
-      this.emit('announce', 'Microphone changed.');
+      this.emit('announce', words);
     } catch (err) {
       this.callError.value = `Could not switch microphone: ${(err as Error).message}`;
     }
