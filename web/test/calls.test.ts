@@ -115,7 +115,7 @@ describe('a call between two people', () => {
 });
 
 describe('a call of four', () => {
-  it('carries audio between every pair', async () => {
+  it('carries audio between every pair, and holds with one screen shared', async () => {
     const pages = await Promise.all([0, 1, 2, 3].map(() => openPage(env.browser, env.server)));
     for (const [i, p] of pages.entries()) await signUp(p, `four${i}`);
     const name = roomName();
@@ -124,6 +124,24 @@ describe('a call of four', () => {
     for (const p of pages) await joinCall(p);
     for (const p of pages) await connectedTo(p, 3, 40_000);
     for (const p of pages) await expectAudioFlowing(p, 3);
+
+    // The mesh holds with one screen shared: the three others decode it, each copy is capped at a
+    // third of a screen's uplink budget (web/src/room/video-caps.ts), and the audio goes on.
+    const [sharer, ...viewers] = pages as [UserPage, ...UserPage[]];
+    const sharerPeer = await sharer.evaluate(() => document.querySelector('.call-stage li[aria-label$="(you)"]')?.getAttribute('data-peer') ?? '');
+    await sharer.getByRole('button', { name: 'Present' }).click();
+    for (const [i, p] of viewers.entries()) {
+      await p.locator(`figure.presentation[data-screen="${sharerPeer}"]`).waitFor({ timeout: 20_000 });
+      await waitFor(
+        `the screen decoded by viewer ${i + 1}`,
+        async () => ((await callStats(p)).find((s) => s.peerId === sharerPeer)?.framesDecoded ?? 0) > 20,
+        20_000,
+      );
+    }
+    const caps = (await callStats(sharer)).flatMap((s) => s.videoCaps);
+    expect(caps).toEqual([1_000_000, 1_000_000, 1_000_000]);
+    for (const p of pages) await connectedTo(p, 3);
+    for (const p of viewers) await expectAudioFlowing(p, 3);
     expect(pages.flatMap((p) => p.problems)).toEqual([]);
     for (const p of pages) await p.context().close();
   }, 180_000);
