@@ -152,7 +152,7 @@ try {
       await ann.keyboard.press('Escape');
       // Mid-call: the Devices menu, then Home with the call bar, then another room's link (asks first).
       await ann.getByRole('button', { name: 'Devices' }).click();
-      await ann.getByRole('dialog', { name: 'Microphone and speaker' }).waitFor({ timeout: WAIT_MS });
+      await ann.getByRole('dialog', { name: 'Microphone, camera and speaker' }).waitFor({ timeout: WAIT_MS });
       await shoot(ann, 'devices', size, theme);
       await ann.keyboard.press('Escape');
       await ann.getByRole('banner').getByRole('link', { name: 'Rooms' }).click();

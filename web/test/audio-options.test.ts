@@ -108,7 +108,7 @@ describe('audio options', () => {
 
       // The talk button and the Devices menu's choices pass axe; the menu shows push-to-talk on.
       await ann.getByRole('button', { name: 'Devices' }).click();
-      const dialog = ann.getByRole('dialog', { name: 'Microphone and speaker' });
+      const dialog = ann.getByRole('dialog', { name: 'Microphone, camera and speaker' });
       expect(await dialog.getByRole('checkbox', { name: 'Push to talk' }).isChecked()).toBe(true);
       expect(await dialog.getByRole('checkbox', { name: 'Noise gate' }).isChecked()).toBe(false);
       expect(await seriousViolations(ann)).toEqual([]);
@@ -136,7 +136,7 @@ describe('audio options', () => {
 
       // The gate off from the Devices menu: the microphone opens again, ungated, at once.
       await ann.getByRole('button', { name: 'Devices' }).click();
-      const dialog = ann.getByRole('dialog', { name: 'Microphone and speaker' });
+      const dialog = ann.getByRole('dialog', { name: 'Microphone, camera and speaker' });
       const gate = dialog.getByRole('checkbox', { name: 'Noise gate' });
       expect(await gate.isChecked()).toBe(true);
       expect(await dialog.getByRole('checkbox', { name: 'Noise suppression' }).isChecked()).toBe(true);

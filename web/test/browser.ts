@@ -31,8 +31,8 @@ export const CHROMIUM_ARGS = [
   '--auto-select-desktop-capture-source=Entire screen',
 ];
 
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+export function launchBrowser(args: readonly string[] = CHROMIUM_ARGS): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...args] });
 }
 
 /** A Parley server whose ORIGIN is the address the browser uses, so its CSRF check lets the pages in. */
@@ -42,10 +42,10 @@ export async function startWebServer(env: Record<string, string> = {}): Promise<
 }
 
 /** For a test file: one browser and one Parley server, started before its tests and stopped after. */
-export function useBrowserAndServer(): { browser: Browser; server: TestServer } {
+export function useBrowserAndServer(args: readonly string[] = CHROMIUM_ARGS): { browser: Browser; server: TestServer } {
   const fixture = {} as { browser: Browser; server: TestServer };
   beforeAll(async () => {
-    [fixture.browser, fixture.server] = await Promise.all([launchBrowser(), startWebServer()]);
+    [fixture.browser, fixture.server] = await Promise.all([launchBrowser(args), startWebServer()]);
   });
   afterAll(async () => {
     await fixture.browser?.close();
@@ -103,6 +103,7 @@ type PeerStats = {
   framesDecoded: number;
   frameWidth?: number;
   videoCaps: number[];
+  videoSources: string[];
 };
 
 export function callStats(page: Page): Promise<PeerStats[]> {

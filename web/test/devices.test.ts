@@ -163,7 +163,7 @@ describe('media devices', () => {
       await ann.getByRole('button', { name: 'Mute' }).click();
       const devices = ann.getByRole('button', { name: 'Devices' });
       await devices.click();
-      const dialog = ann.getByRole('dialog', { name: 'Microphone and speaker' });
+      const dialog = ann.getByRole('dialog', { name: 'Microphone, camera and speaker' });
       await dialog.waitFor();
       await expect.poll(() => dialog.getByLabel('Microphone', { exact: true }).evaluate((el) => el === document.activeElement)).toBe(true);
       expect(await dialog.getByLabel('Microphone', { exact: true }).locator('option:checked').textContent()).toBe('Fake Audio Input 2');
@@ -233,7 +233,7 @@ describe('media devices', () => {
 
       // Another output mid-call: the voice already playing moves to it, and so does one that comes later.
       await ann.getByRole('button', { name: 'Devices' }).click();
-      const dialog = ann.getByRole('dialog', { name: 'Microphone and speaker' });
+      const dialog = ann.getByRole('dialog', { name: 'Microphone, camera and speaker' });
       await dialog.getByLabel('Speaker', { exact: true }).selectOption({ label: 'Fake Audio Output 2' });
       const second = await dialog.getByLabel('Speaker', { exact: true }).inputValue();
       await waitFor('Bob moved to Output 2', async () => JSON.stringify(await sinks()) === JSON.stringify([second]));

@@ -56,7 +56,7 @@ export function DeviceMenu({ session }: { session: RoomSession }) {
       <button
         type="button"
         ref={button}
-        title="Microphone and speaker"
+        title="Microphone, camera and speaker"
         aria-expanded={open.value}
         aria-controls={`${id}-dialog`}
         onClick={() => {
@@ -70,7 +70,7 @@ export function DeviceMenu({ session }: { session: RoomSession }) {
       {open.value && (
         <div class="device-menu-panel" id={`${id}-dialog`} role="dialog" aria-labelledby={`${id}-h`}>
           <div class="device-menu-head">
-            <h3 id={`${id}-h`}>Microphone and speaker</h3>
+            <h3 id={`${id}-h`}>Microphone, camera and speaker</h3>
             <button type="button" class="device-menu-close" onClick={() => close(true)}>
               <X size={18} aria-hidden="true" />
               <span class="visually-hidden">Close</span>
@@ -86,6 +86,27 @@ export function DeviceMenu({ session }: { session: RoomSession }) {
                 <span id={`${id}-level`}>Microphone level</span>
                 <meter min={0} max={1} value={level} aria-labelledby={`${id}-level`} />
               </div>
+              {mediaDevices.cameras.value.length > 0 ? (
+                <div class="field">
+                  <label for={`${id}-camera`}>Camera</label>
+                  <select
+                    id={`${id}-camera`}
+                    name="camera"
+                    value={mediaDevices.shownCamera()}
+                    onChange={(e) => {
+                      const value = e.currentTarget.value;
+                      mediaDevices.chooseCamera(value);
+                      void session.switchCamera(value);
+                    }}
+                  >
+                    {mediaDevices.cameras.value.map((d) => (
+                      <option key={d.id} value={d.id}>
+                        {d.label}
+                      </option>
+                    ))}
+                  </select>
+                </div>
+              ) : null}
             </>
           ) : (
             <p role="status">Looking for your microphones…</p>

@@ -184,14 +184,24 @@ export class Call {
     if (!this.active) return;
     if (!on) return this.stopVideo('camera');
     if (this.camera) return;
-    const stream = await navigator.mediaDevices.getUserMedia({
-      video: { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 24 }, ...(deviceId ? { deviceId: { exact: deviceId } } : {}) },
-      audio: false,
-    });
+    const stream = await openCamera(deviceId);
     if (!this.active || this.camera) return stopStream(stream);
-    for (const t of stream.getVideoTracks()) t.contentHint = 'motion';
     this.camera = stream;
     this.sendToAll();
+  }
+
+  /** Another camera while the camera is on: its track replaces the old one on every connection, without renegotiating. */
+  async switchCamera(deviceId: string): Promise<void> {
+    const before = this.camera;
+    if (!before) return;
+    const next = await openCamera(deviceId);
+    const old = before.getVideoTracks()[0];
+    const track = next.getVideoTracks()[0];
+    if (this.camera !== before || !old || !track) return stopStream(next);
+    await Promise.all([...this.links.values()].map((l) => l.replaceTrack(old, track)));
+    if (this.camera !== before) return stopStream(next);
+    stopStream(before);
+    this.camera = next;
   }
 
   /**
@@ -302,6 +312,20 @@ export function stopStream(stream: MediaStream): void {
   }
 }
 
+/** The chosen camera ('' the default); when it is gone, the default one. */
+async function openCamera(deviceId: string): Promise<MediaStream> {
+  const video = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 24 } };
+  let stream: MediaStream;
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({ video: deviceId ? { ...video, deviceId: { exact: deviceId } } : video, audio: false });
+  } catch (err) {
+    if (!deviceId || !['OverconstrainedError', 'NotFoundError'].includes((err as DOMException).name)) throw err;
+    stream = await navigator.mediaDevices.getUserMedia({ video, audio: false });
+  }
+  for (const t of stream.getVideoTracks()) t.contentHint = 'motion';
+  return stream;
+}
+
 /** The RTCConfiguration from the server's ICE servers; relay-only when this browser is set so (for testing TURN). */
 export function rtcConfiguration(iceServers: RTCIceServer[]): RTCConfiguration {
   return { iceServers, iceTransportPolicy: localStorage.getItem(RELAY_ONLY_KEY) === '1' ? 'relay' : 'all' };
@@ -326,8 +350,9 @@ export type PeerStats = {
   /** Video frames decoded from this peer (cameras and screens together), and the largest frame received. */
   framesDecoded: number;
   frameWidth?: number;
-  /** The bitrate cap (bit/s) of each video this side sends to this peer (video-caps.ts). */
+  /** The bitrate cap (bit/s) of each video this side sends to this peer (video-caps.ts), and its source's name. */
   videoCaps: number[];
+  videoSources: string[];
 };
 
 /** Per connection: its state, audio received, and the kind of ICE candidates in use. */
@@ -377,6 +402,10 @@ export async function callStats(call: Call | undefined) {
         .getSenders()
         .filter((x) => x.track?.kind === 'video')
         .map((x) => x.getParameters().encodings?.[0]?.maxBitrate ?? 0),
+      videoSources: link.pc
+        .getSenders()
+        .filter((x) => x.track?.kind === 'video')
+        .map((x) => x.track?.label ?? ''),
     });
   }
   return out;

@@ -7,12 +7,13 @@ import { computed, signal } from '@preact/signals';
  * media-devices context: one place that every screen asks, apart from the call itself.
  */
 type Device = { id: string; label: string };
-type DeviceKind = 'audioinput' | 'audiooutput';
+type DeviceKind = 'audioinput' | 'audiooutput' | 'videoinput';
 /** 'unknown' until asked; 'prompt' means labels stay hidden until the person allows the microphone. */
 type MicPermission = 'unknown' | 'prompt' | 'granted' | 'denied';
 
 const MICROPHONE_KEY = 'parley:microphone';
 const SPEAKER_KEY = 'parley:speaker';
+const CAMERA_KEY = 'parley:camera';
 
 /** Whether this browser can send a media element's sound to a chosen output (Chromium, Firefox 116+; not Safari). */
 export const canChooseSpeaker = typeof HTMLMediaElement !== 'undefined' && 'setSinkId' in HTMLMediaElement.prototype;
@@ -31,12 +32,17 @@ function writeChoice(key: string, d: Device | undefined) {
   else localStorage.removeItem(key);
 }
 
+const UNNAMED: Record<DeviceKind, string> = { audioinput: 'Microphone', audiooutput: 'Speaker', videoinput: 'Camera' };
+
 class MediaDeviceChoices {
   readonly microphones = signal<readonly Device[]>([]);
   readonly speakers = signal<readonly Device[]>([]);
+  /** Cameras: listed once the microphone is allowed; their names may stay hidden until a camera is allowed too. */
+  readonly cameras = signal<readonly Device[]>([]);
   /** The chosen devices' ids; '' is the system's default. */
   readonly microphoneId = signal(readChoice(MICROPHONE_KEY)?.id ?? '');
   readonly speakerId = signal(readChoice(SPEAKER_KEY)?.id ?? '');
+  readonly cameraId = signal(readChoice(CAMERA_KEY)?.id ?? '');
   readonly permission = signal<MicPermission>('unknown');
   /** Words about a chosen device that went away (and that the default is used instead); '' otherwise. */
   readonly notice = signal('');
@@ -76,13 +82,12 @@ class MediaDeviceChoices {
     if (!navigator.mediaDevices) return;
     const all = await navigator.mediaDevices.enumerateDevices();
     const of = (kind: DeviceKind) =>
-      all
-        .filter((d) => d.kind === kind && d.deviceId !== '')
-        .map((d, i) => ({ id: d.deviceId, label: d.label || (kind === 'audioinput' ? `Microphone ${i + 1}` : `Speaker ${i + 1}`) }));
+      all.filter((d) => d.kind === kind && d.deviceId !== '').map((d, i) => ({ id: d.deviceId, label: d.label || `${UNNAMED[kind]} ${i + 1}` }));
     const labelled = all.some((d) => d.kind === 'audioinput' && d.label !== '');
     // Before permission the browser hides names (and, in Chromium, ids): such a list says nothing.
     this.microphones.value = labelled ? of('audioinput') : [];
     this.speakers.value = labelled ? of('audiooutput') : [];
+    this.cameras.value = labelled ? of('videoinput') : [];
     this.listed.value = true;
     if (labelled && this.permission.value !== 'granted') this.permission.value = 'granted';
     if (!labelled) return;
@@ -96,6 +101,8 @@ class MediaDeviceChoices {
       lost.push(`The speaker “${readChoice(SPEAKER_KEY)?.label ?? 'you chose'}” is not connected; using the default.`);
       this.chooseSpeaker('');
     }
+    // A camera that went away is no news until it is turned on: the default one is used then.
+    if (this.cameraId.value && !this.cameras.value.some((d) => d.id === this.cameraId.value)) this.chooseCamera('');
     if (lost.length > 0) this.notice.value = lost.join(' ');
   }
 
@@ -113,6 +120,18 @@ class MediaDeviceChoices {
       SPEAKER_KEY,
       this.speakers.value.find((d) => d.id === id),
     );
+  }
+
+  chooseCamera(id: string): void {
+    this.cameraId.value = id;
+    writeChoice(
+      CAMERA_KEY,
+      this.cameras.value.find((d) => d.id === id),
+    );
+  }
+
+  shownCamera(): string {
+    return this.cameraId.value || this.cameras.value[0]?.id || '';
   }
 
   /** The microphone a new call should open: the choice while it is there, else the default (undefined). */

@@ -475,13 +475,28 @@ export class RoomSession {
     if (!call?.active) return;
     const on = !call.camera;
     try {
-      await call.setCamera(on);
+      await call.setCamera(on, mediaDevices.cameraId.value);
     } catch (err) {
       this.callError.value = mediaError(err, 'camera');
     }
     if (this.call !== call) return;
     this.camera.value = call.camera;
     this.emit('announce', call.camera ? 'Camera on.' : 'Camera off.');
+  }
+
+  /** Another camera: used at once while the camera is on, else the next time it is turned on. */
+  async switchCamera(deviceId: string): Promise<void> {
+    const call = this.call;
+    if (!call?.camera) return;
+    try {
+      await call.switchCamera(deviceId);
+    } catch (err) {
+      this.callError.value = mediaError(err, 'camera');
+      return;
+    }
+    if (this.call !== call) return;
+    this.camera.value = call.camera;
+    this.emit('announce', 'Camera changed.');
   }
 
   /** Starts sharing a screen, window or tab, or stops. */
