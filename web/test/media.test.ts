@@ -66,6 +66,9 @@ describe('camera and screen', () => {
       await bob.getByText('Ann is presenting', { exact: true }).waitFor();
       await videoFlows(bob, annPeer, 'Ann’s screen at Bob');
       expect(await framesPainted(bob, 'figure.presentation video')).toBeGreaterThan(5);
+      // The screen came with sound (Chromium's fake capture offers it, as a tab would): Bob plays it.
+      await waitFor('the screen’s sound playing at Bob', async () => (await bob.locator(`audio[data-screen][data-peer="${annPeer}"]`).count()) === 1, 10_000);
+      expect(await bob.evaluate(() => (document.querySelector('audio[data-screen]') as HTMLAudioElement).paused)).toBe(false);
       // The screen keeps its resolution: a 1280-wide fake screen arrives wider than the camera's 640.
       const width = (await callStats(bob)).find((s) => s.peerId === annPeer)?.frameWidth ?? 0;
       expect(width).toBeGreaterThan(640);
@@ -74,6 +77,7 @@ describe('camera and screen', () => {
       // Stopping (from the large tile's button) restores the grid at both ends.
       await ann.getByRole('button', { name: 'Stop presenting' }).first().click();
       await waitFor('presentation gone at Bob', async () => (await presentation.count()) === 0, 15_000);
+      expect(await bob.locator('audio[data-screen]').count()).toBe(0);
       expect(await bob.locator('.call-stage.strip').count()).toBe(0);
       expect(await ann.locator('figure.presentation').count()).toBe(0);
       // Both turn their cameras on at the same moment: the two offers cross, the polite rule
