@@ -1,7 +1,7 @@
 import type { SignalType } from '../lib/types.js';
 import { callCode } from './call-code.js';
 import { PeerLink } from './peer-link.js';
-import { capSender, videoCap, type VideoKind } from './video-caps.js';
+import type { VideoKind } from './video-caps.js';
 
 /**
  * The call of one room: a small mesh, one PeerLink per other member in the
@@ -36,6 +36,8 @@ export class Call {
   screen: MediaStream | null = null;
   // Per peer: the kinds of the video streams it sends, from its last offer or answer.
   private readonly remoteLabels = new Map<string, MediaLabels>();
+  // Opening cameras and screens and capping them (call-video.ts), fetched when first used.
+  private video: typeof import('./call-video.js') | undefined;
   readonly links = new Map<string, PeerLink>();
   // Per peer: links replaced by a fresh one since that peer last connected (see PeerLink.onStuck).
   private readonly freshStarts = new Map<string, number>();
@@ -184,7 +186,7 @@ export class Call {
     if (!this.active) return;
     if (!on) return this.stopVideo('camera');
     if (this.camera) return;
-    const stream = await openCamera(deviceId);
+    const stream = await (await this.loadVideo()).openCamera(deviceId);
     if (!this.active || this.camera) return stopStream(stream);
     this.camera = stream;
     this.sendToAll();
@@ -194,7 +196,7 @@ export class Call {
   async switchCamera(deviceId: string): Promise<void> {
     const before = this.camera;
     if (!before) return;
-    const next = await openCamera(deviceId);
+    const next = await (await this.loadVideo()).openCamera(deviceId);
     const old = before.getVideoTracks()[0];
     const track = next.getVideoTracks()[0];
     if (this.camera !== before || !old || !track) return stopStream(next);
@@ -210,12 +212,10 @@ export class Call {
    */
   async startScreen(onEnded: () => void): Promise<void> {
     if (!this.active || this.screen) return;
-    const stream = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: 15, max: 30 } }, audio: true });
+    const stream = await (await this.loadVideo()).openScreen();
+    if (!stream) return;
     if (!this.active || this.screen) return stopStream(stream);
-    const video = stream.getVideoTracks()[0];
-    if (!video) return stopStream(stream);
-    video.contentHint = 'detail';
-    video.addEventListener('ended', () => {
+    stream.getVideoTracks()[0]?.addEventListener('ended', () => {
       if (this.screen !== stream) return;
       this.stopVideo('screen');
       onEnded();
@@ -247,15 +247,14 @@ export class Call {
     for (const link of this.links.values()) void this.capLink(link);
   }
 
-  /** Caps each video sender of `link` for the number of people in the call now (video-caps.ts). */
+  /** Caps each video sender of `link` for the number of people in the call now; before any camera or screen, there are none. */
   private async capLink(link: PeerLink) {
-    const peers = this.links.size;
-    for (const sender of link.pc.getSenders()) {
-      const track = sender.track;
-      if (track?.kind !== 'video') continue;
-      const kind: VideoKind = this.screen?.getTracks().includes(track) ? 'screen' : 'camera';
-      await capSender(sender, videoCap(kind, peers));
-    }
+    await this.video?.capVideoSenders(link.pc, this.screen, this.links.size);
+  }
+
+  private async loadVideo(): Promise<typeof import('./call-video.js')> {
+    this.video ??= await import('./call-video.js');
+    return this.video;
   }
 
   setMuted(muted: boolean): void {
@@ -310,20 +309,6 @@ export function stopStream(stream: MediaStream): void {
     t.stop();
     microphone?.release(t);
   }
-}
-
-/** The chosen camera ('' the default); when it is gone, the default one. */
-async function openCamera(deviceId: string): Promise<MediaStream> {
-  const video = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 24 } };
-  let stream: MediaStream;
-  try {
-    stream = await navigator.mediaDevices.getUserMedia({ video: deviceId ? { ...video, deviceId: { exact: deviceId } } : video, audio: false });
-  } catch (err) {
-    if (!deviceId || !['OverconstrainedError', 'NotFoundError'].includes((err as DOMException).name)) throw err;
-    stream = await navigator.mediaDevices.getUserMedia({ video, audio: false });
-  }
-  for (const t of stream.getVideoTracks()) t.contentHint = 'motion';
-  return stream;
 }
 
 /** The RTCConfiguration from the server's ICE servers; relay-only when this browser is set so (for testing TURN). */
