@@ -1,7 +1,18 @@
 import type { Browser } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { TestServer } from '../../src/test/harness.js';
-import { audioOver, connectedTo, intoOneCall, openPage, seriousViolations, useBrowserAndServer, waitFor, type UserPage } from './browser.js';
+import {
+  audioOver,
+  connectedTo,
+  intoOneCall,
+  openPage,
+  probedPage,
+  seriousViolations,
+  useBrowserAndServer,
+  waitFor,
+  type Probe,
+  type UserPage,
+} from './browser.js';
 
 /**
  * Push-to-talk and the noise gate, heard from the far side: the energy of the audio Bob receives
@@ -12,29 +23,8 @@ import { audioOver, connectedTo, intoOneCall, openPage, seriousViolations, useBr
  */
 const env = useBrowserAndServer();
 
-type Probe = { streams: MediaStream[]; pcs: RTCPeerConnection[] };
-
-async function annWith(browser: Browser, server: TestServer, settings: Record<string, string>, bypassCSP = false): Promise<UserPage> {
-  const page = await openPage(browser, server, { bypassCSP });
-  await page.context().addInitScript((settings: Record<string, string>) => {
-    for (const [k, v] of Object.entries(settings)) if (localStorage.getItem(k) === null) localStorage.setItem(k, v);
-    const probe: Probe = { streams: [], pcs: [] };
-    (window as unknown as { __probe: Probe }).__probe = probe;
-    const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
-    navigator.mediaDevices.getUserMedia = async (c) => {
-      const s = await gum(c);
-      probe.streams.push(s);
-      return s;
-    };
-    const Native = window.RTCPeerConnection;
-    window.RTCPeerConnection = class extends Native {
-      constructor(config?: RTCConfiguration) {
-        super(config);
-        probe.pcs.push(this);
-      }
-    };
-  }, settings);
-  return page;
+function annWith(browser: Browser, server: TestServer, storage: Record<string, string>, bypassCSP = false): Promise<UserPage> {
+  return probedPage(browser, server, { bypassCSP, storage });
 }
 
 /** The raw microphones still live, and whether the open connection sends one of them (not a gate's track). */

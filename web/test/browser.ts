@@ -78,6 +78,42 @@ export async function openPage(browser: Browser, server: TestServer, options: { 
   return page;
 }
 
+/** What a probed page records (see probedPage): every getUserMedia stream, every RTCPeerConnection, and how often it asked. */
+export type Probe = { streams: MediaStream[]; pcs: RTCPeerConnection[]; asked: number };
+
+/**
+ * A page (openPage) whose init script records what the tests read and the app does not show, in
+ * `window.__probe` (Probe), so that production code has no hooks for it; `storage` is put in its
+ * localStorage first, as a person's earlier choices would have left it.
+ */
+export async function probedPage(
+  browser: Browser,
+  server: TestServer,
+  options: { bypassCSP?: boolean; storage?: Record<string, string> } = {},
+): Promise<UserPage> {
+  const page = await openPage(browser, server, options);
+  await page.context().addInitScript((storage: Record<string, string>) => {
+    for (const [k, v] of Object.entries(storage)) if (localStorage.getItem(k) === null) localStorage.setItem(k, v);
+    const probe: Probe = { streams: [], pcs: [], asked: 0 };
+    (window as unknown as { __probe: Probe }).__probe = probe;
+    const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = async (c) => {
+      probe.asked++;
+      const s = await gum(c);
+      probe.streams.push(s);
+      return s;
+    };
+    const Native = window.RTCPeerConnection;
+    window.RTCPeerConnection = class extends Native {
+      constructor(config?: RTCConfiguration) {
+        super(config);
+        probe.pcs.push(this);
+      }
+    };
+  }, options.storage ?? {});
+  return page;
+}
+
 /** Signs up through the form, as a person would. */
 export async function signUp(page: UserPage, stem: string, displayName?: string): Promise<string> {
   const username = uniqueUsername(stem);

@@ -1,6 +1,5 @@
-import { chromium, type Browser } from 'playwright-core';
+import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import type { TestServer } from '../../src/test/harness.js';
 import {
   seriousViolations,
   CHROMIUM,
@@ -11,6 +10,8 @@ import {
   signUp,
   useBrowserAndServer,
   waitFor,
+  probedPage,
+  type Probe,
   type UserPage,
 } from './browser.js';
 
@@ -27,31 +28,6 @@ import {
  * (every getUserMedia stream, every RTCPeerConnection), so production code has no hooks for it.
  */
 const env = useBrowserAndServer();
-
-type Probe = { streams: MediaStream[]; pcs: RTCPeerConnection[]; asked: number };
-
-async function probedPage(browser: Browser, server: TestServer, options: { bypassCSP?: boolean } = {}): Promise<UserPage> {
-  const page = await openPage(browser, server, options);
-  await page.context().addInitScript(() => {
-    const probe: Probe = { streams: [], pcs: [], asked: 0 };
-    (window as unknown as { __probe: Probe }).__probe = probe;
-    const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
-    navigator.mediaDevices.getUserMedia = async (c) => {
-      probe.asked++;
-      const s = await gum(c);
-      probe.streams.push(s);
-      return s;
-    };
-    const Native = window.RTCPeerConnection;
-    window.RTCPeerConnection = class extends Native {
-      constructor(config?: RTCConfiguration) {
-        super(config);
-        probe.pcs.push(this);
-      }
-    };
-  });
-  return page;
-}
 
 /** The labels of every live microphone track this page opened, and of every open connection's audio sender. */
 function liveTracks(page: UserPage) {
