@@ -2,6 +2,7 @@ import { useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import type { RoomSession } from './room-session.js';
 import { ParticipantTile } from './ParticipantTile.js';
+import { SendFileButton } from './SendFileButton.js';
 import { qualityOf, type Quality } from './quality.js';
 import { VerifyCall } from './VerifyCall.js';
 import './call-stage.css';
@@ -55,7 +56,12 @@ export function CallStage({ session }: { session: RoomSession }) {
             stream={streams.get(m.peerId)}
             muted={m.muted}
             quality={qualities.value.get(m.peerId)}
-            verify={<VerifyCall session={session} member={m} where="tile" />}
+            verify={
+              <>
+                <VerifyCall session={session} member={m} where="tile" />
+                <SendFileButton session={session} to={m} where="tile" />
+              </>
+            }
           />
         ),
       )}

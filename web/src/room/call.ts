@@ -14,6 +14,7 @@ type CallEvents = {
   onPeerState(peerId: string, state: RTCPeerConnectionState): void;
   /** The code of the connection to `peerId` (call-code.ts) is new, or gone (undefined) with that connection. */
   onCallCode(peerId: string, code: number[] | undefined): void;
+  onDataChannel(peerId: string, channel: RTCDataChannel): void;
 };
 
 const RELAY_ONLY_KEY = 'parley:ice-relay-only';
@@ -68,6 +69,7 @@ export class Call {
           },
           onStuck: () => this.startAfresh(peerId, mine),
           onDescriptions: (local, remote) => void this.reportCode(peerId, mine, local, remote),
+          onDataChannel: (channel) => this.events.onDataChannel(peerId, channel),
         },
         this.freshStarts.get(peerId) ?? 0,
       );
@@ -108,6 +110,11 @@ export class Call {
     this.events.onCallCode(peerId, undefined);
     this.events.signal(peerId, 'hangup', null);
     this.connect(peerId);
+  }
+
+  /** A data channel on the connection to `peerId` (file transfers); undefined without one. */
+  openChannel(peerId: string, label: string): RTCDataChannel | undefined {
+    return this.links.get(peerId)?.openChannel(label);
   }
 
   drop(peerId: string): void {
