@@ -141,7 +141,7 @@ async function bareTwoPages(ann: Page, bob: Page, cap: number, low: number): Pro
 const rate = (ms: number) => SIZE / 1024 / 1024 / (ms / 1000);
 const results: Record<string, number[]> = {};
 const record = (what: string, ms: number) => {
-  (results[what] ??= []).push(ms);
+  results[what] = [...(results[what] ?? []), ms];
   console.log(`  ${what.padEnd(58)} ${fmt(ms, 0).padStart(6)} ms  ${fmt(rate(ms), 1).padStart(6)} MB/s`);
 };
 
