@@ -394,7 +394,11 @@ export class FileTransfers {
 
   private say(id: string, message: object) {
     const channel = this.running.get(id)?.channel;
-    if (channel?.readyState === 'open') channel.send(JSON.stringify(message));
+    const send = () => channel?.send(JSON.stringify(message));
+    if (channel?.readyState === 'open') send();
+    // Chromium may deliver the other side's first message before this side's `open` event, while
+    // the channel still says 'connecting' and refuses to send: the answer waits for `open`.
+    else if (channel?.readyState === 'connecting') channel.addEventListener('open', send, { once: true });
   }
 
   private progress(id: string, done: number, force: boolean) {
