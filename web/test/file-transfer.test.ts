@@ -172,6 +172,35 @@ describe('sending a file in a call', () => {
     expect(sha256(saved)).toBe(expected);
     console.log(`100 MB: accept to intact in ${took} ms`);
   }, 120_000);
+
+  it('in a call from a conversation, sends from the conversation to the call screen', async () => {
+    for (const page of [ann, bob]) await page.getByRole('button', { name: 'Leave call' }).click();
+    await ann.goto(`/dm/${bob.username}`);
+    await bob.goto('/');
+    await ann
+      .getByRole('main')
+      .getByRole('button', { name: /^Call / })
+      .click();
+    await bob.getByRole('alertdialog', { name: 'Incoming call' }).getByRole('button', { name: 'Accept' }).click();
+    await bob.getByRole('heading', { level: 1, name: /Call with Ann/ }).waitFor();
+    await ann.getByRole('heading', { level: 1, name: /Call with Bob/ }).waitFor();
+    await ann.getByRole('button', { name: 'Leave call' }).waitFor();
+    // Back to the conversation (as its link does: the call goes on): Send file is offered there.
+    await ann.evaluate((path) => {
+      history.pushState(null, '', path);
+      dispatchEvent(new PopStateEvent('popstate'));
+    }, `/dm/${bob.username}`);
+    const original = randomBytes(1024 * 1024);
+    const [chooser] = await Promise.all([ann.waitForEvent('filechooser'), ann.getByRole('button', { name: 'Send file to Bob' }).click()]);
+    await chooser.setFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: original });
+    const offer = row(bob, 'notes.txt');
+    await offer.getByText('Ann wants to send you notes.txt (1 MB)').click();
+    await offer.getByRole('button', { name: 'Accept' }).click();
+    await offer.getByText('Arrived intact (1 MB).').waitFor();
+    // Ann reads the conversation: her transfers show under the call bar.
+    await row(ann, 'notes.txt').getByText('Sent (1 MB).').waitFor();
+    expect(sha256(await save(bob, 'notes.txt'))).toBe(sha256(original));
+  });
 });
 
 describe('the transfer rules', () => {
