@@ -293,7 +293,20 @@ export class FileTransfers {
     this.list.value = this.list.value.filter((x) => x.id !== id);
   }
 
-  /** The call is over: everything stops, and every file is let go. */
+  /**
+   * The connection to `peerId` is gone (they left the call), or every connection (`undefined`:
+   * this tab left it): what was under way with them stops. A closed connection does not always
+   * close its channels' ends here with an event, so this does not wait for one.
+   */
+  lost(peerId?: string): void {
+    for (const t of this.list.value) {
+      if (isLive(t.state) && (peerId === undefined || t.peerId === peerId)) {
+        this.end(t.id, { state: 'failed', note: peerId === undefined ? 'The call ended.' : `${t.who} left the call.` }, false);
+      }
+    }
+  }
+
+  /** The session is over: everything stops, and every file is let go. */
   dispose(): void {
     for (const t of this.list.value) this.remove(t.id);
   }

@@ -441,6 +441,7 @@ export class RoomSession {
 
   private dropPeer(who: string) {
     this.call?.drop(who);
+    this.files.value?.lost(who);
     if (this.remoteStreams.value.has(who)) {
       const next = new Map(this.remoteStreams.value);
       next.delete(who);
@@ -456,6 +457,7 @@ export class RoomSession {
   private endCall() {
     if (!this.call) return;
     this.call.stop();
+    this.files.value?.lost();
     this.call = undefined;
     this.inCall.value = false;
     this.muted.value = false;
