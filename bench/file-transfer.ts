@@ -57,7 +57,7 @@ const acceptAndTime = (name: string) => `new Promise((resolve, reject) => {
   const poll = () => {
     const r = row();
     if (!clicked) {
-      const accept = r && [...r.querySelectorAll('button')].find((b) => b.textContent === 'Accept');
+      const accept = r && [...r.querySelectorAll('button')].find((b) => b.textContent.startsWith('Accept'));
       if (accept) { clicked = performance.now(); accept.click(); }
     } else if (r) {
       const state = r.dataset.state;

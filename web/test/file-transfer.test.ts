@@ -8,7 +8,7 @@ import { twoInACall, useBrowserAndServer, type UserPage } from './browser.js';
  * Files sent peer to peer in a call (docs/files.md), between two real Parley pages in a call:
  * a 20 MB file arrives intact (its SHA-256 worked out here from the bytes saved on the
  * receiver's side), with the receiver's progress bar moving at least once a second; the receiver
- * can cancel, and the sender sees it stopped; a file over the limit is refused before anything
+ * can cancel, and the sender sees it stopped, or decline; a file over the limit is refused before anything
  * is sent; a file damaged on the way is found out and thrown away; and 100 MB arrives intact.
  */
 const env = useBrowserAndServer();
@@ -95,7 +95,7 @@ describe('sending a file in a call', () => {
     await offer.getByText('Ann wants to send you report.bin (20 MB)').waitFor();
     await watchProgress(bob, 'report.bin');
     const started = Date.now();
-    await offer.getByRole('button', { name: 'Accept' }).click();
+    await offer.getByRole('button', { name: 'Accept report.bin' }).click();
     await offer.getByText('Arrived intact (20 MB).').waitFor({ timeout: 30_000 });
     const took = Date.now() - started;
     await row(ann, 'report.bin').getByText('Sent (20 MB).').waitFor();
@@ -127,12 +127,21 @@ describe('sending a file in a call', () => {
   it('stops for both when the receiver cancels', async () => {
     await pickMadeInPage(ann, 'big.bin', 40 * 1024 * 1024);
     const offer = row(bob, 'big.bin');
-    await offer.getByRole('button', { name: 'Accept' }).click();
+    await offer.getByRole('button', { name: 'Accept big.bin' }).click();
     await offer.getByRole('button', { name: 'Cancel big.bin' }).click();
     await offer.getByText('You cancelled.').waitFor();
     await row(ann, 'big.bin').getByText('Cancelled by Bob.').waitFor();
     expect(await row(ann, 'big.bin').getByRole('button', { name: 'Cancel big.bin' }).count()).toBe(0);
     expect(await offer.getByRole('link').count()).toBe(0);
+  });
+
+  it('sends nothing when the receiver declines, and tells the sender', async () => {
+    await pickMadeInPage(ann, 'unwanted.bin', 1024 * 1024);
+    const offer = row(bob, 'unwanted.bin');
+    await offer.getByRole('button', { name: 'Decline unwanted.bin' }).click();
+    await offer.getByText('You declined.').waitFor();
+    await row(ann, 'unwanted.bin').getByText('Bob declined.').waitFor();
+    expect(await offer.locator('progress').count()).toBe(0);
   });
 
   it('finds out a file damaged on the way, and throws it away', async () => {
@@ -153,7 +162,7 @@ describe('sending a file in a call', () => {
     });
     const [chooser] = await Promise.all([ann.waitForEvent('filechooser'), ann.getByRole('button', { name: 'Send a file to Bob' }).click()]);
     await chooser.setFiles({ name: 'photo.jpg', mimeType: 'image/jpeg', buffer: randomBytes(2 * 1024 * 1024) });
-    await row(bob, 'photo.jpg').getByRole('button', { name: 'Accept' }).click();
+    await row(bob, 'photo.jpg').getByRole('button', { name: 'Accept photo.jpg' }).click();
     await row(bob, 'photo.jpg').getByText('The file arrived damaged and was discarded.').waitFor();
     await row(ann, 'photo.jpg').getByText('The file reached Bob damaged; it was discarded.').waitFor();
     expect(await row(bob, 'photo.jpg').getByRole('link').count()).toBe(0);
@@ -164,7 +173,7 @@ describe('sending a file in a call', () => {
     const offer = row(bob, 'video.mp4');
     await offer.getByText('Ann wants to send you video.mp4 (100 MB)').waitFor();
     const started = Date.now();
-    await offer.getByRole('button', { name: 'Accept' }).click();
+    await offer.getByRole('button', { name: 'Accept video.mp4' }).click();
     await offer.getByText('Arrived intact (100 MB).').waitFor({ timeout: 80_000 });
     const took = Date.now() - started;
     const saved = await save(bob, 'video.mp4');
@@ -195,7 +204,7 @@ describe('sending a file in a call', () => {
     await chooser.setFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: original });
     const offer = row(bob, 'notes.txt');
     await offer.getByText('Ann wants to send you notes.txt (1 MB)').click();
-    await offer.getByRole('button', { name: 'Accept' }).click();
+    await offer.getByRole('button', { name: 'Accept notes.txt' }).click();
     await offer.getByText('Arrived intact (1 MB).').waitFor();
     // Ann reads the conversation: her transfers show under the call bar.
     await row(ann, 'notes.txt').getByText('Sent (1 MB).').waitFor();

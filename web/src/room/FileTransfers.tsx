@@ -58,10 +58,10 @@ function TransferRow({ t, files }: { t: Transfer; files: FileTransfers }) {
         {t.direction === 'in' && t.state === 'offered' ? (
           <>
             <button type="button" class="primary" onClick={() => files.accept(t.id)}>
-              Accept
+              Accept<span class="visually-hidden">{` ${t.name}`}</span>
             </button>
             <button type="button" onClick={() => files.decline(t.id)}>
-              Decline
+              Decline<span class="visually-hidden">{` ${t.name}`}</span>
             </button>
           </>
         ) : live ? (
