@@ -8,6 +8,7 @@ import { CallStage } from '../room/CallStage.js';
 import { ControlBar } from '../room/ControlBar.js';
 import { openRoomSession, releaseRoomSession } from '../room/current-session.js';
 import type { RoomSession } from '../room/room-session.js';
+import { TransfersSpot } from '../room/transfers-spot.js';
 import { Avatar } from '../ui/Avatar.js';
 import { PersonName } from '../ui/PersonName.js';
 import type { DmCall, DmCalls } from './dm-calls.js';
@@ -97,6 +98,7 @@ function CallScreen({ call, calls, session }: { call: DmCall; calls: DmCalls; se
               </div>
             </div>
           )}
+          <TransfersSpot session={session} />
         </div>
       </div>
       {call.phase === 'active' && inCall ? <ControlBar session={session} /> : null}

@@ -4,6 +4,7 @@ import { useEffect, useRef } from 'preact/hooks';
 import type { Member } from '../lib/types.js';
 import type { RoomSession } from './room-session.js';
 import { ParticipantTile } from './ParticipantTile.js';
+import { SendFileButton } from './SendFileButton.js';
 import { qualityOf, type Quality } from './quality.js';
 import { VerifyCall } from './VerifyCall.js';
 import { VideoView } from './VideoView.js';
@@ -66,7 +67,12 @@ export function CallStage({ session }: { session: RoomSession }) {
             stream={streams.get(m.peerId)}
             muted={m.muted}
             quality={qualities.value.get(m.peerId)}
-            verify={<VerifyCall session={session} member={m} where="tile" />}
+            verify={
+              <>
+                <VerifyCall session={session} member={m} where="tile" />
+                <SendFileButton session={session} to={m} where="tile" />
+              </>
+            }
             camera={media.get(m.peerId)?.camera}
           />
         ),

@@ -1,6 +1,7 @@
 import { MessageSquare, Mic, MicOff, MonitorUp, MonitorX, PhoneOff, Users, Video, VideoOff } from 'lucide-preact';
 import { CallTimer } from './CallTimer.js';
 import { DevicesSpot } from './DevicesSpot.js';
+import { SendFileButton } from './SendFileButton.js';
 import type { RoomSession } from './room-session.js';
 import { VerifyCall } from './VerifyCall.js';
 import './ControlBar.css';
@@ -75,6 +76,7 @@ export function ControlBar(props: { session: RoomSession } & (PanelProps | { pan
             </button>
           ) : null}
           {others.length === 1 ? <VerifyCall session={session} member={others[0]!} where="bar" /> : null}
+          {others.length > 0 ? <SendFileButton session={session} where="bar" /> : null}
           <button type="button" class="control leave" title="Leave call" onClick={() => session.leaveCall()}>
             <PhoneOff aria-hidden="true" size={22} />
             <span class="control-label">Leave call</span>

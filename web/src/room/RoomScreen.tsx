@@ -13,6 +13,7 @@ import { RoomChat } from './RoomChat.js';
 import { RoomHeader } from './RoomHeader.js';
 import { RoomPassword } from './RoomPassword.js';
 import type { RoomSession } from './room-session.js';
+import { TransfersSpot } from './transfers-spot.js';
 import './RoomScreen.css';
 
 /** Where the side panel sits beside the stage; narrower, a panel takes the stage's place. */
@@ -152,6 +153,7 @@ function InRoom({ session, user }: { session: RoomSession; user: User }) {
         <div class="room-stage">
           <StageNotices session={session} />
           {inCall ? <CallStage session={session} /> : <PreJoin session={session} user={user} />}
+          <TransfersSpot session={session} />
         </div>
         <div class="room-side" hidden={!anyPanel}>
           <PeoplePanel session={session} user={user} id={PANEL_IDS.people} hidden={!panels.value.people} />

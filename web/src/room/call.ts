@@ -24,6 +24,7 @@ type CallEvents = {
   onPeerState(peerId: string, state: RTCPeerConnectionState): void;
   /** The code of the connection to `peerId` (call-code.ts) is new, or gone (undefined) with that connection. */
   onCallCode(peerId: string, code: number[] | undefined): void;
+  onDataChannel(peerId: string, channel: RTCDataChannel): void;
 };
 
 const RELAY_ONLY_KEY = 'parley:ice-relay-only';
@@ -91,6 +92,7 @@ export class Call {
             void this.reportCode(peerId, mine, local, remote);
             void this.capLink(mine);
           },
+          onDataChannel: (channel) => this.events.onDataChannel(peerId, channel),
         },
         this.freshStarts.get(peerId) ?? 0,
       );
@@ -167,6 +169,11 @@ export class Call {
     const labels: MediaLabels = {};
     for (const [id, kind] of Object.entries(media).slice(0, 8)) if (kind === 'camera' || kind === 'screen') labels[id] = kind;
     this.remoteLabels.set(peerId, labels);
+  }
+
+  /** A data channel on the connection to `peerId` (file transfers); undefined without one. */
+  openChannel(peerId: string, label: string): RTCDataChannel | undefined {
+    return this.links.get(peerId)?.openChannel(label);
   }
 
   drop(peerId: string): void {

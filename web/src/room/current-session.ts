@@ -48,6 +48,8 @@ export function closeRoomSession(): void {
   stats: () => roomSession.value?.stats() ?? Promise.resolve([]),
   /** Each connection's `connectionState`, without the cost of getStats(): what benches poll. */
   states: () => [...(roomSession.value?.peerStates.value.values() ?? [])],
+  /** The call's file transfers (file-transfer.ts), with their timings: what bench:files reads. */
+  files: () => roomSession.value?.files.value?.list.value ?? [],
 };
 
 /** The path the shell shows, so the call bar can hide itself on its own room's screen. */

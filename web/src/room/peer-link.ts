@@ -27,6 +27,8 @@ type LinkCallbacks = {
    * candidate. The call replaces this link with a fresh one on both sides (see renegotiate).
    */
   onStuck(): void;
+  /** A data channel the other side opened (a file offered to this tab: file-transfer.ts). */
+  onDataChannel?(channel: RTCDataChannel): void;
 };
 
 /** How many times in a row a link may be replaced by a fresh one before it falls back to ICE restarts. */
@@ -78,6 +80,7 @@ export class PeerLink {
     pc.ontrack = ({ track, streams }) => {
       cb.onTrack(streams[0] ?? new MediaStream([track]), track);
     };
+    pc.ondatachannel = ({ channel }) => cb.onDataChannel?.(channel);
     pc.onsignalingstatechange = () => {
       const local = pc.currentLocalDescription?.sdp;
       const remote = pc.currentRemoteDescription?.sdp;
@@ -248,6 +251,14 @@ export class PeerLink {
   /** Sends `track` in place of `old` (a microphone switched mid-call), without renegotiating. */
   async replaceTrack(old: MediaStreamTrack, track: MediaStreamTrack): Promise<void> {
     for (const sender of this.pc.getSenders()) if (sender.track === old) await sender.replaceTrack(track);
+  }
+
+  /**
+   * A data channel to the other side (file transfers). The connection's first one adds a data
+   * section to its description: onnegotiationneeded offers it, as for any other change.
+   */
+  openChannel(label: string): RTCDataChannel {
+    return this.pc.createDataChannel(label);
   }
 
   close(): void {

@@ -4,7 +4,9 @@ import { audioContext, chime } from '../lib/sound.js';
 import type { ChatMessage, Member, Room, RoomEventData, SignalType, User } from '../lib/types.js';
 import { personText } from '../lib/person.js';
 import { forgetInvite, holdsInvite } from '../invites/pending-invites.js';
+import { announce } from '../lib/dom.js';
 import { Call, callStats, openMicrophone, rtcConfiguration, stopStream } from './call.js';
+import type { FileTransfers } from './file-transfer.js';
 import type { VideoKind } from './video-caps.js';
 import { mediaDevices } from './media-devices.js';
 
@@ -79,6 +81,9 @@ export class RoomSession {
   screenSince = 0;
   /** Set when the browser refused to autoplay remote audio: one click lets it play. */
   readonly audioBlocked = signal(false);
+  /** Files sent in the call (file-transfer.ts), fetched the first time one is sent or offered. */
+  readonly files = signal<FileTransfers | undefined>(undefined);
+  private filesLoading: Promise<FileTransfers> | undefined;
 
   private call: Call | undefined;
   /** The microphone, opened while joining when the call starts at once; taken by the first startCall. */
@@ -406,6 +411,11 @@ export class RoomSession {
         else next.delete(who);
         this.callCodes.value = next;
       },
+      onDataChannel: (who, channel) =>
+        void this.fileTransfers().then(
+          (f) => f.incoming(who, channel),
+          () => channel.close(),
+        ),
     });
     this.call = call;
     const early = this.earlyMicrophone;
@@ -532,6 +542,7 @@ export class RoomSession {
 
   private dropPeer(who: string) {
     this.call?.drop(who);
+    this.files.value?.lost(who);
     if (this.remoteStreams.value.has(who)) {
       const next = new Map(this.remoteStreams.value);
       next.delete(who);
@@ -547,6 +558,7 @@ export class RoomSession {
   private endCall() {
     if (!this.call) return;
     this.call.stop();
+    this.files.value?.lost();
     this.call = undefined;
     this.stopPushToTalk?.();
     this.stopPushToTalk = undefined;
@@ -619,6 +631,24 @@ export class RoomSession {
     return this.call?.local?.getAudioTracks()[0]?.getSettings().deviceId;
   }
 
+  /** This call's file transfers: the module is fetched on first use, so a call that sends none never loads it. */
+  fileTransfers(): Promise<FileTransfers> {
+    this.filesLoading ??= import('./file-transfer.js').then(
+      (m) =>
+        (this.files.value = new m.FileTransfers({
+          openChannel: (peerId, label) => this.call?.openChannel(peerId, label),
+          maxMessageSize: (peerId) => this.call?.links.get(peerId)?.pc.sctp?.maxMessageSize,
+          nameOf: (peerId) => this.members.value.get(peerId)?.user.displayName ?? 'Someone',
+          announce,
+        })),
+      (err) => {
+        this.filesLoading = undefined;
+        throw err;
+      },
+    );
+    return this.filesLoading;
+  }
+
   // ---- the room itself ------------------------------------------------------------
   async deleteRoom(): Promise<void> {
     await api('DELETE', `/api/rooms/${encodeURIComponent(this.name)}`);
@@ -659,6 +689,7 @@ export class RoomSession {
     this.disposed = true;
     this.dropEarlyMicrophone();
     this.endCall();
+    this.files.value?.dispose();
     this.stream?.close();
     this.forgetMarker();
     this.leaveQuietly();
