@@ -144,6 +144,28 @@ describe('sending a file in a call', () => {
     expect(await offer.locator('progress').count()).toBe(0);
   });
 
+  it('takes at most 8 unanswered files from one person; the next is turned away with the reason', async () => {
+    for (let i = 1; i <= 9; i++) {
+      await pickMadeInPage(ann, `many-${i}.bin`, 1024);
+      // The rows appear in the order sent; the next file goes once this one is offered.
+      if (i <= 8)
+        await row(bob, `many-${i}.bin`)
+          .getByRole('button', { name: `Decline many-${i}.bin` })
+          .waitFor();
+    }
+    await row(ann, 'many-9.bin').getByText('Bob has 8 of your files to answer already; send this one once they have.').waitFor();
+    expect(await row(bob, 'many-9.bin').count()).toBe(0);
+    // Answering one frees a place.
+    await row(bob, 'many-1.bin').getByRole('button', { name: 'Decline many-1.bin' }).click();
+    await pickMadeInPage(ann, 'many-10.bin', 1024);
+    await row(bob, 'many-10.bin').getByRole('button', { name: 'Decline many-10.bin' }).click();
+    for (let i = 2; i <= 8; i++)
+      await row(bob, `many-${i}.bin`)
+        .getByRole('button', { name: `Decline many-${i}.bin` })
+        .click();
+    await row(ann, 'many-8.bin').getByText('Bob declined.').waitFor();
+  });
+
   it('finds out a file damaged on the way, and throws it away', async () => {
     // One byte of the first chunk Ann's browser sends is flipped after the file was hashed.
     await ann.evaluate(() => {

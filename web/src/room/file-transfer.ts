@@ -18,6 +18,8 @@ import { signal } from '@preact/signals';
  *   sender   → the bytes, in binary messages of at most CHUNK_BYTES, in order
  *   receiver → `{t:'done', ok}`     all bytes arrived; ok: their SHA-256 is the offered one
  *   either   → `{t:'cancel'}`        the person stopped it; the channel closes
+ *   receiver → `{t:'busy'}`          instead of ready: MAX_INCOMING_PER_PEER transfers from this
+ *                                    sender already wait or run; the sender closes the channel
  *
  * Sending keeps the channel's bufferedAmount under BUFFER_CAP_BYTES, waiting for
  * `bufferedamountlow` (at BUFFER_LOW_BYTES) before queueing more, so a fast sender never piles
@@ -35,6 +37,13 @@ export const BUFFER_LOW_BYTES = 256 * 1024;
 /** How often progress is published while bytes flow: often enough for a smooth bar, rarely enough to cost nothing. */
 const PROGRESS_EVERY_MS = 100;
 const LABEL_PREFIX = 'file:';
+/**
+ * How many transfers from one person may be offered or under way at once. More channels from
+ * them are closed unseen: a flood of offers would bury the list (and each one answered costs a
+ * message), while a person sending a few files at a time never meets it.
+ */
+const MAX_INCOMING_PER_PEER = 8;
+const BUSY_CLOSE_MS = 5000;
 
 type TransferState =
   /** Sender: reading and hashing the file. */
@@ -150,6 +159,8 @@ type Running = {
   over: boolean;
   lastProgress: number;
   wake?: () => void;
+  /** Receiver: who opened the channel. */
+  from?: string;
 };
 
 /**
@@ -202,6 +213,12 @@ export class FileTransfers {
         if (m?.t === 'ready') this.say(id, { t: 'offer', name: file.name, size: file.size, type: file.type, sha256 });
         else if (m?.t === 'accept') void this.pump(id);
         else if (m?.t === 'decline') this.end(id, { state: 'declined', note: `${t.who} declined.` }, false);
+        else if (m?.t === 'busy')
+          this.end(
+            id,
+            { state: 'failed', note: `${t.who} has ${MAX_INCOMING_PER_PEER} of your files to answer already; send this one once they have.` },
+            false,
+          );
         else if (m?.t === 'done')
           this.end(
             id,
@@ -217,12 +234,23 @@ export class FileTransfers {
   incoming(peerId: string, channel: RTCDataChannel): void {
     if (!isFileChannel(channel.label)) return;
     const id = channel.label.slice(LABEL_PREFIX.length);
-    if (this.get(id) || channel.readyState === 'closing' || channel.readyState === 'closed') {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(id) || this.get(id) || channel.readyState === 'closing' || channel.readyState === 'closed') {
       channel.close();
       return;
     }
+    if ([...this.running.values()].filter((r) => r.from === peerId).length >= MAX_INCOMING_PER_PEER) {
+      // The sender closes the channel on hearing it (closing here at once could lose the message);
+      // one that does not is closed a little later.
+      const busy = () => {
+        channel.send(JSON.stringify({ t: 'busy' }));
+        setTimeout(() => channel.close(), BUSY_CLOSE_MS);
+      };
+      if (channel.readyState === 'open') busy();
+      else channel.addEventListener('open', busy, { once: true });
+      return;
+    }
     const who = this.host.nameOf(peerId);
-    const run: Running = { channel, sha256: '', over: false, lastProgress: 0 };
+    const run: Running = { channel, sha256: '', over: false, lastProgress: 0, from: peerId };
     let received = 0;
     channel.addEventListener('message', (e) => {
       if (typeof e.data !== 'string') {
