@@ -1,7 +1,7 @@
 /**
  * Pictures of every screen for the README and for review: sign-in, Home, Messages, a room before
  * joining and with two people in a call (on a phone also its chat; with a screen presented; with
- * cameras on), a call from a conversation
+ * cameras on; a file offered and arrived), a call from a conversation
  * (ringing, calling, in the call, its line in the thread), an invite (the dialog, the card in the
  * conversation), at desktop (1280×800) and
  * phone (390×844) width, in light and dark.
@@ -145,6 +145,22 @@ try {
       await shoot(ann, 'call-camera', size, theme);
       await ann.getByRole('button', { name: 'Camera' }).click();
       await bob.getByRole('button', { name: 'Camera' }).click();
+      // Bob sends Ann a file: she is asked first, then it arrives checked, ready to save.
+      await bob.evaluate(() => {
+        const input = document.querySelector<HTMLInputElement>('.control-bar input[type="file"]')!;
+        const dt = new DataTransfer();
+        dt.items.add(new File([new Uint8Array(3_400_000)], 'design-notes.pdf', { type: 'application/pdf' }));
+        input.files = dt.files;
+        input.dispatchEvent(new Event('change', { bubbles: true }));
+      });
+      const offer = ann.locator('.transfer', { hasText: 'design-notes.pdf' }).last();
+      await offer.getByRole('button', { name: 'Accept design-notes.pdf' }).waitFor({ timeout: WAIT_MS });
+      await shoot(ann, 'call-file-offer', size, theme);
+      await offer.getByRole('button', { name: 'Accept design-notes.pdf' }).click();
+      await offer.getByText(/Arrived intact/).waitFor({ timeout: WAIT_MS });
+      await shoot(ann, 'call-file', size, theme);
+      await offer.getByRole('button', { name: 'Remove design-notes.pdf from the list' }).click();
+      await bob.locator('.transfer', { hasText: 'design-notes.pdf' }).getByRole('button', { name: 'Remove design-notes.pdf from the list' }).click();
       // The code both people compare (on a phone the button is on Bob's tile).
       await ann.getByRole('button', { name: 'Verify call with Bob Marley' }).first().click();
       await ann.getByRole('dialog').waitFor({ timeout: WAIT_MS });
