@@ -51,14 +51,14 @@ export function CallStage({ session }: { session: RoomSession }) {
   const members = [...session.members.value.values()].filter((m) => m.inCall || m.peerId === self);
   members.sort((a, b) => (a.peerId === self ? -1 : b.peerId === self ? 1 : 0));
   const streams = session.remoteStreams.value;
-  const media = session.remoteMedia.value;
+  const media = session.media.remote.value;
   const screens = sharedScreens(session, members);
   const shown = screens[0];
   const tiles = (
     <ul class={`call-stage${shown ? ' strip' : ''}`} aria-label="In the call" data-count={Math.min(members.length + Math.max(0, screens.length - 1), 10)}>
       {members.map((m) =>
         m.peerId === self ? (
-          <ParticipantTile key={m.peerId} member={m} self stream={session.localStream.value} muted={session.muted.value} camera={session.camera.value} />
+          <ParticipantTile key={m.peerId} member={m} self stream={session.localStream.value} muted={session.muted.value} camera={session.media.camera.value} />
         ) : (
           <ParticipantTile
             key={m.peerId}
@@ -88,7 +88,7 @@ export function CallStage({ session }: { session: RoomSession }) {
   if (!shown) return tiles;
   return (
     <div class="call-stage presenting">
-      <Presentation screen={shown} onStop={() => void session.toggleScreen()} />
+      <Presentation screen={shown} onStop={() => void session.media.toggleScreen()} />
       {tiles}
     </div>
   );
@@ -101,11 +101,11 @@ function sharedScreens(session: RoomSession, members: Member[]): SharedScreen[] 
   const out: SharedScreen[] = [];
   for (const m of members) {
     if (m.peerId === session.peerId.value) {
-      const own = session.screen.value;
-      if (own) out.push({ member: m, stream: own, self: true, since: session.screenSince });
+      const own = session.media.screen.value;
+      if (own) out.push({ member: m, stream: own, self: true, since: session.media.screenSince });
       continue;
     }
-    const theirs = session.remoteMedia.value.get(m.peerId);
+    const theirs = session.media.remote.value.get(m.peerId);
     if (theirs?.screen) out.push({ member: m, stream: theirs.screen, self: false, since: theirs.since ?? 0 });
   }
   return out.sort((a, b) => b.since - a.since);

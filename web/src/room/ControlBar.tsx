@@ -24,8 +24,8 @@ export function ControlBar(props: { session: RoomSession } & (PanelProps | { pan
   const { session } = props;
   const inCall = session.inCall.value;
   const muted = session.muted.value;
-  const camera = session.camera.value !== null;
-  const sharing = session.screen.value !== null;
+  const camera = session.media.camera.value !== null;
+  const sharing = session.media.screen.value !== null;
   const others = [...session.members.value.values()].filter((m) => m.inCall && m.peerId !== session.peerId.value);
   return (
     <div class={`control-bar${props.panels ? ' with-panels' : ''}`} role="toolbar" aria-label="Call controls">
@@ -58,7 +58,7 @@ export function ControlBar(props: { session: RoomSession } & (PanelProps | { pan
             class="control camera"
             aria-pressed={camera}
             title={camera ? 'Turn camera off' : 'Turn camera on'}
-            onClick={() => void session.toggleCamera()}
+            onClick={() => void session.media.toggleCamera()}
           >
             {camera ? <Video aria-hidden="true" size={22} /> : <VideoOff aria-hidden="true" size={22} />}
             <span class="control-label">Camera</span>
@@ -69,7 +69,7 @@ export function ControlBar(props: { session: RoomSession } & (PanelProps | { pan
               class="control share"
               aria-pressed={sharing}
               title={sharing ? 'Stop presenting' : 'Present your screen, a window or a tab'}
-              onClick={() => void session.toggleScreen()}
+              onClick={() => void session.media.toggleScreen()}
             >
               {sharing ? <MonitorX aria-hidden="true" size={22} /> : <MonitorUp aria-hidden="true" size={22} />}
               <span class="control-label">{sharing ? 'Stop presenting' : 'Present'}</span>

@@ -87,7 +87,7 @@ export function DeviceMenu({ session }: { session: RoomSession }) {
                 <meter min={0} max={1} value={level} aria-labelledby={`${id}-level`} />
               </div>
               {mediaDevices.cameras.value.length > 0 ? (
-                <div class="field">
+                <div class="field device-camera">
                   <label for={`${id}-camera`}>Camera</label>
                   <select
                     id={`${id}-camera`}
@@ -96,7 +96,7 @@ export function DeviceMenu({ session }: { session: RoomSession }) {
                     onChange={(e) => {
                       const value = e.currentTarget.value;
                       mediaDevices.chooseCamera(value);
-                      void session.switchCamera(value);
+                      void session.media.switchCamera(value);
                     }}
                   >
                     {mediaDevices.cameras.value.map((d) => (

@@ -35,7 +35,7 @@ export function mountCallAudio(box: HTMLElement): void {
   effect(() => {
     const session = roomSession.value;
     const streams = new Map(session?.remoteStreams.value ?? []);
-    for (const [who, media] of session?.remoteMedia.value ?? []) {
+    for (const [who, media] of session?.media.remote.value ?? []) {
       if (media.screen && media.screen.getAudioTracks().length > 0) streams.set(screenKey(who), media.screen);
     }
     for (const [who, audio] of playing) {

@@ -7,7 +7,7 @@ import { forgetInvite, holdsInvite } from '../invites/pending-invites.js';
 import { announce } from '../lib/dom.js';
 import { Call, callStats, openMicrophone, rtcConfiguration, stopStream } from './call.js';
 import type { FileTransfers } from './file-transfer.js';
-import type { VideoKind } from './video-caps.js';
+import { SessionMedia } from './session-media.js';
 import { mediaDevices } from './media-devices.js';
 
 /** How long joining the call waits for the room's stream to open before it goes on regardless. */
@@ -72,13 +72,12 @@ export class RoomSession {
   /** Per connection, the code two people compare to check it (call-code.ts): five numbers, 0–63. */
   readonly callCodes = signal<ReadonlyMap<string, readonly number[]>>(new Map());
   readonly localStream = signal<MediaStream | null>(null);
-  /** This tab's camera and screen while they are on. */
-  readonly camera = signal<MediaStream | null>(null);
-  readonly screen = signal<MediaStream | null>(null);
-  /** Per other member: their camera and screen while they send them; `since` orders the screens (the latest is shown large). */
-  readonly remoteMedia = signal<ReadonlyMap<string, RemoteMedia>>(new Map());
-  /** When this tab's screen share started (0: not sharing), to compare with others' `since`. */
-  screenSince = 0;
+  /** Cameras and screens in the call: this tab's and the others' (session-media.ts). */
+  readonly media = new SessionMedia({
+    call: () => this.call,
+    error: (words) => (this.callError.value = words),
+    announce: (words) => this.emit('announce', words),
+  });
   /** Set when the browser refused to autoplay remote audio: one click lets it play. */
   readonly audioBlocked = signal(false);
   /** Files sent in the call (file-transfer.ts), fetched the first time one is sent or offered. */
@@ -402,7 +401,7 @@ export class RoomSession {
       },
       onRemoteMedia: (who, kind, stream) => {
         if (this.call !== call) return;
-        this.setRemoteMedia(who, kind, stream);
+        this.media.setRemote(who, kind, stream);
       },
       onCallCode: (who, code) => {
         if (this.call !== call || (!code && !this.callCodes.value.has(who))) return;
@@ -468,78 +467,6 @@ export class RoomSession {
     if (this.call?.active && !this.ownCallStateSeen) this.call.connect(who);
   }
 
-  private setRemoteMedia(who: string, kind: VideoKind, stream: MediaStream | undefined) {
-    const before = this.remoteMedia.value.get(who) ?? {};
-    if (before[kind] === stream) return;
-    const entry: RemoteMedia = { ...before, [kind]: stream };
-    if (kind === 'screen') entry.since = stream ? Date.now() : undefined;
-    const next = new Map(this.remoteMedia.value);
-    if (entry.camera || entry.screen) next.set(who, entry);
-    else next.delete(who);
-    this.remoteMedia.value = next;
-  }
-
-  /** Turns this tab's camera on or off; every connection renegotiates to add or drop it. */
-  async toggleCamera(): Promise<void> {
-    const call = this.call;
-    if (!call?.active) return;
-    const on = !call.camera;
-    try {
-      await call.setCamera(on, mediaDevices.cameraId.value);
-    } catch (err) {
-      this.callError.value = mediaError(err, 'camera');
-    }
-    if (this.call !== call) return;
-    this.camera.value = call.camera;
-    this.emit('announce', call.camera ? 'Camera on.' : 'Camera off.');
-  }
-
-  /** Another camera: used at once while the camera is on, else the next time it is turned on. */
-  async switchCamera(deviceId: string): Promise<void> {
-    const call = this.call;
-    if (!call?.camera) return;
-    try {
-      await call.switchCamera(deviceId);
-    } catch (err) {
-      this.callError.value = mediaError(err, 'camera');
-      return;
-    }
-    if (this.call !== call) return;
-    this.camera.value = call.camera;
-    this.emit('announce', 'Camera changed.');
-  }
-
-  /** Starts sharing a screen, window or tab, or stops. */
-  async toggleScreen(): Promise<void> {
-    const call = this.call;
-    if (!call?.active) return;
-    if (call.screen) {
-      call.stopScreen();
-      this.screenStopped();
-      return;
-    }
-    try {
-      await call.startScreen(() => {
-        if (this.call === call) this.screenStopped();
-      });
-    } catch (err) {
-      // Closing the browser's picker is a change of mind, not a failure.
-      if ((err as DOMException).name !== 'NotAllowedError' && (err as DOMException).name !== 'AbortError') {
-        this.callError.value = `Your screen could not be shared: ${(err as Error).message}`;
-      }
-    }
-    if (this.call !== call || !call.screen) return;
-    this.screenSince = Date.now();
-    this.screen.value = call.screen;
-    this.emit('announce', 'You are presenting.');
-  }
-
-  private screenStopped() {
-    this.screen.value = null;
-    this.screenSince = 0;
-    this.emit('announce', 'You stopped presenting.');
-  }
-
   private dropPeer(who: string) {
     this.call?.drop(who);
     this.files.value?.lost(who);
@@ -568,10 +495,7 @@ export class RoomSession {
     this.muted.value = false;
     this.startedAt.value = 0;
     this.localStream.value = null;
-    this.camera.value = null;
-    this.screen.value = null;
-    this.screenSince = 0;
-    this.remoteMedia.value = new Map();
+    this.media.reset();
     this.remoteStreams.value = new Map();
     this.peerStates.value = new Map();
     this.callCodes.value = new Map();
@@ -694,17 +618,6 @@ export class RoomSession {
     this.forgetMarker();
     this.leaveQuietly();
   }
-}
-
-type RemoteMedia = { camera?: MediaStream; screen?: MediaStream; since?: number };
-
-/** Words for a camera that would not open. */
-function mediaError(err: unknown, what: 'camera'): string {
-  const name = (err as DOMException).name;
-  if (name === 'NotAllowedError') return `Parley may not use your ${what}. Allow it in the browser’s site settings, then try again.`;
-  if (name === 'NotFoundError' || name === 'OverconstrainedError') return `No ${what} was found.`;
-  if (name === 'NotReadableError') return `Your ${what} is in use by another program.`;
-  return `The ${what} could not be opened: ${(err as Error).message}`;
 }
 
 // ---- people, not tabs: one person may hold several peers (tabs) in a room ------------------
