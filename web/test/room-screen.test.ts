@@ -74,7 +74,17 @@ describe('the control bar', () => {
     // Every button in the bar has a name in words, and a tooltip.
     const buttons = controls(ann).getByRole('button');
     const names = await buttons.evaluateAll((els) => els.map((el) => ({ text: el.textContent?.trim() ?? '', title: el.getAttribute('title') ?? '' })));
-    expect(names.map((n) => n.text.replace(/\d+$/, ''))).toEqual(['Mute', 'Devices', 'Verify call with Bob', 'Leave call', 'People', 'Chat']);
+    expect(names.map((n) => n.text.replace(/\d+$/, ''))).toEqual([
+      'Mute',
+      'Devices',
+      'Camera',
+      'Present',
+      'Verify call with Bob',
+      'Send a file to everyone in the call',
+      'Leave call',
+      'People',
+      'Chat',
+    ]);
     for (const n of names) expect(n.title).not.toBe('');
     await controls(ann).getByRole('timer', { name: 'Time in call' }).waitFor();
 
