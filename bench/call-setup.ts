@@ -13,7 +13,7 @@
 import os from 'node:os';
 import { build } from 'vite';
 import { launchBrowser } from '../web/test/browser.js';
-import { fmt, percentile, sleep, startParley } from './lib.js';
+import { fmt, percentile, sleep, startParley, twoPeopleAndARoom } from './lib.js';
 
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = Number(runsArg >= 0 ? process.argv[runsArg + 1] : (process.env.RUNS ?? 9));
@@ -28,19 +28,8 @@ const parley = await startParley(`parley_bench_call${tag}`, {}, { browserOrigin:
 const browser = await launchBrowser();
 const loadBefore = os.loadavg();
 try {
-  const pages = await Promise.all(
-    ['ann', 'bob'].map(async (stem) => {
-      const context = await browser.newContext({ baseURL: parley.base, permissions: ['microphone'] });
-      const username = `${stem}_${Math.random().toString(36).slice(2, 8)}`;
-      const res = await context.request.post('/api/auth/signup', { data: { username, password: 'bench-password' }, headers: { origin: parley.base } });
-      if (!res.ok()) throw new Error(`signup: ${res.status()}`);
-      return context.newPage();
-    }),
-  );
-  const [ann, bob] = pages as [(typeof pages)[0], (typeof pages)[0]];
-  const room = `bench-${Math.random().toString(36).slice(2, 8)}`;
-  const created = await ann.context().request.post('/api/rooms', { data: { name: room }, headers: { origin: parley.base } });
-  if (!created.ok()) throw new Error(`create room: ${created.status()}`);
+  const { ann, bob, room } = await twoPeopleAndARoom(browser, parley.base);
+  const pages = [ann, bob];
   for (const p of pages) {
     await p.goto(`/r/${room}`);
     await p.getByRole('button', { name: 'Join call' }).waitFor();

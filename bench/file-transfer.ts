@@ -17,7 +17,7 @@ import type { Page } from 'playwright-core';
 import { build } from 'vite';
 import { BUFFER_CAP_BYTES, BUFFER_LOW_BYTES, CHUNK_BYTES } from '../web/src/room/file-transfer.js';
 import { launchBrowser } from '../web/test/browser.js';
-import { fmt, percentile, sleep, startParley } from './lib.js';
+import { fmt, percentile, sleep, startParley, twoPeopleAndARoom } from './lib.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -148,19 +148,8 @@ const record = (what: string, ms: number) => {
 };
 
 try {
-  const pages = await Promise.all(
-    ['ann', 'bob'].map(async (stem) => {
-      const context = await browser.newContext({ baseURL: parley.base, permissions: ['microphone'] });
-      const username = `${stem}_${Math.random().toString(36).slice(2, 8)}`;
-      const res = await context.request.post('/api/auth/signup', { data: { username, password: 'bench-password' }, headers: { origin: parley.base } });
-      if (!res.ok()) throw new Error(`signup: ${res.status()}`);
-      return context.newPage();
-    }),
-  );
-  const [ann, bob] = pages as [Page, Page];
-  const room = `bench-${Math.random().toString(36).slice(2, 8)}`;
-  const created = await ann.context().request.post('/api/rooms', { data: { name: room }, headers: { origin: parley.base } });
-  if (!created.ok()) throw new Error(`create room: ${created.status()}`);
+  const { ann, bob, room } = await twoPeopleAndARoom(browser, parley.base);
+  const pages = [ann, bob];
   for (const p of pages) {
     await p.goto(`/r/${room}`);
     await p.getByRole('button', { name: 'Join call' }).click();

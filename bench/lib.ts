@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { Redis as RedisNode } from 'ioredis';
+import type { Browser, Page } from 'playwright-core';
 import { connectRedis, createRedis, type Redis } from '../src/redis/client.js';
 import { freePort } from '../src/test/free-port.js';
 import { mapLimit } from '../src/test/map-limit.js';
@@ -406,4 +407,24 @@ export async function clusterEpoch(cluster: TestRedisCluster): Promise<string> {
   } finally {
     client.disconnect();
   }
+}
+
+/**
+ * Two people for a browser bench: each a browser context of their own on `base`, signed up
+ * through the API, and a room Ann created, not yet opened by either page.
+ */
+export async function twoPeopleAndARoom(browser: Browser, base: string): Promise<{ ann: Page; bob: Page; room: string }> {
+  const [ann, bob] = await Promise.all(
+    ['ann', 'bob'].map(async (stem) => {
+      const context = await browser.newContext({ baseURL: base, permissions: ['microphone'] });
+      const username = `${stem}_${Math.random().toString(36).slice(2, 8)}`;
+      const res = await context.request.post('/api/auth/signup', { data: { username, password: 'bench-password' }, headers: { origin: base } });
+      if (!res.ok()) throw new Error(`signup: ${res.status()}`);
+      return context.newPage();
+    }),
+  );
+  const room = `bench-${Math.random().toString(36).slice(2, 8)}`;
+  const created = await ann!.context().request.post('/api/rooms', { data: { name: room }, headers: { origin: base } });
+  if (!created.ok()) throw new Error(`create room: ${created.status()}`);
+  return { ann: ann!, bob: bob!, room };
 }
