@@ -1,4 +1,5 @@
 import { stopStream } from './call.js';
+import { openChosenOrDefault } from './media-devices.js';
 import { capSender, videoCap, type VideoKind } from './video-caps.js';
 
 /**
@@ -10,13 +11,7 @@ import { capSender, videoCap, type VideoKind } from './video-caps.js';
 /** The chosen camera ('' the default); when it is gone, the default one. */
 export async function openCamera(deviceId: string): Promise<MediaStream> {
   const video = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 24 } };
-  let stream: MediaStream;
-  try {
-    stream = await navigator.mediaDevices.getUserMedia({ video: deviceId ? { ...video, deviceId: { exact: deviceId } } : video, audio: false });
-  } catch (err) {
-    if (!deviceId || !['OverconstrainedError', 'NotFoundError'].includes((err as DOMException).name)) throw err;
-    stream = await navigator.mediaDevices.getUserMedia({ video, audio: false });
-  }
+  const stream = await openChosenOrDefault(deviceId, (id) => ({ video: id ? { ...video, deviceId: { exact: id } } : video, audio: false }));
   for (const t of stream.getVideoTracks()) t.contentHint = 'motion';
   return stream;
 }

@@ -207,7 +207,7 @@ export class Call {
     const old = before.getVideoTracks()[0];
     const track = next.getVideoTracks()[0];
     if (this.camera !== before || !old || !track) return stopStream(next);
-    await Promise.all([...this.links.values()].map((l) => l.replaceTrack(old, track)));
+    await this.replaceEverywhere(old, track);
     if (this.camera !== before) return stopStream(next);
     stopStream(before);
     this.camera = next;
@@ -282,10 +282,15 @@ export class Call {
     if (!track || !this.local) return stopStream(next);
     track.enabled = !this.muted;
     const old = this.local.getAudioTracks()[0];
-    if (old) await Promise.all([...this.links.values()].map((l) => l.replaceTrack(old, track)));
+    if (old) await this.replaceEverywhere(old, track);
     if (!this.local) return stopStream(next);
     stopStream(this.local);
     this.local = next;
+  }
+
+  /** Sends `track` in place of `old` on every connection (RTCRtpSender.replaceTrack: no new offer). */
+  private replaceEverywhere(old: MediaStreamTrack, track: MediaStreamTrack): Promise<unknown> {
+    return Promise.all([...this.links.values()].map((l) => l.replaceTrack(old, track)));
   }
 
   stop(): void {
@@ -375,6 +380,7 @@ export async function callStats(call: Call | undefined) {
       if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
     });
     const pair = pairId ? report.get(pairId) : undefined;
+    const videoSenders = link.pc.getSenders().filter((x) => x.track?.kind === 'video');
     out.push({
       peerId,
       state: link.pc.connectionState,
@@ -390,14 +396,8 @@ export async function callStats(call: Call | undefined) {
       jitter,
       framesDecoded,
       frameWidth,
-      videoCaps: link.pc
-        .getSenders()
-        .filter((x) => x.track?.kind === 'video')
-        .map((x) => x.getParameters().encodings?.[0]?.maxBitrate ?? 0),
-      videoSources: link.pc
-        .getSenders()
-        .filter((x) => x.track?.kind === 'video')
-        .map((x) => x.track?.label ?? ''),
+      videoCaps: videoSenders.map((x) => x.getParameters().encodings?.[0]?.maxBitrate ?? 0),
+      videoSources: videoSenders.map((x) => x.track?.label ?? ''),
     });
   }
   return out;

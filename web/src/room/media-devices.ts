@@ -152,6 +152,19 @@ class MediaDeviceChoices {
 export const mediaDevices = new MediaDeviceChoices();
 
 /**
+ * getUserMedia with the chosen device (`deviceId`, from `constraints(deviceId)`); when that
+ * device is gone (unplugged since it was chosen), the default one (`constraints(undefined)`).
+ */
+export async function openChosenOrDefault(deviceId: string | undefined, constraints: (id?: string) => MediaStreamConstraints): Promise<MediaStream> {
+  try {
+    return await navigator.mediaDevices.getUserMedia(constraints(deviceId || undefined));
+  } catch (err) {
+    if (!deviceId || !['OverconstrainedError', 'NotFoundError'].includes((err as DOMException).name)) throw err;
+    return navigator.mediaDevices.getUserMedia(constraints());
+  }
+}
+
+/**
  * A short tone through the chosen output, so the person hears where the call will sound. An
  * <audio> element carries it (and not the AudioContext itself), because media elements are what
  * setSinkId can point at in every browser that has it.

@@ -1,4 +1,5 @@
 import { audioSettings, gateThresholdDb } from './audio-settings.js';
+import { openChosenOrDefault } from './media-devices.js';
 import { gate } from './noise-gate.js';
 
 export { release } from './noise-gate.js';
@@ -22,13 +23,8 @@ export async function openMicrophone(deviceId?: string): Promise<MediaStream> {
   }
 }
 
-async function openRaw(deviceId?: string): Promise<MediaStream> {
-  try {
-    return await navigator.mediaDevices.getUserMedia({ audio: audioConstraints(deviceId), video: false });
-  } catch (err) {
-    if (!deviceId || !['OverconstrainedError', 'NotFoundError'].includes((err as DOMException).name)) throw err;
-    return navigator.mediaDevices.getUserMedia({ audio: audioConstraints(), video: false });
-  }
+function openRaw(deviceId?: string): Promise<MediaStream> {
+  return openChosenOrDefault(deviceId, (id) => ({ audio: audioConstraints(id), video: false }));
 }
 
 function audioConstraints(deviceId?: string): MediaTrackConstraints {
