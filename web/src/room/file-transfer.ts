@@ -43,7 +43,13 @@ const LABEL_PREFIX = 'file:';
  * message), while a person sending a few files at a time never meets it.
  */
 const MAX_INCOMING_PER_PEER = 8;
-const BUSY_CLOSE_MS = 5000;
+/**
+ * How long an ended transfer's channel stays open here. Closing a channel at once can drop the
+ * message just sent on it (Chromium resets the stream before queued messages go): the other side
+ * would see "The connection was lost." instead of the cancel, decline or busy. The other side
+ * closes it on hearing that message; this closes one that does not.
+ */
+const CLOSE_AFTER_MS = 5000;
 
 type TransferState =
   /** Sender: reading and hashing the file. */
@@ -239,11 +245,9 @@ export class FileTransfers {
       return;
     }
     if ([...this.running.values()].filter((r) => r.from === peerId).length >= MAX_INCOMING_PER_PEER) {
-      // The sender closes the channel on hearing it (closing here at once could lose the message);
-      // one that does not is closed a little later.
       const busy = () => {
         channel.send(JSON.stringify({ t: 'busy' }));
-        setTimeout(() => channel.close(), BUSY_CLOSE_MS);
+        closeLater(channel);
       };
       if (channel.readyState === 'open') busy();
       else channel.addEventListener('open', busy, { once: true });
@@ -427,7 +431,7 @@ export class FileTransfers {
       this.running.delete(id);
       run.wake?.();
       run.bytes = undefined;
-      run.channel.close();
+      closeLater(run.channel);
     }
     this.update(id, change);
     if (t) this.host.announce(endWords(t, change));
@@ -467,6 +471,11 @@ export class FileTransfers {
 /** A state in which bytes may still move. */
 export function isLive(state: TransferState): boolean {
   return state === 'preparing' || state === 'offered' || state === 'sending' || state === 'receiving' || state === 'checking';
+}
+
+/** Closes `channel` after CLOSE_AFTER_MS, unless the other side closed it first. */
+function closeLater(channel: RTCDataChannel) {
+  setTimeout(() => channel.close(), CLOSE_AFTER_MS);
 }
 
 function control(data: unknown): { t: string; ok?: boolean } | undefined {
