@@ -54,6 +54,9 @@ it('connects through REDIS_CLUSTER_NODES, subscribes per shard, and follows a fa
     direct.disconnect();
   }
   cluster.kill(before);
+  // Until the others have marked the dead master failed (the node timeout), the cluster still
+  // looks settled under the old slot map: wait for a replica to take the slot over first.
+  await waitFor('a replica takes the slot over', async () => (await cluster.masterOf(slot)) !== before, 30_000);
   await cluster.settled();
   expect(await cluster.masterOf(slot)).not.toBe(before);
   // The replica had the key: the write survived the failover.
